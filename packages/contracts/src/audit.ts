@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { Id, Timestamp } from './common';
+import { ActorType } from './enums';
+
+export const AUDIT_ACTIONS = [
+  'created',
+  'updated',
+  'assigned',
+  'deleted',
+  'started',
+  'progress',
+  'submitted_for_review',
+  'changes_requested',
+  'completed',
+  'reopened',
+  'blocked',
+  'unblocked',
+  'project_created',
+  'project_updated',
+  'member_added',
+  'member_removed',
+  'worker_upserted',
+] as const;
+export const AuditAction = z.enum(AUDIT_ACTIONS);
+export type AuditAction = z.infer<typeof AuditAction>;
+
+export const AuditEntrySchema = z.object({
+  id: z.number().int().positive(),
+  task_id: Id.nullable(),
+  project_slug: z.string().nullable(),
+  actor_id: z.string(),
+  actor_type: ActorType,
+  action: AuditAction,
+  context: z.record(z.string(), z.unknown()),
+  created_at: Timestamp,
+});
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
+
+export const AuditListInput = z.strictObject({
+  task_id: Id,
+  limit: z.number().int().min(1).max(200).default(50),
+  offset: z.number().int().min(0).max(1_000_000).default(0),
+});

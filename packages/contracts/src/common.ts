@@ -1,0 +1,54 @@
+import { z } from 'zod';
+
+export const LIMITS = {
+  titleMax: 200,
+  descriptionMax: 20_000,
+  noteMax: 2_000,
+  tagMax: 50,
+  tagsMax: 20,
+  slugMax: 64,
+  nameMax: 120,
+  workerIdMax: 255,
+  searchMax: 200,
+  pageMax: 100,
+  pageDefault: 50,
+  offsetMax: 1_000_000,
+} as const;
+
+export const Id = z.number().int().positive().max(2_147_483_647);
+
+/** Timestamps travel as ISO-8601 strings with an offset (`...Z`). */
+export const Timestamp = z.iso.datetime({ offset: true });
+
+export const WorkerId = z.string().trim().min(1).max(LIMITS.workerIdMax);
+
+export const Slug = z
+  .string()
+  .trim()
+  .min(2)
+  .max(LIMITS.slugMax)
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, {
+    message: 'Use lowercase letters, digits and single hyphens (e.g. "web-app")',
+  });
+
+export const Note = z.string().trim().max(LIMITS.noteMax);
+export const RequiredNote = z
+  .string()
+  .trim()
+  .min(1, { message: 'A note is required' })
+  .max(LIMITS.noteMax);
+
+export const Limit = z.number().int().min(1).max(LIMITS.pageMax).default(LIMITS.pageDefault);
+export const Offset = z.number().int().min(0).max(LIMITS.offsetMax).default(0);
+
+/**
+ * An optional reference where 0 (what HTML forms and many tools send for
+ * "none") and null both clear it.
+ */
+export const OptionalTaskRef = z
+  .union([z.literal(0), Id, z.null()])
+  .transform((v) => (v === 0 ? null : v));
+
+export const OptionalWorkerRef = z
+  .union([z.literal(0), z.null(), z.string().trim().max(LIMITS.workerIdMax)])
+  .transform((v) => (v === 0 || v === null || v === '' || v === '0' ? null : v));

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { Id, LIMITS, Slug, Timestamp, WorkerId } from './common';
+import { ActorType, MemberRole } from './enums';
+
+const Name = z.string().trim().min(1, { message: 'Name is required' }).max(LIMITS.nameMax);
+const Description = z.string().max(LIMITS.descriptionMax);
+
+export const ProjectSchema = z.object({
+  id: Id,
+  slug: z.string(),
+  name: z.string(),
+  description: z.string(),
+  owner_id: z.string(),
+  /** The caller's role, or null for an admin who is not a member. */
+  role: MemberRole.nullable(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+export type Project = z.infer<typeof ProjectSchema>;
+
+export const ProjectMemberSchema = z.object({
+  worker_id: z.string(),
+  name: z.string(),
+  type: ActorType,
+  role: MemberRole,
+  created_at: Timestamp,
+});
+export type ProjectMember = z.infer<typeof ProjectMemberSchema>;
+
+export const ProjectDetailSchema = ProjectSchema.extend({
+  members: z.array(ProjectMemberSchema),
+});
+export type ProjectDetail = z.infer<typeof ProjectDetailSchema>;
+
+export const ProjectCreateInput = z.strictObject({
+  slug: Slug,
+  name: Name,
+  description: Description.default(''),
+});
+
+export const ProjectSlugInput = z.strictObject({ slug: Slug });
+
+export const ProjectUpdateInput = z
+  .strictObject({
+    slug: Slug,
+    name: Name.optional(),
+    description: Description.optional(),
+  })
+  .refine((v) => v.name !== undefined || v.description !== undefined, {
+    message: 'Nothing to update: send name or description',
+  });
+
+export const ProjectAddMemberInput = z.strictObject({
+  slug: Slug,
+  worker_id: WorkerId,
+  role: MemberRole.default('member'),
+});
+
+export const ProjectRemoveMemberInput = z.strictObject({
+  slug: Slug,
+  worker_id: WorkerId,
+});
+
+export const ProjectListInput = z
+  .strictObject({
+    limit: z.number().int().min(1).max(LIMITS.pageMax).default(LIMITS.pageDefault),
+    offset: z.number().int().min(0).max(LIMITS.offsetMax).default(0),
+  })
+  .default({ limit: LIMITS.pageDefault, offset: 0 });
+
+export const MemberRemovedResult = z.object({
+  slug: z.string(),
+  worker_id: z.string(),
+  removed: z.literal(true),
+});

@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import {
+  Id,
+  LIMITS,
+  Limit,
+  Note,
+  Offset,
+  OptionalTaskRef,
+  OptionalWorkerRef,
+  RequiredNote,
+  Slug,
+  Timestamp,
+  WorkerId,
+} from './common';
+import { SortOrder, TaskPriority, TaskSortField, TaskStatus } from './enums';
+
+const Title = z
+  .string()
+  .trim()
+  .min(1, { message: 'Title is required' })
+  .max(LIMITS.titleMax, { message: `Title must be at most ${LIMITS.titleMax} characters` });
+
+const Description = z
+  .string()
+  .max(LIMITS.descriptionMax)
+  .nullable()
+  .transform((v) => v ?? '');
+
+const Tag = z.string().trim().min(1).max(LIMITS.tagMax);
+
+/** Tags are kept in the order given, without duplicates. */
+const Tags = z
+  .array(Tag)
+  .max(LIMITS.tagsMax)
+  .transform((tags) => [...new Set(tags)]);
+
+/** A full ISO timestamp, or a plain date meaning midnight UTC of that day. */
+const DueDate = z
+  .union([Timestamp, z.iso.date(), z.null()])
+  .transform((v) =>
+    v === null ? null : new Date(v.length === 10 ? `${v}T00:00:00Z` : v).toISOString(),
+  );
+
+const ExpectedVersion = z.number().int().positive();
+
+export const TaskSchema = z.object({
+  id: Id,
+  project_id: Id,
+  project_slug: z.string(),
+  title: z.string(),
+  description: z.string(),
+  status: TaskStatus,
+  priority: TaskPriority,
+  progress_percent: z.number().int().min(0).max(100),
+  tags: z.array(z.string()),
+  due_date: Timestamp.nullable(),
+  assigned_to: z.string().nullable(),
+  parent_id: Id.nullable(),
+  created_by: z.string(),
+  started_at: Timestamp.nullable(),
+  completed_at: Timestamp.nullable(),
+  blocked_from: TaskStatus.nullable(),
+  blocked_reason: z.string().nullable(),
+  version: z.number().int().positive(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+export type Task = z.infer<typeof TaskSchema>;
+
+export const TaskCreateInput = z.strictObject({
+  title: Title,
+  description: Description.optional(),
+  priority: TaskPriority.default('medium'),
+  project_slug: Slug.optional(),
+  parent_id: OptionalTaskRef.optional(),
+  assigned_to: OptionalWorkerRef.optional(),
+  tags: Tags.optional(),
+  due_date: DueDate.optional(),
+});
+export type TaskCreateInput = z.input<typeof TaskCreateInput>;
+
+export const TaskIdInput = z.strictObject({ id: Id });
+
+const taskEditable = {
+  title: Title.optional(),
+  description: Description.optional(),
+  priority: TaskPriority.optional(),
+  parent_id: OptionalTaskRef.optional(),
+  assigned_to: OptionalWorkerRef.optional(),
+  tags: Tags.optional(),
+  due_date: DueDate.optional(),
+};
+export const TASK_EDITABLE_FIELDS = Object.keys(taskEditable) as (keyof typeof taskEditable)[];
+
+export const TaskUpdateInput = z
+  .strictObject({
+    id: Id,
+    ...taskEditable,
+    expected_version: ExpectedVersion.optional(),
+  })
+  .refine((v) => TASK_EDITABLE_FIELDS.some((f) => v[f] !== undefined), {
+    message: `Nothing to update: send at least one of ${TASK_EDITABLE_FIELDS.join(', ')}`,
+  });
+export type TaskUpdateInput = z.input<typeof TaskUpdateInput>;
+
+export const TaskAssignInput = z.strictObject({
+  id: Id,
+  /** A member of the task's project; null, "" or 0 unassigns. */
+  worker_id: OptionalWorkerRef,
+  expected_version: ExpectedVersion.optional(),
+});
+
+export const TaskListInput = z
+  .strictObject({
+    status: TaskStatus.optional(),
+    /** A worker id, or "me" for the caller. */
+    assigned_to: WorkerId.optional(),
+    project_slug: Slug.optional(),
+    /** 0 lists top-level tasks only. */
+    parent_id: z.number().int().min(0).optional(),
+    priority: TaskPriority.optional(),
+    tag: z.string().trim().min(1).max(LIMITS.tagMax).optional(),
+    has_due_date: z.boolean().optional(),
+    q: z.string().trim().min(1).max(LIMITS.searchMax).optional(),
+    sort_by: TaskSortField.default('created_at'),
+    sort_order: SortOrder.default('desc'),
+    limit: Limit,
+    offset: Offset,
+  })
+  .default({ sort_by: 'created_at', sort_order: 'desc', limit: LIMITS.pageDefault, offset: 0 });
+export type TaskListInput = z.input<typeof TaskListInput>;
+
+export const TaskDeleteResult = z.object({ id: Id, deleted: z.literal(true) });
+
+// Workflow inputs. expected_version is optional everywhere: a client that
+// read the task can make its move conditional on nobody having changed it since.
+const move = { id: Id, expected_version: ExpectedVersion.optional() };
+
+export const TaskStartInput = z.strictObject({ ...move });
+export const TaskProgressInput = z.strictObject({
+  ...move,
+  percent: z.number().int().min(0).max(100),
+  note: Note.optional(),
+});
+export const TaskSubmitForReviewInput = z.strictObject({ ...move, note: Note.optional() });
+export const TaskRequestChangesInput = z.strictObject({ ...move, note: RequiredNote });
+export const TaskCompleteInput = z.strictObject({ ...move, note: Note.optional() });
+export const TaskReopenInput = z.strictObject({ ...move, note: RequiredNote });
+export const TaskBlockInput = z.strictObject({
+  ...move,
+  reason: z.string().trim().min(1, { message: 'A reason is required' }).max(LIMITS.noteMax),
+});
+export const TaskUnblockInput = z.strictObject({ ...move, note: Note.optional() });

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { ProjectCreateInput } from '../src/project';
+import { TaskCreateInput, TaskListInput, TaskUpdateInput } from '../src/task';
+
+describe('TaskCreateInput', () => {
+  it('trims the title, defaults priority and accepts the original design body', () => {
+    expect(TaskCreateInput.parse({ title: '  Test Task  ' })).toEqual({
+      title: 'Test Task',
+      priority: 'medium',
+    });
+  });
+
+  it('rejects an empty or over-long title, with the field named', () => {
+    const empty = TaskCreateInput.safeParse({ title: '   ' });
+    expect(empty.success).toBe(false);
+    expect(empty.error?.issues[0]?.path).toEqual(['title']);
+    expect(TaskCreateInput.safeParse({ title: 'x'.repeat(201) }).success).toBe(false);
+    expect(TaskCreateInput.safeParse({ title: 'x'.repeat(200) }).success).toBe(true);
+  });
+
+  it('rejects unknown fields, including status: a new task is always pending', () => {
+    const r = TaskCreateInput.safeParse({ title: 'x', status: 'completed' });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.code).toBe('unrecognized_keys');
+  });
+
+  it('reads 0 as "none" for parent and assignee', () => {
+    expect(TaskCreateInput.parse({ title: 'x', parent_id: 0, assigned_to: 0 })).toMatchObject({
+      parent_id: null,
+      assigned_to: null,
+    });
+    expect(TaskCreateInput.parse({ title: 'x', parent_id: 7, assigned_to: 'ann' })).toMatchObject({
+      parent_id: 7,
+      assigned_to: 'ann',
+    });
+  });
+
+  it('normalises due dates to ISO timestamps and dedupes tags', () => {
+    const t = TaskCreateInput.parse({
+      title: 'x',
+      due_date: '2027-01-31',
+      tags: ['a', 'b', 'a'],
+    });
+    expect(t.due_date).toBe('2027-01-31T00:00:00.000Z');
+    expect(t.tags).toEqual(['a', 'b']);
+    expect(TaskCreateInput.safeParse({ title: 'x', due_date: 'tomorrow' }).success).toBe(false);
+  });
+});
+
+describe('TaskUpdateInput', () => {
+  it('needs at least one editable field', () => {
+    expect(TaskUpdateInput.safeParse({ id: 1 }).success).toBe(false);
+    expect(TaskUpdateInput.safeParse({ id: 1, expected_version: 2 }).success).toBe(false);
+    expect(TaskUpdateInput.parse({ id: 1, title: 'New', expected_version: 2 })).toEqual({
+      id: 1,
+      title: 'New',
+      expected_version: 2,
+    });
+  });
+
+  it('can clear the parent with 0', () => {
+    expect(TaskUpdateInput.parse({ id: 1, parent_id: 0 })).toEqual({ id: 1, parent_id: null });
+  });
+});
+
+describe('TaskListInput', () => {
+  it('defaults to newest first, 50 per page', () => {
+    expect(TaskListInput.parse(undefined)).toEqual({
+      sort_by: 'created_at',
+      sort_order: 'desc',
+      limit: 50,
+      offset: 0,
+    });
+  });
+
+  it('caps the page size at 100', () => {
+    expect(TaskListInput.safeParse({ limit: 101 }).success).toBe(false);
+    expect(TaskListInput.safeParse({ limit: 0 }).success).toBe(false);
+  });
+});
+
+describe('ProjectCreateInput', () => {
+  it('accepts lowercase slugs only', () => {
+    expect(ProjectCreateInput.safeParse({ slug: 'web-app', name: 'Web' }).success).toBe(true);
+    for (const slug of ['Web', 'web_app', '-web', 'web--app', 'a']) {
+      expect(ProjectCreateInput.safeParse({ slug, name: 'Web' }).success).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,8 @@
+export type { Kysely, Transaction } from 'kysely';
+export { sql } from 'kysely';
+export { type AuditEntry, writeAudit } from './audit';
+export { createDb, type Database, type DbKind, type DbOptions } from './create-db';
+export { isDatabaseUnavailable, sqlState } from './errors';
+export { type MigrationReport, migrateToLatest } from './migrate';
+export { migrations } from './migrations';
+export * from './schema';

@@ -1,0 +1,15 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001_initial';
+
+/**
+ * Versioned, forward-only migrations, in code so that they ship with the
+ * package (no file-system scan) and run the same on PostgreSQL and PGlite.
+ * Add new ones at the end; never edit one that has been released.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_initial': m0001,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

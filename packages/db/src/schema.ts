@@ -1,0 +1,101 @@
+import type {
+  ActorType,
+  AuditAction,
+  MemberRole,
+  TaskPriority,
+  TaskStatus,
+} from '@taskflow/contracts';
+import type {
+  ColumnType,
+  Generated,
+  GeneratedAlways,
+  Insertable,
+  Selectable,
+  Updateable,
+} from 'kysely';
+
+/** timestamptz: read as Date, written as Date or ISO string. */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface WorkersTable {
+  id: string;
+  type: ActorType;
+  name: string;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface ProjectsTable {
+  id: Generated<number>;
+  slug: string;
+  name: string;
+  description: Generated<string>;
+  owner_id: string;
+  /** The project a worker's tasks land in when they name none. */
+  is_default: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface ProjectMembersTable {
+  project_id: number;
+  worker_id: string;
+  role: MemberRole;
+  created_at: CreatedAt;
+}
+
+export interface TasksTable {
+  id: Generated<number>;
+  project_id: number;
+  title: string;
+  description: Generated<string>;
+  status: Generated<TaskStatus>;
+  priority: Generated<TaskPriority>;
+  /** 0 (low) .. 3 (critical), kept by the database for sorting. */
+  priority_rank: GeneratedAlways<number>;
+  progress_percent: Generated<number>;
+  tags: Generated<string[]>;
+  due_date: Timestamp | null;
+  assigned_to: string | null;
+  parent_id: number | null;
+  created_by: string;
+  started_at: Timestamp | null;
+  completed_at: Timestamp | null;
+  /** The status a blocked task returns to when unblocked. */
+  blocked_from: TaskStatus | null;
+  blocked_reason: string | null;
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export type AuditContext = Record<string, unknown>;
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  task_id: number | null;
+  project_slug: string | null;
+  actor_id: string;
+  actor_type: ActorType;
+  action: AuditAction;
+  context: ColumnType<AuditContext, string, never>;
+  created_at: CreatedAt;
+}
+
+export interface DB {
+  workers: WorkersTable;
+  projects: ProjectsTable;
+  project_members: ProjectMembersTable;
+  tasks: TasksTable;
+  audit_log: AuditLogTable;
+}
+
+export type WorkerRow = Selectable<WorkersTable>;
+export type ProjectRow = Selectable<ProjectsTable>;
+export type ProjectMemberRow = Selectable<ProjectMembersTable>;
+export type TaskRow = Selectable<TasksTable>;
+export type NewTask = Insertable<TasksTable>;
+export type TaskPatch = Updateable<TasksTable>;
+export type AuditRow = Selectable<AuditLogTable>;

@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { createDb, type Database } from './create-db';
+import { migrateToLatest } from './migrate';
+
+/** Server the tests may create databases on; override with TEST_DATABASE_URL. */
+export const TEST_SERVER_URL =
+  process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface TestDatabase extends Database {
+  url: string;
+  name: string;
+  /** Closes the pool and drops the database this helper created. */
+  drop(): Promise<void>;
+}
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: TEST_SERVER_URL });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh, migrated PostgreSQL database of its own for one test file. */
+export async function createTestDatabase(
+  options: { maxConnections?: number; migrate?: boolean } = {},
+): Promise<TestDatabase> {
+  const name = `taskflow_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await admin((c) => c.query(`create database "${name}"`));
+  const url = withDatabase(TEST_SERVER_URL, name);
+  const database = createDb({ databaseUrl: url, maxConnections: options.maxConnections ?? 10 });
+  if (options.migrate !== false) await migrateToLatest(database.db);
+  return {
+    ...database,
+    url,
+    name,
+    drop: async () => {
+      await database.close();
+      await admin((c) => c.query(`drop database if exists "${name}" with (force)`));
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../src/testing';
+
+describe('schema constraints', () => {
+  let database: TestDatabase;
+  let projectA: number;
+  let projectB: number;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const { db } = database;
+    await db.insertInto('workers').values({ id: 'alice', type: 'human', name: 'Alice' }).execute();
+    const insertProject = async (slug: string) =>
+      (
+        await db
+          .insertInto('projects')
+          .values({ slug, name: slug, owner_id: 'alice' })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
+    projectA = await insertProject('alpha');
+    projectB = await insertProject('beta');
+  });
+  afterAll(() => database.drop());
+
+  const insertTask = (project_id: number, extra: Record<string, unknown> = {}) =>
+    database.db
+      .insertInto('tasks')
+      .values({ project_id, title: 'T', created_by: 'alice', ...extra })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+
+  it('derives priority_rank for sorting and defaults a task to pending, version 1', async () => {
+    const task = await insertTask(projectA, { priority: 'critical' });
+    expect(task.status).toBe('pending');
+    expect(task.version).toBe(1);
+    expect(task.priority_rank).toBe(3);
+    expect(task.tags).toEqual([]);
+  });
+
+  it('refuses a parent from another project', async () => {
+    const parent = await insertTask(projectA);
+    await expect(insertTask(projectB, { parent_id: parent.id })).rejects.toThrow(/foreign key/);
+    const child = await insertTask(projectA, { parent_id: parent.id });
+    expect(child.parent_id).toBe(parent.id);
+  });
+
+  it('refuses deleting a parent that has subtasks', async () => {
+    const parent = await insertTask(projectA);
+    await insertTask(projectA, { parent_id: parent.id });
+    await expect(
+      database.db.deleteFrom('tasks').where('id', '=', parent.id).execute(),
+    ).rejects.toThrow(/foreign key/);
+  });
+
+  it('refuses out-of-range values', async () => {
+    await expect(insertTask(projectA, { progress_percent: 101 })).rejects.toThrow(/check/);
+    await expect(insertTask(projectA, { status: 'done' })).rejects.toThrow(/check/);
+    await expect(insertTask(projectA, { title: '' })).rejects.toThrow(/check/);
+    await expect(
+      sql`insert into projects (slug, name, owner_id) values ('Bad Slug', 'x', 'alice')`.execute(
+        database.db,
+      ),
+    ).rejects.toThrow(/check/);
+  });
+
+  it('allows one default project per owner', async () => {
+    await database.db
+      .insertInto('projects')
+      .values({ slug: 'alice-home', name: 'Home', owner_id: 'alice', is_default: true })
+      .execute();
+    await expect(
+      database.db
+        .insertInto('projects')
+        .values({ slug: 'alice-home-2', name: 'Home', owner_id: 'alice', is_default: true })
+        .execute(),
+    ).rejects.toThrow(/projects_one_default_per_owner/);
+  });
+});
