@@ -1,4 +1,4 @@
-export type { Kysely, Transaction } from 'kysely';
+export type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
 export { sql } from 'kysely';
 export { type AuditEntry, writeAudit } from './audit';
 export { createDb, type Database, type DbKind, type DbOptions } from './create-db';

@@ -1,0 +1,56 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DB, Kysely } from '@taskflow/db';
+import { createTokenVerifier, type VerifierOptions } from './auth/verify-token';
+import { createHttpServer } from './http/server';
+import type { Logger } from './logger';
+
+export interface AppOptions {
+  db: Kysely<DB>;
+  logger: Logger;
+  auth: VerifierOptions;
+  allowedOrigins?: string[];
+  bodyLimitBytes?: number;
+}
+
+export interface App {
+  server: Server;
+  /** Listens and resolves with the base URL, e.g. http://127.0.0.1:8000. */
+  listen(port: number, host?: string): Promise<string>;
+  /** Stops accepting connections and waits for in-flight requests (the database is the caller's). */
+  close(): Promise<void>;
+}
+
+export function createApp(options: AppOptions): App {
+  // One verifier (and so one cached remote key set) per process.
+  const verifyToken = createTokenVerifier(options.auth);
+  const server = createHttpServer({
+    db: options.db,
+    logger: options.logger,
+    verifyToken,
+    allowedOrigins: options.allowedOrigins ?? [],
+    bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
+  });
+  server.keepAliveTimeout = 5_000;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+
+  return {
+    server,
+    listen: (port, host = '127.0.0.1') =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const { port: bound } = server.address() as AddressInfo;
+          resolve(`http://${host.includes(':') ? `[${host}]` : host}:${bound}`);
+        });
+      }),
+    close: () =>
+      new Promise((resolve, reject) => {
+        if (!server.listening) return resolve();
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeIdleConnections();
+      }),
+  };
+}

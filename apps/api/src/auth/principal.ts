@@ -1,0 +1,28 @@
+import type { UserRole } from '@taskflow/contracts';
+import type { JWTPayload } from 'jose';
+
+/** Who a verified token says the caller is. */
+export interface Principal {
+  id: string;
+  role: UserRole;
+  /** A display name from the token, if it carries one. */
+  name: string | undefined;
+}
+
+/** `role` may be a string, a comma-separated list (Better Auth's admin plugin) or an array. */
+function hasAdminRole(role: unknown): boolean {
+  if (Array.isArray(role)) return role.includes('admin');
+  if (typeof role === 'string') return role.split(',').some((r) => r.trim() === 'admin');
+  return false;
+}
+
+export function principalFromClaims(claims: JWTPayload & { sub: string }): Principal {
+  const name = [claims.name, claims.email, claims.preferred_username].find(
+    (v): v is string => typeof v === 'string' && v.trim().length > 0,
+  );
+  return {
+    id: claims.sub,
+    role: hasAdminRole(claims.role) ? 'admin' : 'user',
+    name: name?.trim().slice(0, 120),
+  };
+}

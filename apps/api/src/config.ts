@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { isLogLevel, type LogLevel } from './logger';
+
+const optionalString = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined));
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: optionalString,
+  PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+  DATABASE_URL: optionalString,
+  PGLITE_DATA_DIR: optionalString,
+  AUTH_JWKS_URL: optionalString.pipe(z.url().optional()),
+  AUTH_SERVER_URL: optionalString.pipe(z.url().optional()),
+  AUTH_ISSUER: optionalString,
+  AUTH_AUDIENCE: optionalString,
+  ALLOWED_ORIGINS: optionalString,
+  LOG_LEVEL: optionalString.refine((v) => v === undefined || isLogLevel(v), {
+    message: 'must be one of debug, info, warn, error, silent',
+  }),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(1024 * 1024),
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  databaseUrl: string | undefined;
+  pgliteDataDir: string | undefined;
+  jwksUrl: URL;
+  issuer: string | undefined;
+  audience: string | undefined;
+  allowedOrigins: string[];
+  logLevel: LogLevel;
+  bodyLimitBytes: number;
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function isLoopback(url: URL): boolean {
+  return ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+}
+
+/** Reads the environment; throws ConfigError listing every problem at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const production = e.NODE_ENV === 'production';
+
+  const jwks =
+    e.AUTH_JWKS_URL ??
+    (e.AUTH_SERVER_URL && `${e.AUTH_SERVER_URL.replace(/\/$/, '')}/api/auth/jwks`);
+  if (!jwks) {
+    problems.push(
+      'AUTH_JWKS_URL (or AUTH_SERVER_URL) is required: the API verifies bearer tokens against that key set',
+    );
+  }
+  const jwksUrl = new URL(jwks ?? 'http://invalid.invalid/');
+  const allowedOrigins = (e.ALLOWED_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim().replace(/\/$/, ''))
+    .filter(Boolean);
+
+  if (production) {
+    // Refuse rather than guess: each of these is a hole in a real deployment.
+    if (!e.DATABASE_URL)
+      problems.push('DATABASE_URL is required in production (PGlite is for development)');
+    if (!e.AUTH_ISSUER) problems.push('AUTH_ISSUER is required in production');
+    if (!e.AUTH_AUDIENCE) problems.push('AUTH_AUDIENCE is required in production');
+    if (jwks && jwksUrl.protocol !== 'https:' && !isLoopback(jwksUrl))
+      problems.push('AUTH_JWKS_URL must use https in production');
+    if (allowedOrigins.includes('*')) problems.push('ALLOWED_ORIGINS may not be * in production');
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    pgliteDataDir: e.PGLITE_DATA_DIR,
+    jwksUrl,
+    issuer: e.AUTH_ISSUER,
+    audience: e.AUTH_AUDIENCE,
+    allowedOrigins,
+    logLevel: (e.LOG_LEVEL as LogLevel | undefined) ?? 'info',
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+  };
+}

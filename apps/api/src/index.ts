@@ -1,0 +1,6 @@
+export { type App, type AppOptions, createApp } from './app';
+export { type Config, loadConfig } from './config';
+export { type Context, createInnerContext } from './context';
+export type { AppRouter } from './router';
+export { appRouter } from './router';
+export { createCallerFactory } from './trpc';

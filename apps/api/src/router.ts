@@ -1,0 +1,17 @@
+import { auditRouter } from './routers/audit';
+import { healthRouter } from './routers/health';
+import { projectsRouter } from './routers/projects';
+import { tasksRouter } from './routers/tasks';
+import { workersRouter } from './routers/workers';
+import { router } from './trpc';
+
+export const appRouter = router({
+  health: healthRouter,
+  projects: projectsRouter,
+  tasks: tasksRouter,
+  workers: workersRouter,
+  audit: auditRouter,
+});
+
+/** The API's type: what every TypeScript client imports (type-only). */
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,11 @@
+import { AuditEntrySchema, AuditListInput } from '@taskflow/contracts';
+import { z } from 'zod';
+import { listTaskAudit } from '../services/audit';
+import { protectedProcedure, router } from '../trpc';
+
+export const auditRouter = router({
+  list: protectedProcedure
+    .input(AuditListInput)
+    .output(z.array(AuditEntrySchema))
+    .query(({ ctx, input }) => listTaskAudit(ctx.db, ctx.actor, input)),
+});

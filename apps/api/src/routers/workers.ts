@@ -1,0 +1,20 @@
+import { MeSchema, WorkerListInput, WorkerSchema, WorkerUpsertInput } from '@taskflow/contracts';
+import { z } from 'zod';
+import { getWorkerRow, listWorkers, me, upsertWorker } from '../services/workers';
+import { adminMutation, protectedProcedure, router } from '../trpc';
+
+export const workersRouter = router({
+  me: protectedProcedure.output(MeSchema).query(async ({ ctx }) => {
+    const row = await getWorkerRow(ctx.db, ctx.actor.id);
+    if (!row) throw new Error('the caller has no worker record');
+    return me(ctx.actor, row);
+  }),
+  list: protectedProcedure
+    .input(WorkerListInput)
+    .output(z.array(WorkerSchema))
+    .query(({ ctx, input }) => listWorkers(ctx.db, ctx.actor, input)),
+  upsert: adminMutation
+    .input(WorkerUpsertInput)
+    .output(WorkerSchema)
+    .mutation(({ ctx, input }) => upsertWorker(ctx.trx, ctx.actor, input)),
+});

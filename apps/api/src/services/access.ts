@@ -1,0 +1,98 @@
+import type { MemberRole } from '@taskflow/contracts';
+import type { DB, ExpressionBuilder, Kysely, ProjectRow } from '@taskflow/db';
+import { TRPCError } from '@trpc/server';
+import type { Actor } from './actor';
+import type { TaskWithSlug } from './rows';
+
+export function notFound(what: string): TRPCError {
+  return new TRPCError({ code: 'NOT_FOUND', message: `${what} not found` });
+}
+
+export function forbidden(message: string): TRPCError {
+  return new TRPCError({ code: 'FORBIDDEN', message });
+}
+
+export function conflict(message: string): TRPCError {
+  return new TRPCError({ code: 'CONFLICT', message });
+}
+
+export function unprocessable(message: string): TRPCError {
+  return new TRPCError({ code: 'UNPROCESSABLE_CONTENT', message });
+}
+
+/** `tasks.project_id` is one of the actor's projects (admins see all). */
+export function taskVisibleTo(actor: Actor) {
+  return (eb: ExpressionBuilder<DB, 'tasks'>) =>
+    actor.is_admin
+      ? eb.lit(true)
+      : eb.exists(
+          eb
+            .selectFrom('project_members')
+            .select('project_members.project_id')
+            .whereRef('project_members.project_id', '=', 'tasks.project_id')
+            .where('project_members.worker_id', '=', actor.id),
+        );
+}
+
+export function selectTasks(db: Kysely<DB>) {
+  return db
+    .selectFrom('tasks')
+    .innerJoin('projects', 'projects.id', 'tasks.project_id')
+    .selectAll('tasks')
+    .select('projects.slug as project_slug');
+}
+
+/** The task, if it exists and the actor may see it; to anyone else it does not exist. */
+export async function requireVisibleTask(
+  db: Kysely<DB>,
+  actor: Actor,
+  id: number,
+): Promise<TaskWithSlug> {
+  const row = await selectTasks(db)
+    .where('tasks.id', '=', id)
+    .where(taskVisibleTo(actor))
+    .executeTakeFirst();
+  if (!row) throw notFound(`Task ${id}`);
+  return row;
+}
+
+export interface ProjectAccess {
+  project: ProjectRow;
+  /** The actor's membership role; null for an admin who is not a member. */
+  role: MemberRole | null;
+}
+
+export async function requireVisibleProject(
+  db: Kysely<DB>,
+  actor: Actor,
+  slug: string,
+): Promise<ProjectAccess> {
+  const row = await db
+    .selectFrom('projects')
+    .leftJoin('project_members', (join) =>
+      join
+        .onRef('project_members.project_id', '=', 'projects.id')
+        .on('project_members.worker_id', '=', actor.id),
+    )
+    .selectAll('projects')
+    .select('project_members.role as member_role')
+    .where('projects.slug', '=', slug)
+    .executeTakeFirst();
+  if (!row || (!row.member_role && !actor.is_admin)) throw notFound(`Project '${slug}'`);
+  const { member_role, ...project } = row;
+  return { project, role: member_role };
+}
+
+export async function isProjectMember(
+  db: Kysely<DB>,
+  projectId: number,
+  workerId: string,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('project_members')
+    .select('worker_id')
+    .where('project_id', '=', projectId)
+    .where('worker_id', '=', workerId)
+    .executeTakeFirst();
+  return row !== undefined;
+}

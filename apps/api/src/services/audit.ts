@@ -1,0 +1,65 @@
+import type { AuditEntry, AuditListInput } from '@taskflow/contracts';
+import type { AuditRow, DB, Kysely } from '@taskflow/db';
+import { TRPCError } from '@trpc/server';
+import type { z } from 'zod';
+import { notFound, requireVisibleProject } from './access';
+import type { Actor } from './actor';
+import { iso } from './rows';
+
+function toAuditEntry(row: AuditRow): AuditEntry {
+  return {
+    id: row.id,
+    task_id: row.task_id,
+    project_slug: row.project_slug,
+    actor_id: row.actor_id,
+    actor_type: row.actor_type,
+    action: row.action,
+    context: row.context,
+    created_at: iso(row.created_at),
+  };
+}
+
+/**
+ * A task's trail, oldest first. It outlives the task: a deleted task's trail
+ * stays readable by the members of the project it belonged to.
+ */
+export async function listTaskAudit(
+  db: Kysely<DB>,
+  actor: Actor,
+  input: z.output<typeof AuditListInput>,
+): Promise<AuditEntry[]> {
+  const task = await db
+    .selectFrom('tasks')
+    .innerJoin('projects', 'projects.id', 'tasks.project_id')
+    .select('projects.slug')
+    .where('tasks.id', '=', input.task_id)
+    .executeTakeFirst();
+  const slug =
+    task?.slug ??
+    (
+      await db
+        .selectFrom('audit_log')
+        .select('project_slug')
+        .where('task_id', '=', input.task_id)
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst()
+    )?.project_slug;
+  if (!slug) throw notFound(`Task ${input.task_id}`);
+  try {
+    await requireVisibleProject(db, actor, slug);
+  } catch (error) {
+    if (error instanceof TRPCError && error.code === 'NOT_FOUND')
+      throw notFound(`Task ${input.task_id}`);
+    throw error;
+  }
+  const rows = await db
+    .selectFrom('audit_log')
+    .selectAll()
+    .where('task_id', '=', input.task_id)
+    .orderBy('id', 'asc')
+    .limit(input.limit)
+    .offset(input.offset)
+    .execute();
+  return rows.map(toAuditEntry);
+}

@@ -1,0 +1,298 @@
+import { createHash } from 'node:crypto';
+import type {
+  Project,
+  ProjectAddMemberInput,
+  ProjectCreateInput,
+  ProjectDetail,
+  ProjectListInput,
+  ProjectRemoveMemberInput,
+  ProjectUpdateInput,
+} from '@taskflow/contracts';
+import { type DB, type Kysely, type ProjectRow, type Transaction, writeAudit } from '@taskflow/db';
+import { TRPCError } from '@trpc/server';
+import type { z } from 'zod';
+import { conflict, forbidden, notFound, type ProjectAccess, requireVisibleProject } from './access';
+import type { Actor } from './actor';
+import { iso, toProject } from './rows';
+import { getWorkerRow } from './workers';
+
+function requireOwner(access: ProjectAccess, actor: Actor, doing: string): void {
+  if (access.role !== 'owner' && !actor.is_admin) {
+    throw forbidden(`Only an owner of project '${access.project.slug}' or an admin can ${doing}`);
+  }
+}
+
+export async function createProject(
+  trx: Transaction<DB>,
+  actor: Actor,
+  input: z.output<typeof ProjectCreateInput>,
+): Promise<Project> {
+  const row = await trx
+    .insertInto('projects')
+    .values({
+      slug: input.slug,
+      name: input.name,
+      description: input.description,
+      owner_id: actor.id,
+    })
+    .onConflict((oc) => oc.column('slug').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw conflict(`Project slug '${input.slug}' is taken`);
+  await trx
+    .insertInto('project_members')
+    .values({ project_id: row.id, worker_id: actor.id, role: 'owner' })
+    .execute();
+  await writeAudit(trx, {
+    project_slug: row.slug,
+    actor_id: actor.id,
+    actor_type: actor.type,
+    action: 'project_created',
+    context: { name: row.name },
+  });
+  return toProject(row, 'owner');
+}
+
+function defaultSlugCandidates(workerId: string): string[] {
+  const base = workerId
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+    .replace(/-+$/, '');
+  const hash = createHash('sha256').update(workerId).digest('hex').slice(0, 8);
+  const readable =
+    base === workerId && base.length > 0 ? `${base}-tasks` : `${base || 'worker'}-${hash}-tasks`;
+  return [readable, `tasks-${hash}`];
+}
+
+/**
+ * The project a worker's tasks land in when they name none, created on first
+ * use. Concurrent first uses settle on one row via the partial unique index.
+ */
+export async function ensureDefaultProject(
+  trx: Transaction<DB>,
+  actor: Actor,
+): Promise<ProjectRow> {
+  const findDefault = () =>
+    trx
+      .selectFrom('projects')
+      .selectAll()
+      .where('owner_id', '=', actor.id)
+      .where('is_default', '=', true)
+      .executeTakeFirst();
+  const existing = await findDefault();
+  if (existing) return existing;
+  for (const slug of defaultSlugCandidates(actor.id)) {
+    const created = await trx
+      .insertInto('projects')
+      .values({
+        slug,
+        name: `${actor.name}'s tasks`.slice(0, 120),
+        owner_id: actor.id,
+        is_default: true,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (created) {
+      await trx
+        .insertInto('project_members')
+        .values({ project_id: created.id, worker_id: actor.id, role: 'owner' })
+        .execute();
+      await writeAudit(trx, {
+        project_slug: created.slug,
+        actor_id: actor.id,
+        actor_type: actor.type,
+        action: 'project_created',
+        context: { name: created.name, default: true },
+      });
+      return created;
+    }
+    // Either a concurrent request created it, or the slug belongs to someone else.
+    const raced = await findDefault();
+    if (raced) return raced;
+  }
+  throw conflict('Could not create a default project: name one with project_slug');
+}
+
+export async function listProjects(
+  db: Kysely<DB>,
+  actor: Actor,
+  input: z.output<typeof ProjectListInput>,
+): Promise<Project[]> {
+  const rows = await db
+    .selectFrom('projects')
+    .innerJoin('project_members', 'project_members.project_id', 'projects.id')
+    .selectAll('projects')
+    .select('project_members.role as member_role')
+    .where('project_members.worker_id', '=', actor.id)
+    .orderBy('projects.name')
+    .orderBy('projects.id')
+    .limit(input.limit)
+    .offset(input.offset)
+    .execute();
+  return rows.map(({ member_role, ...row }) => toProject(row, member_role));
+}
+
+export async function getProject(
+  db: Kysely<DB>,
+  actor: Actor,
+  slug: string,
+): Promise<ProjectDetail> {
+  const access = await requireVisibleProject(db, actor, slug);
+  const members = await db
+    .selectFrom('project_members')
+    .innerJoin('workers', 'workers.id', 'project_members.worker_id')
+    .select([
+      'project_members.worker_id',
+      'project_members.role',
+      'project_members.created_at',
+      'workers.name',
+      'workers.type',
+    ])
+    .where('project_members.project_id', '=', access.project.id)
+    .orderBy('project_members.created_at')
+    .orderBy('project_members.worker_id')
+    .execute();
+  return {
+    ...toProject(access.project, access.role),
+    members: members.map((m) => ({
+      worker_id: m.worker_id,
+      name: m.name,
+      type: m.type,
+      role: m.role,
+      created_at: iso(m.created_at),
+    })),
+  };
+}
+
+export async function updateProject(
+  trx: Transaction<DB>,
+  actor: Actor,
+  input: z.output<typeof ProjectUpdateInput>,
+): Promise<Project> {
+  const access = await requireVisibleProject(trx, actor, input.slug);
+  requireOwner(access, actor, 'edit it');
+  const changes: Record<string, { from: string; to: string }> = {};
+  if (input.name !== undefined && input.name !== access.project.name)
+    changes.name = { from: access.project.name, to: input.name };
+  if (input.description !== undefined && input.description !== access.project.description)
+    changes.description = { from: access.project.description, to: input.description };
+  if (Object.keys(changes).length === 0) return toProject(access.project, access.role);
+  const row = await trx
+    .updateTable('projects')
+    .set({
+      ...(changes.name && { name: changes.name.to }),
+      ...(changes.description && { description: changes.description.to }),
+      updated_at: new Date(),
+    })
+    .where('id', '=', access.project.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await writeAudit(trx, {
+    project_slug: row.slug,
+    actor_id: actor.id,
+    actor_type: actor.type,
+    action: 'project_updated',
+    context: { changes },
+  });
+  return toProject(row, access.role);
+}
+
+async function ownerCount(trx: Transaction<DB>, projectId: number): Promise<number> {
+  const { n } = await trx
+    .selectFrom('project_members')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('project_id', '=', projectId)
+    .where('role', '=', 'owner')
+    .executeTakeFirstOrThrow();
+  return Number(n);
+}
+
+/** Serialises membership changes of one project, so two can't remove its last two owners. */
+async function lockProject(trx: Transaction<DB>, projectId: number): Promise<void> {
+  await trx.selectFrom('projects').select('id').where('id', '=', projectId).forUpdate().execute();
+}
+
+export async function addMember(
+  trx: Transaction<DB>,
+  actor: Actor,
+  input: z.output<typeof ProjectAddMemberInput>,
+): Promise<ProjectDetail> {
+  const access = await requireVisibleProject(trx, actor, input.slug);
+  requireOwner(access, actor, 'manage its members');
+  const worker = await getWorkerRow(trx, input.worker_id);
+  if (!worker) {
+    throw new TRPCError({
+      code: 'NOT_FOUND',
+      message: `Worker '${input.worker_id}' not found: they must sign in once, or an admin registers them`,
+    });
+  }
+  await lockProject(trx, access.project.id);
+  const previous = await trx
+    .selectFrom('project_members')
+    .select('role')
+    .where('project_id', '=', access.project.id)
+    .where('worker_id', '=', input.worker_id)
+    .executeTakeFirst();
+  if (previous?.role === input.role) return getProject(trx, actor, input.slug);
+  if (previous?.role === 'owner' && (await ownerCount(trx, access.project.id)) === 1) {
+    throw conflict(
+      `'${input.worker_id}' is the last owner of project '${input.slug}'; make someone else owner first`,
+    );
+  }
+  await trx
+    .insertInto('project_members')
+    .values({ project_id: access.project.id, worker_id: input.worker_id, role: input.role })
+    .onConflict((oc) => oc.columns(['project_id', 'worker_id']).doUpdateSet({ role: input.role }))
+    .execute();
+  await writeAudit(trx, {
+    project_slug: access.project.slug,
+    actor_id: actor.id,
+    actor_type: actor.type,
+    action: 'member_added',
+    context: {
+      worker_id: input.worker_id,
+      role: input.role,
+      previous_role: previous?.role ?? null,
+    },
+  });
+  return getProject(trx, actor, input.slug);
+}
+
+export async function removeMember(
+  trx: Transaction<DB>,
+  actor: Actor,
+  input: z.output<typeof ProjectRemoveMemberInput>,
+): Promise<{ slug: string; worker_id: string; removed: true }> {
+  const access = await requireVisibleProject(trx, actor, input.slug);
+  // Anyone may leave; removing someone else takes an owner.
+  if (input.worker_id !== actor.id) requireOwner(access, actor, 'manage its members');
+  await lockProject(trx, access.project.id);
+  const member = await trx
+    .selectFrom('project_members')
+    .select('role')
+    .where('project_id', '=', access.project.id)
+    .where('worker_id', '=', input.worker_id)
+    .executeTakeFirst();
+  if (!member) throw notFound(`Member '${input.worker_id}' of project '${input.slug}'`);
+  if (member.role === 'owner' && (await ownerCount(trx, access.project.id)) === 1) {
+    throw conflict(
+      `'${input.worker_id}' is the last owner of project '${input.slug}'; make someone else owner first`,
+    );
+  }
+  await trx
+    .deleteFrom('project_members')
+    .where('project_id', '=', access.project.id)
+    .where('worker_id', '=', input.worker_id)
+    .execute();
+  await writeAudit(trx, {
+    project_slug: access.project.slug,
+    actor_id: actor.id,
+    actor_type: actor.type,
+    action: 'member_removed',
+    context: { worker_id: input.worker_id, role: member.role },
+  });
+  return { slug: access.project.slug, worker_id: input.worker_id, removed: true };
+}

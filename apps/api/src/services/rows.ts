@@ -1,0 +1,50 @@
+import type { Project, Task } from '@taskflow/contracts';
+import type { ProjectRow, TaskRow } from '@taskflow/db';
+
+export function iso(date: Date): string {
+  return date.toISOString();
+}
+
+export function isoOrNull(date: Date | null): string | null {
+  return date ? date.toISOString() : null;
+}
+
+export type TaskWithSlug = TaskRow & { project_slug: string };
+
+export function toTask(row: TaskWithSlug): Task {
+  return {
+    id: row.id,
+    project_id: row.project_id,
+    project_slug: row.project_slug,
+    title: row.title,
+    description: row.description,
+    status: row.status,
+    priority: row.priority,
+    progress_percent: row.progress_percent,
+    tags: row.tags,
+    due_date: isoOrNull(row.due_date),
+    assigned_to: row.assigned_to,
+    parent_id: row.parent_id,
+    created_by: row.created_by,
+    started_at: isoOrNull(row.started_at),
+    completed_at: isoOrNull(row.completed_at),
+    blocked_from: row.blocked_from,
+    blocked_reason: row.blocked_reason,
+    version: row.version,
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+  };
+}
+
+export function toProject(row: ProjectRow, role: Project['role']): Project {
+  return {
+    id: row.id,
+    slug: row.slug,
+    name: row.name,
+    description: row.description,
+    owner_id: row.owner_id,
+    role,
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+  };
+}

@@ -1,0 +1,335 @@
+import type {
+  Task,
+  TaskAssignInput,
+  TaskCreateInput,
+  TaskListInput,
+  TaskUpdateInput,
+} from '@taskflow/contracts';
+import { TASK_PRIORITIES } from '@taskflow/contracts';
+import {
+  type DB,
+  type Kysely,
+  sql,
+  type TaskPatch,
+  type Transaction,
+  writeAudit,
+} from '@taskflow/db';
+import type { z } from 'zod';
+import {
+  conflict,
+  forbidden,
+  isProjectMember,
+  requireVisibleProject,
+  requireVisibleTask,
+  selectTasks,
+  taskVisibleTo,
+  unprocessable,
+} from './access';
+import type { Actor } from './actor';
+import { ensureDefaultProject } from './projects';
+import { type TaskWithSlug, toTask } from './rows';
+
+type ListInput = z.output<typeof TaskListInput>;
+
+const SORT_COLUMNS = {
+  created_at: 'tasks.created_at',
+  updated_at: 'tasks.updated_at',
+  due_date: 'tasks.due_date',
+  priority: 'tasks.priority_rank',
+  title: 'tasks.title',
+} as const;
+
+/** Escapes LIKE wildcards so `q` is matched literally. */
+function likePattern(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export async function listTasks(db: Kysely<DB>, actor: Actor, input: ListInput): Promise<Task[]> {
+  let query = selectTasks(db).where(taskVisibleTo(actor));
+  if (input.project_slug) query = query.where('projects.slug', '=', input.project_slug);
+  if (input.status) query = query.where('tasks.status', '=', input.status);
+  if (input.assigned_to) {
+    query = query.where(
+      'tasks.assigned_to',
+      '=',
+      input.assigned_to === 'me' ? actor.id : input.assigned_to,
+    );
+  }
+  if (input.parent_id !== undefined) {
+    query =
+      input.parent_id === 0
+        ? query.where('tasks.parent_id', 'is', null)
+        : query.where('tasks.parent_id', '=', input.parent_id);
+  }
+  if (input.priority)
+    query = query.where('tasks.priority_rank', '=', TASK_PRIORITIES.indexOf(input.priority));
+  if (input.tag) query = query.where(sql<boolean>`tasks.tags @> array[${input.tag}]::text[]`);
+  if (input.has_due_date !== undefined) {
+    query = query.where('tasks.due_date', input.has_due_date ? 'is not' : 'is', null);
+  }
+  if (input.q) query = query.where('tasks.title', 'ilike', likePattern(input.q));
+
+  const direction = input.sort_order;
+  // Nulls (no due date) last either way; id breaks ties so pages never overlap.
+  const column = SORT_COLUMNS[input.sort_by];
+  query =
+    input.sort_by === 'due_date'
+      ? query.orderBy(column, (ob) =>
+          direction === 'asc' ? ob.asc().nullsLast() : ob.desc().nullsLast(),
+        )
+      : query.orderBy(column, direction);
+  const rows = await query
+    .orderBy('tasks.id', direction)
+    .limit(input.limit)
+    .offset(input.offset)
+    .execute();
+  return rows.map(toTask);
+}
+
+export async function getTask(db: Kysely<DB>, actor: Actor, id: number): Promise<Task> {
+  return toTask(await requireVisibleTask(db, actor, id));
+}
+
+async function requireParentInProject(
+  trx: Transaction<DB>,
+  parentId: number,
+  projectId: number,
+  projectSlug: string,
+): Promise<void> {
+  const parent = await trx
+    .selectFrom('tasks')
+    .select(['id', 'project_id'])
+    .where('id', '=', parentId)
+    .executeTakeFirst();
+  if (!parent || parent.project_id !== projectId) {
+    throw unprocessable(`parent_id ${parentId} does not name a task of project '${projectSlug}'`);
+  }
+}
+
+async function requireMemberAssignee(
+  trx: Transaction<DB>,
+  workerId: string,
+  projectId: number,
+  projectSlug: string,
+): Promise<void> {
+  if (!(await isProjectMember(trx, projectId, workerId))) {
+    throw unprocessable(`Worker '${workerId}' is not a member of project '${projectSlug}'`);
+  }
+}
+
+export async function createTask(
+  trx: Transaction<DB>,
+  actor: Actor,
+  input: z.output<typeof TaskCreateInput>,
+): Promise<Task> {
+  const project = input.project_slug
+    ? (await requireVisibleProject(trx, actor, input.project_slug)).project
+    : await ensureDefaultProject(trx, actor);
+  if (input.parent_id) await requireParentInProject(trx, input.parent_id, project.id, project.slug);
+  if (input.assigned_to)
+    await requireMemberAssignee(trx, input.assigned_to, project.id, project.slug);
+
+  const row = await trx
+    .insertInto('tasks')
+    .values({
+      project_id: project.id,
+      title: input.title,
+      description: input.description ?? '',
+      priority: input.priority,
+      tags: input.tags ?? [],
+      due_date: input.due_date ?? null,
+      assigned_to: input.assigned_to ?? null,
+      parent_id: input.parent_id ?? null,
+      created_by: actor.id,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const task = toTask({ ...row, project_slug: project.slug });
+  await writeAudit(trx, {
+    task_id: task.id,
+    project_slug: project.slug,
+    actor_id: actor.id,
+    actor_type: actor.type,
+    action: 'created',
+    context: {
+      title: task.title,
+      priority: task.priority,
+      ...(task.assigned_to && { assigned_to: task.assigned_to }),
+      ...(task.parent_id && { parent_id: task.parent_id }),
+    },
+  });
+  return task;
+}
+
+function requireEditor(task: TaskWithSlug, actor: Actor, doing: string): void {
+  if (!actor.is_admin && task.created_by !== actor.id && task.assigned_to !== actor.id) {
+    throw forbidden(`Only the task's creator, its assignee or an admin can ${doing}`);
+  }
+}
+
+export function requireVersion(task: TaskWithSlug, expected: number | undefined): void {
+  if (expected !== undefined && expected !== task.version) {
+    throw conflict(
+      `Task ${task.id} is at version ${task.version}, not ${expected}: reload it and retry`,
+    );
+  }
+}
+
+/** Would making `parentId` the parent of `taskId` put the task among its own ancestors? */
+async function wouldCycle(
+  trx: Transaction<DB>,
+  taskId: number,
+  parentId: number,
+): Promise<boolean> {
+  const { rows } = await sql<{ id: number }>`
+    with recursive ancestors (id, parent_id) as (
+      select id, parent_id from tasks where id = ${parentId}
+      union
+      select t.id, t.parent_id from tasks t join ancestors a on t.id = a.parent_id
+    )
+    select id from ancestors where id = ${taskId} limit 1`.execute(trx);
+  return rows.length > 0;
+}
+
+/** Applies a conditional update: it only lands if nobody changed the task since we read it. */
+export async function updateIfUnchanged(
+  trx: Transaction<DB>,
+  task: TaskWithSlug,
+  patch: TaskPatch,
+): Promise<TaskWithSlug> {
+  const row = await trx
+    .updateTable('tasks')
+    .set({ ...patch, version: task.version + 1, updated_at: new Date() })
+    .where('id', '=', task.id)
+    .where('version', '=', task.version)
+    .returningAll()
+    .executeTakeFirst();
+  if (!row)
+    throw conflict(`Task ${task.id} was changed by someone else meanwhile: reload it and retry`);
+  return { ...row, project_slug: task.project_slug };
+}
+
+type Change = { from: unknown; to: unknown };
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+export async function updateTask(
+  trx: Transaction<DB>,
+  actor: Actor,
+  input: z.output<typeof TaskUpdateInput>,
+): Promise<Task> {
+  const task = await requireVisibleTask(trx, actor, input.id);
+  requireEditor(task, actor, 'edit it');
+  requireVersion(task, input.expected_version);
+  const current = toTask(task);
+
+  const candidates = {
+    title: input.title,
+    description: input.description,
+    priority: input.priority,
+    tags: input.tags,
+    due_date: input.due_date,
+    parent_id: input.parent_id,
+    assigned_to: input.assigned_to,
+  };
+  const changes: Record<string, Change> = {};
+  for (const [field, value] of Object.entries(candidates)) {
+    const before = current[field as keyof typeof candidates];
+    if (value !== undefined && !sameValue(before, value))
+      changes[field] = { from: before, to: value };
+  }
+  if (Object.keys(changes).length === 0) return current;
+
+  if (changes.parent_id && input.parent_id) {
+    // Serialise re-parenting within the project so two moves can't close a loop together.
+    await trx
+      .selectFrom('projects')
+      .select('id')
+      .where('id', '=', task.project_id)
+      .forUpdate()
+      .execute();
+    await requireParentInProject(trx, input.parent_id, task.project_id, task.project_slug);
+    if (await wouldCycle(trx, task.id, input.parent_id)) {
+      throw unprocessable(
+        `parent_id ${input.parent_id} would make task ${task.id} its own ancestor`,
+      );
+    }
+  }
+  if (changes.assigned_to && input.assigned_to) {
+    await requireMemberAssignee(trx, input.assigned_to, task.project_id, task.project_slug);
+  }
+
+  const patch: TaskPatch = {};
+  if (input.title !== undefined) patch.title = input.title;
+  if (input.description !== undefined) patch.description = input.description;
+  if (input.priority !== undefined) patch.priority = input.priority;
+  if (input.tags !== undefined) patch.tags = input.tags;
+  if (input.due_date !== undefined) patch.due_date = input.due_date;
+  if (input.parent_id !== undefined) patch.parent_id = input.parent_id;
+  if (input.assigned_to !== undefined) patch.assigned_to = input.assigned_to;
+
+  const updated = await updateIfUnchanged(trx, task, patch);
+  await writeAudit(trx, {
+    task_id: task.id,
+    project_slug: task.project_slug,
+    actor_id: actor.id,
+    actor_type: actor.type,
+    action: 'updated',
+    context: { changes },
+  });
+  return toTask(updated);
+}
+
+export async function assignTask(
+  trx: Transaction<DB>,
+  actor: Actor,
+  input: z.output<typeof TaskAssignInput>,
+): Promise<Task> {
+  const task = await requireVisibleTask(trx, actor, input.id);
+  requireEditor(task, actor, 'assign it');
+  requireVersion(task, input.expected_version);
+  if (input.worker_id === task.assigned_to) return toTask(task);
+  if (input.worker_id)
+    await requireMemberAssignee(trx, input.worker_id, task.project_id, task.project_slug);
+  const updated = await updateIfUnchanged(trx, task, { assigned_to: input.worker_id });
+  await writeAudit(trx, {
+    task_id: task.id,
+    project_slug: task.project_slug,
+    actor_id: actor.id,
+    actor_type: actor.type,
+    action: 'assigned',
+    context: { from: task.assigned_to, to: input.worker_id },
+  });
+  return toTask(updated);
+}
+
+export async function deleteTask(
+  trx: Transaction<DB>,
+  actor: Actor,
+  id: number,
+): Promise<{ id: number; deleted: true }> {
+  const task = await requireVisibleTask(trx, actor, id);
+  if (!actor.is_admin && task.created_by !== actor.id) {
+    throw forbidden("Only the task's creator or an admin can delete it");
+  }
+  const child = await trx
+    .selectFrom('tasks')
+    .select('id')
+    .where('parent_id', '=', id)
+    .limit(1)
+    .executeTakeFirst();
+  if (child) throw conflict(`Task ${id} has subtasks: delete or move them first`);
+  await trx.deleteFrom('tasks').where('id', '=', id).execute();
+  // The task's earlier audit rows stay: audit_log has no foreign key to tasks.
+  await writeAudit(trx, {
+    task_id: id,
+    project_slug: task.project_slug,
+    actor_id: actor.id,
+    actor_type: actor.type,
+    action: 'deleted',
+    context: { title: task.title, status: task.status, version: task.version },
+  });
+  return { id, deleted: true };
+}

@@ -1,0 +1,121 @@
+import type { Me, Worker, WorkerListInput, WorkerUpsertInput } from '@taskflow/contracts';
+import { type DB, type Kysely, type Transaction, type WorkerRow, writeAudit } from '@taskflow/db';
+import type { z } from 'zod';
+import type { Principal } from '../auth/principal';
+import { requireVisibleProject } from './access';
+import type { Actor } from './actor';
+import { iso } from './rows';
+
+export function toWorker(row: WorkerRow): Worker {
+  return { id: row.id, type: row.type, name: row.name, created_at: iso(row.created_at) };
+}
+
+/**
+ * The caller's worker record, registered as a human on first sight. One read
+ * on the common path; a write only for a newcomer or a changed name.
+ */
+export async function ensureWorker(db: Kysely<DB>, principal: Principal): Promise<WorkerRow> {
+  const existing = await db
+    .selectFrom('workers')
+    .selectAll()
+    .where('id', '=', principal.id)
+    .executeTakeFirst();
+  if (existing) {
+    if (principal.name && principal.name !== existing.name) {
+      return db
+        .updateTable('workers')
+        .set({ name: principal.name, updated_at: new Date() })
+        .where('id', '=', principal.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    }
+    return existing;
+  }
+  await db
+    .insertInto('workers')
+    .values({ id: principal.id, type: 'human', name: principal.name ?? principal.id.slice(0, 120) })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
+  return db
+    .selectFrom('workers')
+    .selectAll()
+    .where('id', '=', principal.id)
+    .executeTakeFirstOrThrow();
+}
+
+export function me(actor: Actor, row: WorkerRow): Me {
+  return { ...toWorker(row), role: actor.role };
+}
+
+export async function getWorkerRow(db: Kysely<DB>, id: string): Promise<WorkerRow | undefined> {
+  return db.selectFrom('workers').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Admins see every worker; others see those they share a project with, and themselves. */
+export async function listWorkers(
+  db: Kysely<DB>,
+  actor: Actor,
+  input: z.output<typeof WorkerListInput>,
+): Promise<Worker[]> {
+  let query = db.selectFrom('workers').selectAll('workers');
+  if (input.project_slug) {
+    const { project } = await requireVisibleProject(db, actor, input.project_slug);
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('project_members')
+          .whereRef('project_members.worker_id', '=', 'workers.id')
+          .where('project_members.project_id', '=', project.id),
+      ),
+    );
+  } else if (!actor.is_admin) {
+    query = query.where((eb) =>
+      eb.or([
+        eb('workers.id', '=', actor.id),
+        eb.exists(
+          eb
+            .selectFrom('project_members as theirs')
+            .innerJoin('project_members as mine', 'mine.project_id', 'theirs.project_id')
+            .whereRef('theirs.worker_id', '=', 'workers.id')
+            .where('mine.worker_id', '=', actor.id),
+        ),
+      ]),
+    );
+  }
+  if (input.type) query = query.where('workers.type', '=', input.type);
+  const rows = await query
+    .orderBy('workers.name')
+    .orderBy('workers.id')
+    .limit(input.limit)
+    .offset(input.offset)
+    .execute();
+  return rows.map(toWorker);
+}
+
+export async function upsertWorker(
+  trx: Transaction<DB>,
+  actor: Actor,
+  input: z.output<typeof WorkerUpsertInput>,
+): Promise<Worker> {
+  const previous = await getWorkerRow(trx, input.id);
+  const row = await trx
+    .insertInto('workers')
+    .values({ id: input.id, type: input.type, name: input.name })
+    .onConflict((oc) =>
+      oc.column('id').doUpdateSet({ type: input.type, name: input.name, updated_at: new Date() }),
+    )
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await writeAudit(trx, {
+    actor_id: actor.id,
+    actor_type: actor.type,
+    action: 'worker_upserted',
+    context: {
+      worker_id: row.id,
+      type: row.type,
+      name: row.name,
+      ...(previous && { previous: { type: previous.type, name: previous.name } }),
+    },
+  });
+  return toWorker(row);
+}

@@ -1,0 +1,124 @@
+import type { DB, Transaction } from '@taskflow/db';
+import { initTRPC, TRPCError } from '@trpc/server';
+import { ZodError } from 'zod';
+import { principalFromClaims } from './auth/principal';
+import { TokenError } from './auth/verify-token';
+import type { Context } from './context';
+import { describeIssues, fieldErrorsOf, issuesOf, translateError } from './errors';
+import { ensureWorker } from './services/workers';
+
+const t = initTRPC.context<Context>().create({
+  // Never put stack traces in responses, whatever NODE_ENV says.
+  isDev: false,
+  errorFormatter({ shape, error }) {
+    const validation =
+      error.code === 'BAD_REQUEST' && error.cause instanceof ZodError ? error.cause : undefined;
+    const issues = validation ? issuesOf(validation) : undefined;
+    return {
+      message:
+        error.code === 'INTERNAL_SERVER_ERROR'
+          ? 'Internal server error'
+          : issues
+            ? describeIssues(issues)
+            : shape.message,
+      code: shape.code,
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        ...(validation && { issues, fieldErrors: fieldErrorsOf(validation) }),
+      },
+    };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const middleware = t.middleware;
+
+/** Outermost: database outages become 503, constraint races 409, never a raw 500. */
+const translateErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) {
+    const translated = translateError(result.error);
+    if (translated) throw translated;
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(translateErrors);
+
+/** Verifies the bearer token and resolves the caller in the worker registry. */
+export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  let principal = ctx.principal;
+  if (!principal) {
+    if (ctx.token === undefined)
+      throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Missing bearer token' });
+    if (ctx.token === '') {
+      throw new TRPCError({
+        code: 'UNAUTHORIZED',
+        message: "The Authorization header must be 'Bearer <token>'",
+      });
+    }
+    if (!ctx.verifyToken)
+      throw new TRPCError({
+        code: 'UNAUTHORIZED',
+        message: 'Token verification is not configured',
+      });
+    try {
+      principal = principalFromClaims(await ctx.verifyToken(ctx.token));
+    } catch (error) {
+      if (error instanceof TokenError && error.kind === 'unavailable') {
+        throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: error.message, cause: error });
+      }
+      throw new TRPCError({
+        code: 'UNAUTHORIZED',
+        message: error instanceof TokenError ? error.message : 'Invalid token',
+        cause: error,
+      });
+    }
+  }
+  const worker = await ensureWorker(ctx.db, principal);
+  return next({
+    ctx: {
+      actor: {
+        id: worker.id,
+        type: worker.type,
+        name: worker.name,
+        role: principal.role,
+        is_admin: principal.role === 'admin',
+      },
+    },
+  });
+});
+
+export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
+  if (!ctx.actor.is_admin) throw new TRPCError({ code: 'FORBIDDEN', message: 'Admins only' });
+  return next();
+});
+
+class Rollback extends Error {}
+
+/**
+ * Runs the rest of a mutation in exactly one transaction, handed down as
+ * `ctx.trx` (and as `ctx.db`, so nothing can slip outside it). A failed
+ * procedure rolls everything back, its audit rows included.
+ */
+export const inTransaction = t.middleware(async ({ ctx, next, type }) => {
+  if (type !== 'mutation') throw new Error('inTransaction is for mutations only');
+  const run = (trx: Transaction<DB>) => next({ ctx: { db: trx, trx } });
+  let outcome: Awaited<ReturnType<typeof run>> | undefined;
+  try {
+    await ctx.db.transaction().execute(async (trx) => {
+      outcome = await run(trx);
+      if (!outcome.ok) throw new Rollback();
+    });
+  } catch (error) {
+    if (!(error instanceof Rollback)) throw error;
+  }
+  if (!outcome) throw new Error('transaction finished without a result');
+  return outcome;
+});
+
+export const protectedMutation = protectedProcedure.use(inTransaction);
+export const adminMutation = adminProcedure.use(inTransaction);

@@ -1,0 +1,94 @@
+import { migrateToLatest } from '@taskflow/db';
+import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
+import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import { type App, createApp } from '../../src/app';
+import { createLogger } from '../../src/logger';
+import type { AppRouter } from '../../src/router';
+import { TestIssuer } from './jwks';
+
+export type Client = ReturnType<typeof makeClient>;
+
+function makeClient(baseUrl: string, token: string | undefined) {
+  return createTRPCClient<AppRouter>({
+    links: [
+      httpLink({
+        url: `${baseUrl}/trpc`,
+        headers: () => (token ? { authorization: `Bearer ${token}` } : {}),
+      }),
+    ],
+  });
+}
+
+export interface Harness {
+  database: TestDatabase;
+  issuer: TestIssuer;
+  app: App;
+  baseUrl: string;
+  /** A typed client over real HTTP, authenticated as `sub` (role admin when asked). */
+  as(sub: string, options?: { admin?: boolean; name?: string }): Promise<Client>;
+  anonymous(): Client;
+  withToken(token: string): Client;
+  stop(): Promise<void>;
+}
+
+/** A fresh PostgreSQL database, a real JWKS server and the API on loopback. */
+export async function startHarness(options: { maxConnections?: number } = {}): Promise<Harness> {
+  const database = await createTestDatabase({ maxConnections: options.maxConnections ?? 10 });
+  await migrateToLatest(database.db);
+  const issuer = await new TestIssuer().start();
+  const app = createApp({
+    db: database.db,
+    logger: createLogger((process.env.LOG_LEVEL as 'debug' | undefined) ?? 'silent'),
+    auth: { jwksUrl: new URL(issuer.url), issuer: issuer.issuer, audience: issuer.audience },
+    allowedOrigins: ['http://localhost:3000'],
+  });
+  const baseUrl = await app.listen(0);
+  return {
+    database,
+    issuer,
+    app,
+    baseUrl,
+    as: async (sub, opts = {}) =>
+      makeClient(
+        baseUrl,
+        await issuer.token(sub, { ...(opts.admin && { role: 'admin' }), name: opts.name ?? sub }),
+      ),
+    anonymous: () => makeClient(baseUrl, undefined),
+    withToken: (token) => makeClient(baseUrl, token),
+    stop: async () => {
+      await app.close();
+      await issuer.stop();
+      await database.drop();
+    },
+  };
+}
+
+export interface ApiFailure {
+  code: string;
+  httpStatus: number;
+  message: string;
+  issues?: { path: string; message: string }[];
+}
+
+/** Awaits a call that must fail and returns what the client saw. */
+export async function failure(promise: Promise<unknown>): Promise<ApiFailure> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof TRPCClientError) {
+      const data = error.data as {
+        code: string;
+        httpStatus: number;
+        issues?: ApiFailure['issues'];
+      };
+      return {
+        code: data.code,
+        httpStatus: data.httpStatus,
+        message: error.message,
+        issues: data.issues,
+      };
+    }
+    throw error;
+  }
+  throw new Error('expected the call to fail, but it succeeded');
+}
