@@ -10,6 +10,8 @@ export interface VerifierOptions {
   clockToleranceSec?: number;
   /** How long to wait for the JWKS endpoint. */
   jwksTimeoutMs?: number;
+  /** Minimum time between two fetches of the key set (an unknown `kid` refetches after it). */
+  jwksCooldownMs?: number;
 }
 
 /** Why a token was not accepted: the caller's fault (401) or the key server's (503). */
@@ -76,7 +78,7 @@ function classify(error: unknown): TokenError {
 export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   const jwks = createRemoteJWKSet(options.jwksUrl, {
     timeoutDuration: options.jwksTimeoutMs ?? 5_000,
-    cooldownDuration: 30_000,
+    cooldownDuration: options.jwksCooldownMs ?? 30_000,
     cacheMaxAge: 10 * 60_000,
   });
   return async (token) => {
