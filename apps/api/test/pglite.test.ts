@@ -1,0 +1,60 @@
+import { createDb, type Database, migrateToLatest } from '@taskflow/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInnerContext } from '../src/context';
+import { createLogger } from '../src/logger';
+import { appRouter } from '../src/router';
+import { createCallerFactory } from '../src/trpc';
+
+describe('embedded PGlite: same migrations, same procedures', () => {
+  let database: Database;
+  const createCaller = createCallerFactory(appRouter);
+  const callerFor = (id: string) =>
+    createCaller(
+      createInnerContext({
+        db: database.db,
+        logger: createLogger('silent'),
+        principal: { id, role: 'user', name: id },
+      }),
+    );
+
+  beforeAll(async () => {
+    database = createDb({ dataDir: 'memory://' });
+    await migrateToLatest(database.db);
+  });
+  afterAll(() => database.close());
+
+  it('creates, starts and completes a task, with its audit trail', async () => {
+    expect(database.kind).toBe('pglite');
+    const ann = callerFor('ann');
+    const task = await ann.tasks.create({ title: 'Embedded', tags: ['local'] });
+    expect(task).toMatchObject({ status: 'pending', project_slug: 'ann-tasks', tags: ['local'] });
+    const started = await ann.tasks.start({ id: task.id });
+    expect(started).toMatchObject({ status: 'in_progress', assigned_to: 'ann', version: 2 });
+    const done = await ann.tasks.complete({ id: task.id });
+    expect(done).toMatchObject({ status: 'completed', progress_percent: 100, version: 3 });
+    const trail = await ann.audit.list({ task_id: task.id });
+    expect(trail.map((e) => e.action)).toEqual(['created', 'started', 'completed']);
+    expect(typeof trail[0]?.id).toBe('number');
+  });
+
+  it('serialises concurrent claims on its single connection: one winner', async () => {
+    const ann = callerFor('ann');
+    const task = await ann.tasks.create({ title: 'Contested locally' });
+    const results = await Promise.allSettled(
+      [1, 2, 3, 4, 5].map(() => ann.tasks.start({ id: task.id })),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((r) => r.status === 'rejected')) {
+      expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'CONFLICT' });
+    }
+  });
+
+  it('rolls back a failed mutation on PGlite too', async () => {
+    const ann = callerFor('ann');
+    const task = await ann.tasks.create({ title: 'Parent' });
+    await expect(ann.tasks.update({ id: task.id, parent_id: task.id })).rejects.toMatchObject({
+      code: 'UNPROCESSABLE_CONTENT',
+    });
+    expect((await ann.tasks.get({ id: task.id })).version).toBe(1);
+  });
+});
