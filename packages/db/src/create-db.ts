@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, PostgresDialect } from 'kysely';
@@ -12,7 +12,7 @@ export type DbKind = 'postgres' | 'pglite';
 export interface DbOptions {
   /** postgres://... — when unset, embedded PGlite is used. */
   databaseUrl?: string | undefined;
-  /** Where PGlite keeps its files; default ./.data/pglite. `memory://` keeps nothing. */
+  /** Where PGlite keeps its files; default <repo>/.data/pglite. `memory://` keeps nothing. */
   dataDir?: string | undefined;
   /** Pool size for PostgreSQL. */
   maxConnections?: number;
@@ -27,6 +27,9 @@ export interface Database {
   location: string;
   close(): Promise<void>;
 }
+
+/** The repository's .data folder, whichever package's directory a command runs in. */
+export const DEFAULT_PGLITE_DIR = fileURLToPath(new URL('../../../.data/pglite', import.meta.url));
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -70,7 +73,7 @@ export function createDb(options: DbOptions = {}): Database {
     };
   }
 
-  const dataDir = options.dataDir ?? resolve('.data', 'pglite');
+  const dataDir = options.dataDir ?? DEFAULT_PGLITE_DIR;
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
   const pglite = new PGlite(dataDir, { extensions: { pg_trgm } });
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
