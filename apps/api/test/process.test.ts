@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestIssuer } from './helpers/jwks';
 
 const API_DIR = resolve(import.meta.dirname, '..');
-const TSX = join(API_DIR, 'node_modules', '.bin', 'tsx');
 
 interface Running {
   child: ChildProcess;
@@ -16,7 +15,8 @@ interface Running {
 }
 
 function startApi(env: Record<string, string>): Running {
-  const child = spawn(TSX, ['src/main.ts'], {
+  // Exactly what `pnpm start` runs, minus pnpm: one process, so signals reach the API itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: API_DIR,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -127,6 +127,8 @@ describe('workers', () => {
     });
     expect(upserted).toMatchObject({ id: 'bot-7', type: 'agent', name: 'Reviewer Bot' });
     const task = await bot.tasks.create.mutate({ title: 'as agent' });
+    // The agent's own token says 'bot-7'; the admin's name for it stays.
+    expect(await bot.workers.me.query()).toMatchObject({ type: 'agent', name: 'Reviewer Bot' });
     const trail = await bot.audit.list.query({ task_id: task.id });
     expect(trail[0]?.actor_type).toBe('agent');
     const agents = await admin.workers.list.query({ type: 'agent' });

@@ -21,7 +21,8 @@ export async function ensureWorker(db: Kysely<DB>, principal: Principal): Promis
     .where('id', '=', principal.id)
     .executeTakeFirst();
   if (existing) {
-    if (principal.name && principal.name !== existing.name) {
+    // A person's name follows their identity provider; an agent's is set by the admin who registered it.
+    if (existing.type === 'human' && principal.name && principal.name !== existing.name) {
       return db
         .updateTable('workers')
         .set({ name: principal.name, updated_at: new Date() })
