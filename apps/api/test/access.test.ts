@@ -1,3 +1,4 @@
+import { TASK_ACTIONS } from '@taskflow/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, failure, type Harness, startHarness } from './helpers/harness';
 import { move } from './helpers/moves';
@@ -35,16 +36,7 @@ describe('a project is the unit of access: to outsiders it does not exist', () =
     await expectNotFound(outsider.tasks.assign.mutate({ id, worker_id: 'eve' }), task);
     await expectNotFound(outsider.tasks.delete.mutate({ id }), task);
     await expectNotFound(outsider.audit.list.query({ task_id: id }), task);
-    for (const action of [
-      'start',
-      'progress',
-      'submitForReview',
-      'requestChanges',
-      'complete',
-      'reopen',
-      'block',
-      'unblock',
-    ] as const) {
+    for (const action of TASK_ACTIONS) {
       await expectNotFound(move(outsider, action, id), task);
     }
     expect(await owner.tasks.get.query({ id })).toMatchObject({ title: 'classified', version: 1 });

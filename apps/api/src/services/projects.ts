@@ -8,11 +8,12 @@ import type {
   ProjectRemoveMemberInput,
   ProjectUpdateInput,
 } from '@taskflow/contracts';
-import { type DB, type Kysely, type ProjectRow, type Transaction, writeAudit } from '@taskflow/db';
+import type { DB, Kysely, ProjectRow, Transaction } from '@taskflow/db';
 import { TRPCError } from '@trpc/server';
 import type { z } from 'zod';
 import { conflict, forbidden, notFound, type ProjectAccess, requireVisibleProject } from './access';
 import type { Actor } from './actor';
+import { record } from './record';
 import { iso, toProject } from './rows';
 import { getWorkerRow } from './workers';
 
@@ -20,6 +21,20 @@ function requireOwner(access: ProjectAccess, actor: Actor, doing: string): void 
   if (access.role !== 'owner' && !actor.is_admin) {
     throw forbidden(`Only an owner of project '${access.project.slug}' or an admin can ${doing}`);
   }
+}
+
+/** A new project's first member is its creator, as owner; the creation is recorded. */
+async function startProject(
+  trx: Transaction<DB>,
+  actor: Actor,
+  project: ProjectRow,
+  context: Record<string, unknown>,
+): Promise<void> {
+  await trx
+    .insertInto('project_members')
+    .values({ project_id: project.id, worker_id: actor.id, role: 'owner' })
+    .execute();
+  await record(trx, actor, 'project_created', context, { project_slug: project.slug });
 }
 
 export async function createProject(
@@ -39,17 +54,7 @@ export async function createProject(
     .returningAll()
     .executeTakeFirst();
   if (!row) throw conflict(`Project slug '${input.slug}' is taken`);
-  await trx
-    .insertInto('project_members')
-    .values({ project_id: row.id, worker_id: actor.id, role: 'owner' })
-    .execute();
-  await writeAudit(trx, {
-    project_slug: row.slug,
-    actor_id: actor.id,
-    actor_type: actor.type,
-    action: 'project_created',
-    context: { name: row.name },
-  });
+  await startProject(trx, actor, row, { name: row.name });
   return toProject(row, 'owner');
 }
 
@@ -96,17 +101,7 @@ export async function ensureDefaultProject(
       .returningAll()
       .executeTakeFirst();
     if (created) {
-      await trx
-        .insertInto('project_members')
-        .values({ project_id: created.id, worker_id: actor.id, role: 'owner' })
-        .execute();
-      await writeAudit(trx, {
-        project_slug: created.slug,
-        actor_id: actor.id,
-        actor_type: actor.type,
-        action: 'project_created',
-        context: { name: created.name, default: true },
-      });
+      await startProject(trx, actor, created, { name: created.name, default: true });
       return created;
     }
     // Either a concurrent request created it, or the slug belongs to someone else.
@@ -190,13 +185,7 @@ export async function updateProject(
     .where('id', '=', access.project.id)
     .returningAll()
     .executeTakeFirstOrThrow();
-  await writeAudit(trx, {
-    project_slug: row.slug,
-    actor_id: actor.id,
-    actor_type: actor.type,
-    action: 'project_updated',
-    context: { changes },
-  });
+  await record(trx, actor, 'project_updated', { changes }, { project_slug: row.slug });
   return toProject(row, access.role);
 }
 
@@ -247,17 +236,17 @@ export async function addMember(
     .values({ project_id: access.project.id, worker_id: input.worker_id, role: input.role })
     .onConflict((oc) => oc.columns(['project_id', 'worker_id']).doUpdateSet({ role: input.role }))
     .execute();
-  await writeAudit(trx, {
-    project_slug: access.project.slug,
-    actor_id: actor.id,
-    actor_type: actor.type,
-    action: 'member_added',
-    context: {
+  await record(
+    trx,
+    actor,
+    'member_added',
+    {
       worker_id: input.worker_id,
       role: input.role,
       previous_role: previous?.role ?? null,
     },
-  });
+    { project_slug: access.project.slug },
+  );
   return getProject(trx, actor, input.slug);
 }
 
@@ -287,12 +276,12 @@ export async function removeMember(
     .where('project_id', '=', access.project.id)
     .where('worker_id', '=', input.worker_id)
     .execute();
-  await writeAudit(trx, {
-    project_slug: access.project.slug,
-    actor_id: actor.id,
-    actor_type: actor.type,
-    action: 'member_removed',
-    context: { worker_id: input.worker_id, role: member.role },
-  });
+  await record(
+    trx,
+    actor,
+    'member_removed',
+    { worker_id: input.worker_id, role: member.role },
+    { project_slug: access.project.slug },
+  );
   return { slug: access.project.slug, worker_id: input.worker_id, removed: true };
 }

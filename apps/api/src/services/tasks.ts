@@ -6,14 +6,8 @@ import type {
   TaskUpdateInput,
 } from '@taskflow/contracts';
 import { TASK_PRIORITIES } from '@taskflow/contracts';
-import {
-  type DB,
-  type Kysely,
-  sql,
-  type TaskPatch,
-  type Transaction,
-  writeAudit,
-} from '@taskflow/db';
+import { type DB, type Kysely, sql, type TaskPatch, type Transaction } from '@taskflow/db';
+import type { TRPCError } from '@trpc/server';
 import type { z } from 'zod';
 import {
   conflict,
@@ -27,6 +21,7 @@ import {
 } from './access';
 import type { Actor } from './actor';
 import { ensureDefaultProject } from './projects';
+import { recordTask } from './record';
 import { type TaskWithSlug, toTask } from './rows';
 
 type ListInput = z.output<typeof TaskListInput>;
@@ -145,18 +140,11 @@ export async function createTask(
     .returningAll()
     .executeTakeFirstOrThrow();
   const task = toTask({ ...row, project_slug: project.slug });
-  await writeAudit(trx, {
-    task_id: task.id,
-    project_slug: project.slug,
-    actor_id: actor.id,
-    actor_type: actor.type,
-    action: 'created',
-    context: {
-      title: task.title,
-      priority: task.priority,
-      ...(task.assigned_to && { assigned_to: task.assigned_to }),
-      ...(task.parent_id && { parent_id: task.parent_id }),
-    },
+  await recordTask(trx, actor, task, 'created', {
+    title: task.title,
+    priority: task.priority,
+    ...(task.assigned_to && { assigned_to: task.assigned_to }),
+    ...(task.parent_id && { parent_id: task.parent_id }),
   });
   return task;
 }
@@ -191,12 +179,15 @@ async function wouldCycle(
   return rows.length > 0;
 }
 
-/** Applies a conditional update: it only lands if nobody changed the task since we read it. */
-export async function updateIfUnchanged(
+/**
+ * A conditional update: it lands only if nobody changed the task since it was
+ * read (same version), and bumps the version. Undefined when it did not land.
+ */
+export async function tryUpdateIfUnchanged(
   trx: Transaction<DB>,
   task: TaskWithSlug,
   patch: TaskPatch,
-): Promise<TaskWithSlug> {
+): Promise<TaskWithSlug | undefined> {
   const row = await trx
     .updateTable('tasks')
     .set({ ...patch, version: task.version + 1, updated_at: new Date() })
@@ -204,9 +195,21 @@ export async function updateIfUnchanged(
     .where('version', '=', task.version)
     .returningAll()
     .executeTakeFirst();
-  if (!row)
-    throw conflict(`Task ${task.id} was changed by someone else meanwhile: reload it and retry`);
-  return { ...row, project_slug: task.project_slug };
+  return row && { ...row, project_slug: task.project_slug };
+}
+
+export function changedMeanwhile(id: number): TRPCError {
+  return conflict(`Task ${id} was changed by someone else meanwhile: reload it and retry`);
+}
+
+async function updateIfUnchanged(
+  trx: Transaction<DB>,
+  task: TaskWithSlug,
+  patch: TaskPatch,
+): Promise<TaskWithSlug> {
+  const row = await tryUpdateIfUnchanged(trx, task, patch);
+  if (!row) throw changedMeanwhile(task.id);
+  return row;
 }
 
 type Change = { from: unknown; to: unknown };
@@ -271,14 +274,7 @@ export async function updateTask(
   if (input.assigned_to !== undefined) patch.assigned_to = input.assigned_to;
 
   const updated = await updateIfUnchanged(trx, task, patch);
-  await writeAudit(trx, {
-    task_id: task.id,
-    project_slug: task.project_slug,
-    actor_id: actor.id,
-    actor_type: actor.type,
-    action: 'updated',
-    context: { changes },
-  });
+  await recordTask(trx, actor, task, 'updated', { changes });
   return toTask(updated);
 }
 
@@ -294,14 +290,7 @@ export async function assignTask(
   if (input.worker_id)
     await requireMemberAssignee(trx, input.worker_id, task.project_id, task.project_slug);
   const updated = await updateIfUnchanged(trx, task, { assigned_to: input.worker_id });
-  await writeAudit(trx, {
-    task_id: task.id,
-    project_slug: task.project_slug,
-    actor_id: actor.id,
-    actor_type: actor.type,
-    action: 'assigned',
-    context: { from: task.assigned_to, to: input.worker_id },
-  });
+  await recordTask(trx, actor, task, 'assigned', { from: task.assigned_to, to: input.worker_id });
   return toTask(updated);
 }
 
@@ -323,13 +312,10 @@ export async function deleteTask(
   if (child) throw conflict(`Task ${id} has subtasks: delete or move them first`);
   await trx.deleteFrom('tasks').where('id', '=', id).execute();
   // The task's earlier audit rows stay: audit_log has no foreign key to tasks.
-  await writeAudit(trx, {
-    task_id: id,
-    project_slug: task.project_slug,
-    actor_id: actor.id,
-    actor_type: actor.type,
-    action: 'deleted',
-    context: { title: task.title, status: task.status, version: task.version },
+  await recordTask(trx, actor, task, 'deleted', {
+    title: task.title,
+    status: task.status,
+    version: task.version,
   });
   return { id, deleted: true };
 }

@@ -1,9 +1,10 @@
 import type { Me, Worker, WorkerListInput, WorkerUpsertInput } from '@taskflow/contracts';
-import { type DB, type Kysely, type Transaction, type WorkerRow, writeAudit } from '@taskflow/db';
+import type { DB, Kysely, Transaction, WorkerRow } from '@taskflow/db';
 import type { z } from 'zod';
 import type { Principal } from '../auth/principal';
 import { requireVisibleProject } from './access';
 import type { Actor } from './actor';
+import { record } from './record';
 import { iso } from './rows';
 
 export function toWorker(row: WorkerRow): Worker {
@@ -107,16 +108,11 @@ export async function upsertWorker(
     )
     .returningAll()
     .executeTakeFirstOrThrow();
-  await writeAudit(trx, {
-    actor_id: actor.id,
-    actor_type: actor.type,
-    action: 'worker_upserted',
-    context: {
-      worker_id: row.id,
-      type: row.type,
-      name: row.name,
-      ...(previous && { previous: { type: previous.type, name: previous.name } }),
-    },
+  await record(trx, actor, 'worker_upserted', {
+    worker_id: row.id,
+    type: row.type,
+    name: row.name,
+    ...(previous && { previous: { type: previous.type, name: previous.name } }),
   });
   return toWorker(row);
 }

@@ -6,12 +6,13 @@ import {
   TRANSITIONS,
   targetStatus,
 } from '@taskflow/contracts';
-import { type DB, type TaskPatch, type Transaction, writeAudit } from '@taskflow/db';
+import type { DB, TaskPatch, Transaction } from '@taskflow/db';
 import { TRPCError } from '@trpc/server';
 import { conflict, requireVisibleTask } from './access';
 import type { Actor } from './actor';
+import { recordTask } from './record';
 import { toTask } from './rows';
-import { requireVersion } from './tasks';
+import { changedMeanwhile, requireVersion, tryUpdateIfUnchanged } from './tasks';
 
 export interface MoveInput {
   id: number;
@@ -72,39 +73,25 @@ export async function moveTask(
       break;
   }
 
-  const row = await trx
-    .updateTable('tasks')
-    .set({ ...patch, version: task.version + 1, updated_at: now })
-    .where('id', '=', task.id)
-    .where('version', '=', task.version)
-    .returningAll()
-    .executeTakeFirst();
+  const row = await tryUpdateIfUnchanged(trx, task, patch);
   if (!row) {
     // Someone moved first. Report what the task is now, as the loser would see it.
     const fresh = await requireVisibleTask(trx, actor, task.id);
-    if (!TRANSITIONS[action].from[fresh.status])
+    if (!TRANSITIONS[action].from[fresh.status]) {
       throw conflict(statusConflictMessage(action, fresh.status));
-    throw conflict(`Task ${task.id} was changed by someone else meanwhile: reload it and retry`);
+    }
+    throw changedMeanwhile(task.id);
   }
 
-  await writeAudit(trx, {
-    task_id: task.id,
-    project_slug: task.project_slug,
-    actor_id: actor.id,
-    actor_type: actor.type,
-    action: TRANSITIONS[action].audit,
-    context: {
-      from: task.status,
-      to,
-      ...(input.percent !== undefined && { percent: input.percent }),
-      ...(input.note && { note: input.note }),
-      ...(input.reason && { reason: input.reason }),
-      ...(action === 'start' &&
-        task.assigned_to &&
-        task.assigned_to !== actor.id && {
-          previous_assignee: task.assigned_to,
-        }),
-    },
+  await recordTask(trx, actor, task, TRANSITIONS[action].audit, {
+    from: task.status,
+    to,
+    ...(input.percent !== undefined && { percent: input.percent }),
+    ...(input.note && { note: input.note }),
+    ...(input.reason && { reason: input.reason }),
+    ...(action === 'start' &&
+      task.assigned_to &&
+      task.assigned_to !== actor.id && { previous_assignee: task.assigned_to }),
   });
-  return toTask({ ...row, project_slug: task.project_slug });
+  return toTask(row);
 }

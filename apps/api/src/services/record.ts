@@ -1,0 +1,32 @@
+import type { AuditAction } from '@taskflow/contracts';
+import { type AuditContext, type DB, type Transaction, writeAudit } from '@taskflow/db';
+import type { Actor } from './actor';
+
+/** Records a change the actor made, in the mutation's transaction. */
+export function record(
+  trx: Transaction<DB>,
+  actor: Actor,
+  action: AuditAction,
+  context: AuditContext,
+  where: { task_id?: number; project_slug?: string } = {},
+) {
+  return writeAudit(trx, {
+    task_id: where.task_id ?? null,
+    project_slug: where.project_slug ?? null,
+    actor_id: actor.id,
+    actor_type: actor.type,
+    action,
+    context,
+  });
+}
+
+/** Records a change to one task. */
+export function recordTask(
+  trx: Transaction<DB>,
+  actor: Actor,
+  task: { id: number; project_slug: string },
+  action: AuditAction,
+  context: AuditContext,
+) {
+  return record(trx, actor, action, context, { task_id: task.id, project_slug: task.project_slug });
+}
