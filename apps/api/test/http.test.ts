@@ -177,7 +177,11 @@ describe('an unreachable database', () => {
       expect((await fetch(`${url}/health`)).status).toBe(200);
       const ready = await fetch(`${url}/api/health/db`);
       expect(ready.status).toBe(503);
-      expect(await ready.json()).toMatchObject({ status: 'unavailable' });
+      expect(await ready.json()).toEqual({
+        error: 'The database is unavailable; try again shortly',
+        status_code: 503,
+        code: 'SERVICE_UNAVAILABLE',
+      });
       const token = await h.issuer.token('someone');
       const res = await fetch(`${url}/trpc/tasks.create`, {
         method: 'POST',

@@ -15,13 +15,3 @@ export function sendJson(
   });
   res.end(payload);
 }
-
-/** The one error body shape of the plain HTTP routes. */
-export function sendError(
-  res: ServerResponse,
-  status: number,
-  code: string,
-  message: string,
-): void {
-  sendJson(res, status, { error: message, status_code: status, code });
-}

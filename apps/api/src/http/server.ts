@@ -3,10 +3,12 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { HttpContextDeps } from '../context';
 import { createHttpContextFactory } from '../context';
 import type { Logger } from '../logger';
+import { serveDocs } from '../rest/docs';
+import { errorBody, handleRest, matchRoute } from '../rest/handler';
+import { buildOpenApiDocument } from '../rest/openapi';
 import { appRouter } from '../router';
-import { createCallerFactory } from '../trpc';
 import { applyCors } from './cors';
-import { sendError, sendJson } from './respond';
+import { sendJson } from './respond';
 
 export interface HttpServerOptions extends HttpContextDeps {
   allowedOrigins: string[];
@@ -17,6 +19,16 @@ export interface HttpServerOptions extends HttpContextDeps {
 function tooLarge(req: IncomingMessage, limit: number): boolean {
   const length = Number(req.headers['content-length']);
   return Number.isFinite(length) && length > limit;
+}
+
+function sendError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  headers = {},
+): void {
+  sendJson(res, status, errorBody(status, code, message), headers);
 }
 
 /** A thin HTTP layer over the procedures: routing, CORS and limits, no rules. */
@@ -44,16 +56,30 @@ export function createHttpServer(options: HttpServerOptions): Server {
       }
     },
   });
-  const caller = createCallerFactory(appRouter);
+  // Built once: the document only changes with the code.
+  const openApiJson = JSON.stringify(buildOpenApiDocument());
 
-  const health = async (req: IncomingMessage, res: ServerResponse, check: 'live' | 'db') => {
-    const api = caller(createContext({ req }));
-    try {
-      sendJson(res, 200, check === 'live' ? await api.health.live() : await api.health.db());
-    } catch (error) {
-      options.logger.warn('readiness check failed', { error: (error as Error).message });
-      sendJson(res, 503, { status: 'unavailable', database: 'unreachable', status_code: 503 });
+  const rest = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const match = matchRoute(req.method ?? 'GET', url.pathname);
+    if (match.kind === 'none')
+      return sendError(res, 404, 'NOT_FOUND', `No route for ${req.method} ${url.pathname}`);
+    if (match.kind === 'method-not-allowed') {
+      return sendError(
+        res,
+        405,
+        'METHOD_NOT_SUPPORTED',
+        `${req.method} is not allowed on ${url.pathname}`,
+        {
+          allow: match.allow.join(', '),
+        },
+      );
     }
+    const result = await handleRest(req, url, match, createContext({ req }), options);
+    if (result.status === 304) {
+      res.writeHead(304, result.headers).end();
+      return;
+    }
+    sendJson(res, result.status, result.body, result.headers);
   };
 
   return createServer((req, res) => {
@@ -70,9 +96,21 @@ export function createHttpServer(options: HttpServerOptions): Server {
       );
     }
     if (url.pathname.startsWith('/trpc/')) return trpc(req, res);
-    if (req.method === 'GET' && url.pathname === '/health') return void health(req, res, 'live');
-    if (req.method === 'GET' && url.pathname === '/api/health/db')
-      return void health(req, res, 'db');
-    sendError(res, 404, 'NOT_FOUND', `No route for ${req.method} ${url.pathname}`);
+    if (req.method === 'GET' && url.pathname === '/openapi.json') {
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'cache-control': 'no-cache',
+      });
+      res.end(openApiJson);
+      return;
+    }
+    if (url.pathname === '/docs' || url.pathname.startsWith('/docs/'))
+      return serveDocs(req, res, url);
+    rest(req, res, url).catch((error: unknown) => {
+      options.logger.error('request failed', {
+        error: error instanceof Error ? error.stack : String(error),
+      });
+      sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+    });
   });
 }

@@ -7,7 +7,7 @@ import type {
 } from '@taskflow/contracts';
 import { TASK_PRIORITIES } from '@taskflow/contracts';
 import { type DB, type Kysely, sql, type TaskPatch, type Transaction } from '@taskflow/db';
-import type { TRPCError } from '@trpc/server';
+import { TRPCError } from '@trpc/server';
 import type { z } from 'zod';
 import {
   conflict,
@@ -155,9 +155,18 @@ function requireEditor(task: TaskWithSlug, actor: Actor, doing: string): void {
   }
 }
 
+/** Marks a 409 that means "the version you sent is stale" (REST answers it with 412). */
+export class StaleVersion extends Error {
+  override name = 'StaleVersion';
+}
+
+function stale(message: string): TRPCError {
+  return new TRPCError({ code: 'CONFLICT', message, cause: new StaleVersion(message) });
+}
+
 export function requireVersion(task: TaskWithSlug, expected: number | undefined): void {
   if (expected !== undefined && expected !== task.version) {
-    throw conflict(
+    throw stale(
       `Task ${task.id} is at version ${task.version}, not ${expected}: reload it and retry`,
     );
   }
@@ -199,7 +208,7 @@ export async function tryUpdateIfUnchanged(
 }
 
 export function changedMeanwhile(id: number): TRPCError {
-  return conflict(`Task ${id} was changed by someone else meanwhile: reload it and retry`);
+  return stale(`Task ${id} was changed by someone else meanwhile: reload it and retry`);
 }
 
 async function updateIfUnchanged(

@@ -1,0 +1,227 @@
+import {
+  AuditEntrySchema,
+  ErrorBodySchema,
+  MeSchema,
+  ProjectDetailSchema,
+  ProjectMemberSchema,
+  ProjectSchema,
+  TaskSchema,
+  WorkerSchema,
+} from '@taskflow/contracts';
+import { z } from 'zod';
+import { inputJsonSchema, outputSchema, procedureDef } from './procedures';
+import { REST_ROUTES, type RestRoute } from './routes';
+
+type Json = Record<string, unknown>;
+
+/** Shapes that appear in many responses get a name under components.schemas. */
+const NAMED = new Map<z.ZodType, string>([
+  [TaskSchema, 'Task'],
+  [ProjectSchema, 'Project'],
+  [ProjectDetailSchema, 'ProjectDetail'],
+  [ProjectMemberSchema, 'ProjectMember'],
+  [WorkerSchema, 'Worker'],
+  [MeSchema, 'Me'],
+  [AuditEntrySchema, 'AuditEntry'],
+  [ErrorBodySchema, 'Error'],
+]);
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** Drops what OpenAPI readers do not need: $schema, and regexes that only repeat `format`. */
+function tidy(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(tidy);
+  if (!schema || typeof schema !== 'object') return schema;
+  const out: Json = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === '$schema' || key === '$id') continue;
+    if (key === 'pattern' && 'format' in schema) continue;
+    out[key] = tidy(value);
+  }
+  return out;
+}
+
+function componentSchemas(): Json {
+  const registry = z.registry<{ id: string }>();
+  for (const [schema, id] of NAMED) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, {
+    io: 'output',
+    uri: (id) => `#/components/schemas/${id}`,
+    unrepresentable: 'any',
+  });
+  return tidy(schemas) as Json;
+}
+
+function responseSchema(route: RestRoute): unknown {
+  const schema = outputSchema(route.procedure);
+  if (!schema) return {};
+  const named = NAMED.get(schema);
+  if (named) return ref(named);
+  if (schema instanceof z.ZodArray) {
+    const item = NAMED.get(schema.element as z.ZodType);
+    if (item) return { type: 'array', items: ref(item) };
+  }
+  return tidy(z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }));
+}
+
+const pathParams = (route: RestRoute) =>
+  [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
+
+const ERROR_RESPONSES: Record<string, string> = {
+  '400': 'Invalid input: `issues` lists each field',
+  '401': 'Missing, malformed, expired or untrusted bearer token',
+  '403': 'A member who may not do this',
+  '404': "Not found, or not a member of the task's project",
+  '409': 'Not allowed from the current status, or a conflicting change',
+  '412': 'If-Match names a stale version; nothing changed',
+  '413': 'Request body over the size limit',
+  '415': 'Body not sent as application/json',
+  '422':
+    'Refers to something that does not fit (parent in another project, cycle, non-member assignee)',
+  '503': 'The database or the identity provider is unreachable',
+};
+
+function errorCodesFor(route: RestRoute): string[] {
+  if (route.public) return ['503'];
+  const codes = ['400', '401', '403', '404', '409', '422', '503'];
+  if (route.input === 'body' || route.input === 'query+body') codes.push('413', '415');
+  if (route.ifMatch) codes.push('412');
+  return codes.sort();
+}
+
+function operation(route: RestRoute): Json {
+  const input = inputJsonSchema(route.procedure);
+  const props = (input.properties ?? {}) as Record<string, unknown>;
+  const required = new Set(input.required ?? []);
+  const aliasOf = Object.fromEntries(
+    Object.entries(route.aliases ?? {}).map(([from, to]) => [to, from]),
+  );
+  const inPath = pathParams(route);
+  const fieldOfParam = (param: string) => route.aliases?.[param] ?? param;
+  const pathFields = new Set(inPath.map(fieldOfParam));
+
+  const parameters: Json[] = inPath.map((name) => ({
+    name,
+    in: 'path',
+    required: true,
+    schema: tidy(props[fieldOfParam(name)] ?? { type: 'string' }),
+  }));
+  const bodyFields = Object.keys(props).filter((f) => !pathFields.has(f));
+  if (route.input === 'query' || route.input === 'query+body') {
+    for (const field of bodyFields) {
+      parameters.push({
+        name: field,
+        in: 'query',
+        required: route.input === 'query' && required.has(field),
+        schema: tidy(props[field]),
+      });
+      const alias = aliasOf[field];
+      if (alias && !inPath.includes(alias)) {
+        parameters.push({
+          name: alias,
+          in: 'query',
+          required: false,
+          description: `Alias of ${field}`,
+          schema: tidy(props[field]),
+        });
+      }
+    }
+  }
+  if (route.ifMatch) {
+    parameters.push({
+      name: 'If-Match',
+      in: 'header',
+      required: false,
+      description:
+        'The ETag of the version you read; the change is refused with 412 if the task has moved on',
+      schema: { type: 'string' },
+    });
+  }
+
+  const op: Json = {
+    operationId: route.procedure.replace('.', '_'),
+    summary: route.summary,
+    ...(route.description && { description: route.description }),
+    tags: [route.tag],
+    'x-trpc-procedure': route.procedure,
+    ...(parameters.length && { parameters }),
+  };
+  if (route.input === 'body' || route.input === 'query+body') {
+    const bodyRequired = [...required].filter((f) => !pathFields.has(f));
+    op.requestBody = {
+      required: route.input === 'body' && bodyRequired.length > 0,
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            properties: Object.fromEntries(bodyFields.map((f) => [f, tidy(props[f])])),
+            ...(bodyRequired.length && { required: bodyRequired }),
+            additionalProperties: false,
+          },
+        },
+      },
+    };
+  }
+  const success: Json = {
+    description: route.status === 201 ? 'Created' : 'OK',
+    content: { 'application/json': { schema: responseSchema(route) } },
+  };
+  const headers: Json = {};
+  if (route.etag) headers.ETag = { description: "The task's version", schema: { type: 'string' } };
+  if (route.status === 201)
+    headers.Location = { description: 'Where the new resource lives', schema: { type: 'string' } };
+  if (Object.keys(headers).length) success.headers = headers;
+  op.responses = {
+    [String(route.status ?? 200)]: success,
+    ...Object.fromEntries(
+      errorCodesFor(route).map((c) => [c, { $ref: `#/components/responses/E${c}` }]),
+    ),
+  };
+  if (route.public) op.security = [];
+  return op;
+}
+
+/** The OpenAPI 3.1 description of the REST surface, generated from the procedures' schemas. */
+export function buildOpenApiDocument(): Json {
+  const paths: Record<string, Json> = {};
+  for (const route of REST_ROUTES) {
+    procedureDef(route.procedure); // fails loudly on a route to a missing procedure
+    paths[route.path] ??= {};
+    (paths[route.path] as Json)[route.method.toLowerCase()] = operation(route);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'TaskFlow API',
+      version: '1.0.0',
+      description:
+        'A task board that people and AI agents work on as equals. The same procedures are served as tRPC at /trpc. Authenticate with a bearer JWT.',
+    },
+    servers: [{ url: '/' }],
+    tags: [
+      { name: 'tasks', description: 'Create, read, edit and delete tasks' },
+      {
+        name: 'workflow',
+        description: 'Move tasks through pending → in_progress → review → completed (and blocked)',
+      },
+      { name: 'projects', description: 'Projects and their members: the unit of access' },
+      { name: 'workers', description: 'People and agents' },
+      { name: 'audit', description: 'Who did what, and when' },
+      { name: 'health', description: 'Liveness and readiness' },
+    ],
+    security: [{ bearerAuth: [] }],
+    paths,
+    components: {
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+      },
+      schemas: componentSchemas(),
+      responses: Object.fromEntries(
+        Object.entries(ERROR_RESPONSES).map(([code, description]) => [
+          `E${code}`,
+          { description, content: { 'application/json': { schema: ref('Error') } } },
+        ]),
+      ),
+    },
+  };
+}

@@ -1,0 +1,238 @@
+import type { inferRouterInputs } from '@trpc/server';
+import type { AppRouter } from '../router';
+
+type Inputs = inferRouterInputs<AppRouter>;
+/** 'tasks.create', 'projects.get', ...: every procedure of the router. */
+export type ProcedurePath = {
+  [NS in keyof Inputs & string]: `${NS}.${keyof Inputs[NS] & string}`;
+}[keyof Inputs & string];
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RestRoute {
+  method: HttpMethod;
+  /** OpenAPI-style template: /api/tasks/{id}. */
+  path: string;
+  procedure: ProcedurePath;
+  summary: string;
+  tag: 'tasks' | 'workflow' | 'projects' | 'workers' | 'audit' | 'health';
+  /** Where the input (besides path parameters) is read from. */
+  input: 'none' | 'query' | 'body' | 'query+body';
+  /** Query parameter names kept from the original design, mapped to input fields. */
+  aliases?: Record<string, string>;
+  status?: 201;
+  /** The response is a task: send its version as an ETag. */
+  etag?: boolean;
+  /** The task version from If-Match becomes expected_version (412 when stale). */
+  ifMatch?: boolean;
+  public?: boolean;
+  description?: string;
+}
+
+const move = (
+  segment: string,
+  procedure: ProcedurePath,
+  summary: string,
+  description?: string,
+): RestRoute => ({
+  method: 'POST',
+  path: `/api/tasks/{id}/${segment}`,
+  procedure,
+  summary,
+  tag: 'workflow',
+  input: 'body',
+  etag: true,
+  ifMatch: true,
+  ...(description && { description }),
+});
+
+/**
+ * The REST surface: the original FastAPI design's paths, each mapped onto the
+ * tRPC procedure that implements it. No rule lives here, only the mapping.
+ */
+export const REST_ROUTES: readonly RestRoute[] = [
+  {
+    method: 'GET',
+    path: '/health',
+    procedure: 'health.live',
+    summary: 'Liveness',
+    tag: 'health',
+    input: 'none',
+    public: true,
+  },
+  {
+    method: 'GET',
+    path: '/api/health/db',
+    procedure: 'health.db',
+    summary: 'Readiness: the database answers (503 otherwise)',
+    tag: 'health',
+    input: 'none',
+    public: true,
+  },
+
+  {
+    method: 'POST',
+    path: '/api/tasks',
+    procedure: 'tasks.create',
+    summary: 'Create a task',
+    description:
+      "Without project_slug the task lands in the caller's default project. A new task is always pending.",
+    tag: 'tasks',
+    input: 'body',
+    status: 201,
+    etag: true,
+  },
+  {
+    method: 'GET',
+    path: '/api/tasks',
+    procedure: 'tasks.list',
+    summary: 'List tasks visible to the caller',
+    description: '`project` is accepted as an alias of `project_slug`. Newest first by default.',
+    tag: 'tasks',
+    input: 'query',
+    aliases: { project: 'project_slug' },
+  },
+  {
+    method: 'GET',
+    path: '/api/tasks/{id}',
+    procedure: 'tasks.get',
+    summary: 'Get a task',
+    tag: 'tasks',
+    input: 'none',
+    etag: true,
+  },
+  {
+    method: 'PATCH',
+    path: '/api/tasks/{id}',
+    procedure: 'tasks.update',
+    summary: 'Edit a task (partial)',
+    description:
+      'Send If-Match with the ETag from GET to make the edit conditional (412 when stale).',
+    tag: 'tasks',
+    input: 'body',
+    etag: true,
+    ifMatch: true,
+  },
+  {
+    method: 'DELETE',
+    path: '/api/tasks/{id}',
+    procedure: 'tasks.delete',
+    summary: 'Delete a task (its audit trail stays)',
+    tag: 'tasks',
+    input: 'none',
+  },
+  {
+    method: 'POST',
+    path: '/api/tasks/{id}/assign',
+    procedure: 'tasks.assign',
+    summary: 'Assign a task to a project member (null unassigns)',
+    tag: 'tasks',
+    input: 'body',
+    etag: true,
+    ifMatch: true,
+  },
+
+  move(
+    'start',
+    'tasks.start',
+    'Start (claim) a task',
+    'Exactly one of any number of concurrent starts wins; the others get 409.',
+  ),
+  {
+    ...move('progress', 'tasks.progress', 'Report progress (percent 0..100, note)'),
+    input: 'query+body',
+    description:
+      'percent and note may come as query parameters (?percent=50&note=x) or as a JSON body.',
+  },
+  move('review', 'tasks.submitForReview', 'Submit for review'),
+  move('request-changes', 'tasks.requestChanges', 'Request changes (note required)'),
+  move('complete', 'tasks.complete', 'Complete (progress becomes 100)'),
+  move('reopen', 'tasks.reopen', 'Reopen a completed task into review (note required)'),
+  move('block', 'tasks.block', 'Block (reason required)'),
+  move('unblock', 'tasks.unblock', 'Unblock: back to the status it had'),
+
+  {
+    method: 'GET',
+    path: '/api/tasks/{id}/audit',
+    procedure: 'audit.list',
+    summary: "A task's audit trail, oldest first",
+    tag: 'audit',
+    input: 'query',
+    aliases: { id: 'task_id' },
+  },
+
+  {
+    method: 'GET',
+    path: '/api/workers',
+    procedure: 'workers.list',
+    summary: 'List workers',
+    tag: 'workers',
+    input: 'query',
+  },
+  {
+    method: 'GET',
+    path: '/api/workers/me',
+    procedure: 'workers.me',
+    summary: 'The caller',
+    tag: 'workers',
+    input: 'none',
+  },
+  {
+    method: 'PUT',
+    path: '/api/workers/{id}',
+    procedure: 'workers.upsert',
+    summary: 'Register a worker as human or agent (admin)',
+    tag: 'workers',
+    input: 'body',
+  },
+
+  {
+    method: 'GET',
+    path: '/api/projects',
+    procedure: 'projects.list',
+    summary: "The caller's projects",
+    tag: 'projects',
+    input: 'query',
+  },
+  {
+    method: 'POST',
+    path: '/api/projects',
+    procedure: 'projects.create',
+    summary: 'Create a project (the caller becomes owner)',
+    tag: 'projects',
+    input: 'body',
+    status: 201,
+  },
+  {
+    method: 'GET',
+    path: '/api/projects/{slug}',
+    procedure: 'projects.get',
+    summary: 'A project and its members',
+    tag: 'projects',
+    input: 'none',
+  },
+  {
+    method: 'PATCH',
+    path: '/api/projects/{slug}',
+    procedure: 'projects.update',
+    summary: 'Edit a project (owner or admin)',
+    tag: 'projects',
+    input: 'body',
+  },
+  {
+    method: 'PUT',
+    path: '/api/projects/{slug}/members/{worker_id}',
+    procedure: 'projects.addMember',
+    summary: "Add a member or change a member's role (owner or admin)",
+    tag: 'projects',
+    input: 'body',
+  },
+  {
+    method: 'DELETE',
+    path: '/api/projects/{slug}/members/{worker_id}',
+    procedure: 'projects.removeMember',
+    summary: 'Remove a member (owner or admin; anyone may leave)',
+    tag: 'projects',
+    input: 'none',
+  },
+];

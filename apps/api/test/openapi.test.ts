@@ -1,0 +1,135 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REST_ROUTES } from '../src/rest/routes';
+import { appRouter } from '../src/router';
+import { type Harness, startHarness } from './helpers/harness';
+
+type Doc = {
+  openapi: string;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        operationId: string;
+        responses: Record<string, unknown>;
+        security?: unknown[];
+        parameters?: { name: string; in: string }[];
+        requestBody?: unknown;
+      }
+    >
+  >;
+  components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
+};
+
+describe('OpenAPI 3.1 document and Swagger UI', () => {
+  let h: Harness;
+  let doc: Doc;
+
+  beforeAll(async () => {
+    h = await startHarness();
+    const res = await fetch(`${h.baseUrl}/openapi.json`);
+    expect(res.status).toBe(200);
+    doc = (await res.json()) as Doc;
+  });
+  afterAll(() => h.stop());
+
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(structuredClone(doc));
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+    // All $refs resolve.
+    expect(() => validator.resolveRefs()).not.toThrow();
+    // The validator is strict: a document missing its info block fails.
+    const broken = structuredClone(doc) as Partial<Doc> & { info?: unknown };
+    delete broken.info;
+    expect((await new Validator().validate(broken)).valid).toBe(false);
+  });
+
+  it('describes every REST operation, with schemas, errors and bearer security', () => {
+    for (const route of REST_ROUTES) {
+      const op = doc.paths[route.path]?.[route.method.toLowerCase()];
+      expect(op, `${route.method} ${route.path}`).toBeDefined();
+      if (!op) continue;
+      const success = String(route.status ?? 200);
+      expect(op.responses[success], `${route.method} ${route.path}`).toBeDefined();
+      if (route.public) {
+        expect(op.security).toEqual([]);
+      } else {
+        expect(op.responses['401']).toBeDefined();
+        expect(op.responses['404']).toBeDefined();
+      }
+    }
+    expect(doc.components.securitySchemes.bearerAuth).toEqual({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+    });
+    expect(Object.keys(doc.components.schemas).sort()).toEqual(
+      [
+        'AuditEntry',
+        'Error',
+        'Me',
+        'Project',
+        'ProjectDetail',
+        'ProjectMember',
+        'Task',
+        'Worker',
+      ].sort(),
+    );
+    const progress = doc.paths['/api/tasks/{id}/progress']?.post;
+    expect(progress?.parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(
+      expect.arrayContaining(['path:id', 'query:percent', 'query:note', 'header:If-Match']),
+    );
+    const list = doc.paths['/api/tasks']?.get;
+    expect(list?.parameters?.map((p) => p.name)).toEqual(
+      expect.arrayContaining([
+        'status',
+        'assigned_to',
+        'project',
+        'project_slug',
+        'parent_id',
+        'priority',
+        'limit',
+        'offset',
+        'q',
+        'tag',
+        'has_due_date',
+        'sort_by',
+        'sort_order',
+      ]),
+    );
+  });
+
+  it('gives every procedure a REST route (health included), each exactly once', () => {
+    const procedures = Object.keys(appRouter._def.procedures).sort();
+    const routed = REST_ROUTES.map((r) => r.procedure).sort();
+    expect(routed).toEqual(procedures);
+    const operationIds = Object.values(doc.paths).flatMap((ops) =>
+      Object.values(ops).map((o) => o.operationId),
+    );
+    expect(new Set(operationIds).size).toBe(operationIds.length);
+  });
+
+  it('serves Swagger UI at /docs with every asset from the API itself', async () => {
+    const page = await fetch(`${h.baseUrl}/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    const html = await page.text();
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] as string);
+    expect(assets.length).toBeGreaterThanOrEqual(4);
+    for (const asset of assets) {
+      expect(asset.startsWith('/'), `${asset} is served locally`).toBe(true);
+      const res = await fetch(`${h.baseUrl}${asset}`);
+      expect(res.status, asset).toBe(200);
+      expect((await res.arrayBuffer()).byteLength, asset).toBeGreaterThan(0);
+    }
+    const init = await (await fetch(`${h.baseUrl}/docs/init.js`)).text();
+    expect(init).toContain("url: '/openapi.json'");
+    expect(init).toContain('persistAuthorization: true');
+    expect((await fetch(`${h.baseUrl}/docs/../package.json`)).status).toBe(404);
+    expect((await fetch(`${h.baseUrl}/docs/swagger-ui-bundle.js.map`)).status).toBe(404);
+  });
+});

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+
+export const FieldIssueSchema = z.object({
+  path: z.string(),
+  message: z.string(),
+  code: z.string(),
+});
+
+/** The one error body of the REST API. `issues` only for validation errors. */
+export const ErrorBodySchema = z.object({
+  error: z.string(),
+  status_code: z.number().int(),
+  code: z.string(),
+  issues: z.array(FieldIssueSchema).optional(),
+});
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
