@@ -202,6 +202,11 @@ describe('an unreachable or failing key server is a 503, not a 401 or a 500', ()
       expect(res.status).toBe(503);
       expect(res.body.error?.data.code).toBe('SERVICE_UNAVAILABLE');
       expect(res.body.error?.message).toMatch(/identity provider is unavailable/);
+      const viaRest = await fetch(`${url}/api/tasks`, {
+        headers: { authorization: `Bearer ${await h.issuer.token('someone')}` },
+      });
+      expect(viaRest.status).toBe(503);
+      expect(await viaRest.json()).toMatchObject({ status_code: 503, code: 'SERVICE_UNAVAILABLE' });
     } finally {
       await app.close();
     }

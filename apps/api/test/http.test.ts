@@ -191,6 +191,13 @@ describe('an unreachable database', () => {
       expect(res.status).toBe(503);
       const body = (await res.json()) as { error: { message: string } };
       expect(body.error.message).toBe('The database is unavailable; try again shortly');
+      const viaRest = await fetch(`${url}/api/tasks`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ title: 'lost?' }),
+      });
+      expect(viaRest.status).toBe(503);
+      expect(await viaRest.json()).toMatchObject({ status_code: 503, code: 'SERVICE_UNAVAILABLE' });
     } finally {
       await app.close();
       await dead.close();
