@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { Kysely, PostgresDialect } from 'kysely';
+import { type Dialect, Kysely, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import type { DB } from './schema';
@@ -53,7 +53,19 @@ function describeUrl(url: string): string {
   }
 }
 
-export function createDb(options: DbOptions = {}): Database {
+export interface DialectHandle {
+  dialect: Dialect;
+  kind: DbKind;
+  location: string;
+  /** Closes what the dialect opened (for callers that never build a Kysely on it). */
+  close(): Promise<void>;
+}
+
+/**
+ * The Kysely dialect for DATABASE_URL (PostgreSQL through pg) or, when unset,
+ * embedded PGlite. Other Kysely users (Better Auth) share the same choice.
+ */
+export function createDialect(options: DbOptions = {}): DialectHandle {
   if (options.databaseUrl) {
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
@@ -64,18 +76,33 @@ export function createDb(options: DbOptions = {}): Database {
     });
     // Without a listener an idle connection's error would crash the process.
     pool.on('error', (error) => options.onPoolError?.(error));
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    let closed = false;
     return {
-      db,
+      dialect: new PostgresDialect({ pool }),
       kind: 'postgres',
       location: describeUrl(options.databaseUrl),
-      close: () => db.destroy(),
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await pool.end();
+      },
     };
   }
-
   const dataDir = options.dataDir ?? DEFAULT_PGLITE_DIR;
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
   const pglite = new PGlite(dataDir, { extensions: { pg_trgm } });
-  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
-  return { db, kind: 'pglite', location: dataDir, close: () => db.destroy() };
+  return {
+    dialect: new PGliteDialect(pglite),
+    kind: 'pglite',
+    location: dataDir,
+    close: async () => {
+      if (!pglite.closed) await pglite.close();
+    },
+  };
+}
+
+export function createDb(options: DbOptions = {}): Database {
+  const handle = createDialect(options);
+  const db = new Kysely<DB>({ dialect: handle.dialect });
+  return { db, kind: handle.kind, location: handle.location, close: () => db.destroy() };
 }

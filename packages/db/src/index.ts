@@ -3,10 +3,12 @@ export { sql } from 'kysely';
 export { type AuditEntry, writeAudit } from './audit';
 export {
   createDb,
+  createDialect,
   type Database,
   type DbKind,
   type DbOptions,
   DEFAULT_PGLITE_DIR,
+  type DialectHandle,
 } from './create-db';
 export { isDatabaseUnavailable, sqlState } from './errors';
 export { type MigrationReport, migrateToLatest } from './migrate';

@@ -7,6 +7,11 @@ export interface Principal {
   role: UserRole;
   /** A display name from the token, if it carries one. */
   name: string | undefined;
+  /**
+   * What the issuer says the caller is (`worker_type` claim). Used only when
+   * the worker is first registered; afterwards the registry decides.
+   */
+  workerType?: 'human' | 'agent';
 }
 
 /** `role` may be a string, a comma-separated list (Better Auth's admin plugin) or an array. */
@@ -24,5 +29,6 @@ export function principalFromClaims(claims: JWTPayload & { sub: string }): Princ
     id: claims.sub,
     role: hasAdminRole(claims.role) ? 'admin' : 'user',
     name: name?.trim().slice(0, 120),
+    workerType: claims.worker_type === 'agent' ? 'agent' : 'human',
   };
 }

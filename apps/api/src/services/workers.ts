@@ -12,7 +12,9 @@ export function toWorker(row: WorkerRow): Worker {
 }
 
 /**
- * The caller's worker record, registered as a human on first sight. One read
+ * The caller's worker record, registered on first sight: as an agent when the
+ * issuer's token says so (agent accounts are created by admins there), else
+ * as a human. One read
  * on the common path; a write only for a newcomer or a changed name.
  */
 export async function ensureWorker(db: Kysely<DB>, principal: Principal): Promise<WorkerRow> {
@@ -35,7 +37,11 @@ export async function ensureWorker(db: Kysely<DB>, principal: Principal): Promis
   }
   await db
     .insertInto('workers')
-    .values({ id: principal.id, type: 'human', name: principal.name ?? principal.id.slice(0, 120) })
+    .values({
+      id: principal.id,
+      type: principal.workerType ?? 'human',
+      name: principal.name ?? principal.id.slice(0, 120),
+    })
     .onConflict((oc) => oc.column('id').doNothing())
     .execute();
   return db

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { AuthConfigError, loadAuthConfig } from '../src/config';
+
+describe('auth configuration', () => {
+  it('runs on defaults in development', () => {
+    const config = loadAuthConfig({
+      AUTH_PGLITE_DATA_DIR: 'memory://',
+      BETTER_AUTH_SECRET: 'x'.repeat(32),
+    });
+    expect(config).toMatchObject({
+      port: 3001,
+      baseUrl: 'http://localhost:3001',
+      audience: 'taskflow-api',
+      adminEmails: [],
+    });
+    expect(config.trustedOrigins).toContain('http://localhost:3000');
+  });
+
+  it('names admins by configuration', () => {
+    expect(
+      loadAuthConfig({
+        ADMIN_EMAILS: 'Boss@Example.com, ops@example.com',
+        BETTER_AUTH_SECRET: 'x'.repeat(32),
+      }).adminEmails,
+    ).toEqual(['boss@example.com', 'ops@example.com']);
+  });
+
+  it('stops in production without secrets and URLs, with every problem named', () => {
+    try {
+      loadAuthConfig({ NODE_ENV: 'production', BETTER_AUTH_URL: 'http://auth.example.com' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(AuthConfigError);
+      expect((error as AuthConfigError).problems).toEqual([
+        'BETTER_AUTH_SECRET (32+ characters) is required in production',
+        'BETTER_AUTH_URL must use https in production',
+        'DATABASE_URL is required in production (PGlite is for development)',
+        'TRUSTED_ORIGINS (the web app origins) is required in production',
+      ]);
+    }
+  });
+});

@@ -1,0 +1,113 @@
+import { createServer } from 'node:net';
+import { type App, createApp, createLogger } from '@taskflow/api';
+import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
+import { type AuthConfig, DEFAULT_AUDIENCE } from '../src/config';
+import { type AuthService, createAuthService } from '../src/server';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A cookie jar of one: what a browser would send back. */
+export function cookiesFrom(res: Response): string {
+  return res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+}
+
+export interface Stack {
+  database: TestDatabase;
+  auth: AuthService;
+  authUrl: string;
+  api: App;
+  apiUrl: string;
+  config: AuthConfig;
+  signUp(
+    email: string,
+    name: string,
+    password?: string,
+  ): Promise<{ cookie: string; userId: string }>;
+  /** A JWT for the API, as the web app gets one: GET /api/auth/token with the session cookie. */
+  tokenFor(cookie: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real thing on loopback: Better Auth and the API on one fresh
+ * PostgreSQL database, the API verifying tokens against the auth server's JWKS.
+ */
+export async function startStack(
+  overrides: Partial<AuthConfig> = {},
+  apiCooldownMs?: number,
+): Promise<Stack> {
+  const database = await createTestDatabase();
+  const port = await freePort();
+  const authUrl = `http://127.0.0.1:${port}`;
+  const config: AuthConfig = {
+    env: 'test',
+    host: '127.0.0.1',
+    port,
+    baseUrl: authUrl,
+    secret: 'test-secret-test-secret-test-secret-0123',
+    databaseUrl: database.url,
+    pgliteDataDir: 'memory://',
+    audience: DEFAULT_AUDIENCE,
+    adminEmails: [],
+    trustedOrigins: ['http://localhost:3000'],
+    jwtExpiration: '15m',
+    rotationIntervalSec: undefined,
+    gracePeriodSec: undefined,
+    ...overrides,
+  };
+  const auth = await createAuthService(config);
+  await auth.listen();
+  const api = createApp({
+    db: database.db,
+    logger: createLogger('silent'),
+    auth: {
+      jwksUrl: new URL(`${authUrl}/api/auth/jwks`),
+      issuer: authUrl,
+      audience: DEFAULT_AUDIENCE,
+      ...(apiCooldownMs !== undefined && { jwksCooldownMs: apiCooldownMs }),
+    },
+  });
+  const apiUrl = await api.listen(0);
+
+  const signUp = async (email: string, name: string, password = 'correct horse battery') => {
+    const res = await fetch(`${authUrl}/api/auth/sign-up/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'http://localhost:3000' },
+      body: JSON.stringify({ email, name, password }),
+    });
+    if (res.status !== 200) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
+    const body = (await res.json()) as { user: { id: string } };
+    return { cookie: cookiesFrom(res), userId: body.user.id };
+  };
+  const tokenFor = async (cookie: string) => {
+    const res = await fetch(`${authUrl}/api/auth/token`, { headers: { cookie } });
+    if (res.status !== 200) throw new Error(`token failed: ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { token: string }).token;
+  };
+  return {
+    database,
+    auth,
+    authUrl,
+    api,
+    apiUrl,
+    config,
+    signUp,
+    tokenFor,
+    stop: async () => {
+      await api.close();
+      await auth.close();
+      await database.drop();
+    },
+  };
+}
