@@ -32,6 +32,16 @@ describe('tasks: creation, editing, deletion', () => {
     });
   });
 
+  it('names default projects after the worker, and keeps two namesakes apart', async () => {
+    const one = await h.as('user-1', { name: 'Sam Same' });
+    const two = await h.as('user-2', { name: 'Sam Same' });
+    const a = await one.tasks.create.mutate({ title: 'Mine' });
+    const b = await two.tasks.create.mutate({ title: 'Mine too' });
+    expect(a.project_slug).toBe('sam-same-tasks');
+    expect(b.project_slug).toMatch(/^sam-same-[0-9a-f]{8}-tasks$/);
+    expect((await failure(two.tasks.get.query({ id: a.id }))).httpStatus).toBe(404);
+  });
+
   it('rejects invalid input with 400 and issues per field', async () => {
     const bad = await failure(
       // @ts-expect-error status is not part of TaskCreate: a new task is always pending

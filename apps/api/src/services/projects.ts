@@ -58,17 +58,21 @@ export async function createProject(
   return toProject(row, 'owner');
 }
 
-function defaultSlugCandidates(workerId: string): string[] {
-  const base = workerId
+function slugify(text: string): string {
+  return text
     .toLowerCase()
+    .normalize('NFKD')
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 40)
     .replace(/-+$/, '');
-  const hash = createHash('sha256').update(workerId).digest('hex').slice(0, 8);
-  const readable =
-    base === workerId && base.length > 0 ? `${base}-tasks` : `${base || 'worker'}-${hash}-tasks`;
-  return [readable, `tasks-${hash}`];
+}
+
+/** Readable first ("ann-tasks", from the worker's name), unique after. */
+function defaultSlugCandidates(actor: Actor): string[] {
+  const base = slugify(actor.name) || slugify(actor.id) || 'worker';
+  const hash = createHash('sha256').update(actor.id).digest('hex').slice(0, 8);
+  return [`${base}-tasks`, `${base}-${hash}-tasks`, `tasks-${hash}`];
 }
 
 /**
@@ -88,7 +92,7 @@ export async function ensureDefaultProject(
       .executeTakeFirst();
   const existing = await findDefault();
   if (existing) return existing;
-  for (const slug of defaultSlugCandidates(actor.id)) {
+  for (const slug of defaultSlugCandidates(actor)) {
     const created = await trx
       .insertInto('projects')
       .values({
