@@ -39,7 +39,9 @@ function start(name, cwd, extraEnv) {
   prefix(name, child.stderr, process.stderr);
   child.on('exit', (code, signal) => {
     if (!stopping) {
-      console.error(`\n${name} stopped unexpectedly (${signal ?? `exit ${code}`}); stopping TaskFlow.`);
+      console.error(
+        `\n${name} stopped unexpectedly (${signal ?? `exit ${code}`}); stopping TaskFlow.`,
+      );
       void stopAll(1);
     }
   });
@@ -104,7 +106,11 @@ try {
 
   let web;
   if (existsSync(join(root, 'apps/web/src/main.ts'))) {
-    web = start('web', 'apps/web', { WEB_PORT: String(webPort), API_URL: apiUrl, AUTH_URL: authUrl });
+    web = start('web', 'apps/web', {
+      WEB_PORT: String(webPort),
+      API_URL: apiUrl,
+      AUTH_URL: authUrl,
+    });
     await waitFor('web', `http://127.0.0.1:${webPort}/`, web);
   }
 
