@@ -29,8 +29,8 @@ function prefix(name, stream, target) {
   });
 }
 
-function start(name, cwd, extraEnv) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+function start(name, cwd, extraEnv, entry = 'src/main.ts') {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: join(root, cwd),
     env: { ...env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -105,12 +105,17 @@ try {
   await waitFor('api', `http://127.0.0.1:${apiPort}/health`, api);
 
   let web;
-  if (existsSync(join(root, 'apps/web/src/main.ts'))) {
-    web = start('web', 'apps/web', {
-      WEB_PORT: String(webPort),
-      API_URL: apiUrl,
-      AUTH_URL: authUrl,
-    });
+  if (existsSync(join(root, 'apps/web/server/main.ts'))) {
+    web = start(
+      'web',
+      'apps/web',
+      {
+        WEB_PORT: String(webPort),
+        API_INTERNAL_URL: `http://127.0.0.1:${apiPort}`,
+        AUTH_INTERNAL_URL: `http://127.0.0.1:${authPort}`,
+      },
+      'server/main.ts',
+    );
     await waitFor('web', `http://127.0.0.1:${webPort}/`, web);
   }
 
@@ -120,7 +125,7 @@ TaskFlow is running${env.DATABASE_URL ? '' : ' (embedded PGlite data in .data/)'
 ${web ? `  Web app   ${webUrl}\n` : ''}  API       ${apiUrl}   REST /api · Swagger UI ${apiUrl}/docs · tRPC /trpc
   Auth      ${authUrl}   JWKS ${authUrl}/api/auth/jwks
 
-Sign up and get a token:
+${web ? `Open ${webUrl} and create an account (the first one is an admin).\n\n` : ''}Or, from a shell, sign up and get a token:
   curl -s -c ${jar} -H 'content-type: application/json' -d '{"email":"you@example.com","password":"change-me-please","name":"You"}' ${authUrl}/api/auth/sign-up/email
   TOKEN=$(curl -s -b ${jar} ${authUrl}/api/auth/token | sed -E 's/.*"token":"([^"]+)".*/\\1/')
   curl -s -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"title":"My first task"}' ${apiUrl}/api/tasks

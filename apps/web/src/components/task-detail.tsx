@@ -1,0 +1,182 @@
+import { useQuery } from '@tanstack/react-query';
+import type { AuditEntry, Task } from '@taskflow/contracts';
+import { useState } from 'react';
+import { toProblem } from '../lib/errors';
+import { useTRPC } from '../lib/trpc';
+import { ActionBar } from './action-bar';
+import { ActorBadge, PriorityChip, ProgressBar, STATUS_LABELS } from './badges';
+import { useBoard } from './board-context';
+import { Dialog } from './dialog';
+import { TaskForm } from './task-form';
+
+const ACTION_WORDS: Record<string, string> = {
+  created: 'created the task',
+  updated: 'edited it',
+  assigned: 'changed the assignee',
+  deleted: 'deleted it',
+  started: 'started it',
+  progress: 'reported progress',
+  submitted_for_review: 'submitted it for review',
+  changes_requested: 'requested changes',
+  completed: 'completed it',
+  reopened: 'reopened it',
+  blocked: 'blocked it',
+  unblocked: 'unblocked it',
+};
+
+function describeContext(entry: AuditEntry): string {
+  const c = entry.context as Record<string, unknown>;
+  const parts: string[] = [];
+  if (typeof c.percent === 'number') parts.push(`${c.percent}%`);
+  if (typeof c.note === 'string') parts.push(`“${c.note}”`);
+  if (typeof c.reason === 'string') parts.push(`reason: “${c.reason}”`);
+  if (entry.action === 'assigned') parts.push(`${c.from ?? 'nobody'} → ${c.to ?? 'nobody'}`);
+  if (entry.action === 'updated' && c.changes && typeof c.changes === 'object')
+    parts.push(Object.keys(c.changes).join(', '));
+  return parts.join(' · ');
+}
+
+function AuditTrail({ taskId }: { taskId: number }) {
+  const trpc = useTRPC();
+  const { workers } = useBoard();
+  const trail = useQuery(trpc.audit.list.queryOptions({ task_id: taskId, limit: 200 }));
+  if (trail.isPending) return <p className="muted">Loading history…</p>;
+  if (trail.isError) return <p role="alert">{toProblem(trail.error).message}</p>;
+  return (
+    <ol className="audit" data-testid="audit-trail">
+      {trail.data.map((entry) => (
+        <li key={entry.id} data-action={entry.action}>
+          <span className="audit-who">
+            {workers.get(entry.actor_id)?.name ?? entry.actor_id}{' '}
+            <ActorBadge type={entry.actor_type} />
+          </span>{' '}
+          <span className="audit-what">{ACTION_WORDS[entry.action] ?? entry.action}</span>{' '}
+          <span className="audit-context">{describeContext(entry)}</span>
+          <time dateTime={entry.created_at}>{new Date(entry.created_at).toLocaleString()}</time>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function Subtasks({ task, onAdd }: { task: Task; onAdd: () => void }) {
+  const trpc = useTRPC();
+  const { setView } = useBoard();
+  const subtasks = useQuery(
+    trpc.tasks.list.queryOptions({
+      parent_id: task.id,
+      limit: 100,
+      sort_by: 'created_at',
+      sort_order: 'asc',
+    }),
+  );
+  return (
+    <section aria-labelledby="subtasks-title">
+      <div className="section-header">
+        <h3 id="subtasks-title">Subtasks</h3>
+        <button type="button" onClick={onAdd}>
+          Add subtask
+        </button>
+      </div>
+      {subtasks.isPending && <p className="muted">Loading…</p>}
+      {subtasks.isSuccess && subtasks.data.length === 0 && <p className="muted">No subtasks</p>}
+      <ul className="subtasks" data-testid="subtasks">
+        {subtasks.data?.map((s) => (
+          <li key={s.id}>
+            <button type="button" className="link" onClick={() => setView({ task: s.id })}>
+              {s.title}
+            </button>{' '}
+            <span className={`status status-${s.status}`}>{STATUS_LABELS[s.status]}</span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+export function TaskDetail({ id, onClose }: { id: number; onClose: () => void }) {
+  const trpc = useTRPC();
+  const { workers, setView } = useBoard();
+  const task = useQuery(trpc.tasks.get.queryOptions({ id }));
+  const [editing, setEditing] = useState<'edit' | 'subtask' | null>(null);
+
+  if (task.isPending)
+    return (
+      <Dialog title="Task" onClose={onClose} wide>
+        <p className="muted">Loading…</p>
+      </Dialog>
+    );
+  if (task.isError)
+    return (
+      <Dialog title="Task" onClose={onClose} wide>
+        <p role="alert">{toProblem(task.error).message}</p>
+      </Dialog>
+    );
+  const t = task.data;
+  const assignee = t.assigned_to ? workers.get(t.assigned_to) : undefined;
+  return (
+    <>
+      <Dialog title={t.title} onClose={onClose} wide>
+        <div className="detail" data-testid="task-detail">
+          <p className="detail-meta">
+            <span className={`status status-${t.status}`} data-testid="detail-status">
+              {STATUS_LABELS[t.status]}
+            </span>
+            <PriorityChip priority={t.priority} />
+            <span className="project-slug">{t.project_slug}</span>
+            {t.parent_id && (
+              <button
+                type="button"
+                className="link"
+                onClick={() => setView({ task: t.parent_id ?? undefined })}
+              >
+                Parent task
+              </button>
+            )}
+          </p>
+          <p>
+            Assignee:{' '}
+            {t.assigned_to ? (
+              <>
+                {assignee?.name ?? t.assigned_to} <ActorBadge type={assignee?.type} />
+              </>
+            ) : (
+              'nobody'
+            )}
+            {t.due_date && <> · Due {new Date(t.due_date).toLocaleDateString()}</>}
+          </p>
+          {t.blocked_reason && <p className="notice">Blocked: {t.blocked_reason}</p>}
+          <ProgressBar percent={t.progress_percent} label="Progress" />
+          <p className="muted">{t.progress_percent}% done</p>
+          {t.description ? (
+            <p className="description">{t.description}</p>
+          ) : (
+            <p className="muted">No description</p>
+          )}
+          {t.tags.length > 0 && (
+            <p className="tags">
+              {t.tags.map((tag) => (
+                <span key={tag} className="chip">
+                  #{tag}
+                </span>
+              ))}
+            </p>
+          )}
+          <ActionBar task={t} />
+          <p>
+            <button type="button" onClick={() => setEditing('edit')}>
+              Edit
+            </button>
+          </p>
+          <Subtasks task={t} onAdd={() => setEditing('subtask')} />
+          <section aria-labelledby="history-title">
+            <h3 id="history-title">History</h3>
+            <AuditTrail taskId={t.id} />
+          </section>
+        </div>
+      </Dialog>
+      {editing === 'edit' && <TaskForm task={t} onClose={() => setEditing(null)} />}
+      {editing === 'subtask' && <TaskForm parent={t} onClose={() => setEditing(null)} />}
+    </>
+  );
+}

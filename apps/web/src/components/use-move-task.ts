@@ -1,0 +1,90 @@
+import { type InfiniteData, useMutation, useQueryClient } from '@tanstack/react-query';
+import type { Task, TaskAction } from '@taskflow/contracts';
+import { toProblem } from '../lib/errors';
+import {
+  type BoardFilters,
+  type MoveInput,
+  optimisticTask,
+  placeInColumn,
+} from '../lib/optimistic';
+import { type Client, useTRPC, useTRPCClient } from '../lib/trpc';
+import { useToast } from './toasts';
+
+export const BOARD_KEY = 'board';
+
+function send(client: Client, action: TaskAction, task: Task, input: MoveInput) {
+  const base = { id: task.id, expected_version: task.version };
+  switch (action) {
+    case 'start':
+      return client.tasks.start.mutate(base);
+    case 'progress':
+      return client.tasks.progress.mutate({
+        ...base,
+        percent: input.percent ?? task.progress_percent,
+        note: input.note,
+      });
+    case 'submitForReview':
+      return client.tasks.submitForReview.mutate({ ...base, note: input.note });
+    case 'requestChanges':
+      return client.tasks.requestChanges.mutate({ ...base, note: input.note ?? '' });
+    case 'complete':
+      return client.tasks.complete.mutate({ ...base, note: input.note });
+    case 'reopen':
+      return client.tasks.reopen.mutate({ ...base, note: input.note ?? '' });
+    case 'block':
+      return client.tasks.block.mutate({ ...base, reason: input.reason ?? '' });
+    case 'unblock':
+      return client.tasks.unblock.mutate({ ...base, note: input.note });
+  }
+}
+
+export interface MoveVariables {
+  action: TaskAction;
+  task: Task;
+  input: MoveInput;
+}
+
+/**
+ * A workflow move, shown at once and rolled back with the server's message
+ * when it refuses (e.g. 409: someone else claimed the task first).
+ */
+export function useMoveTask(actorId: string) {
+  const client = useTRPCClient();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  return useMutation({
+    mutationFn: ({ action, task, input }: MoveVariables) => send(client, action, task, input),
+    onMutate: async ({ action, task, input }) => {
+      const detailKey = trpc.tasks.get.queryKey({ id: task.id });
+      await queryClient.cancelQueries({ queryKey: [BOARD_KEY] });
+      await queryClient.cancelQueries({ queryKey: detailKey });
+      const boards = queryClient.getQueriesData<InfiniteData<Task[]>>({ queryKey: [BOARD_KEY] });
+      const detail = queryClient.getQueryData<Task>(detailKey);
+      const next = optimisticTask(task, action, input, actorId);
+      for (const [key, data] of boards) {
+        if (!data) continue;
+        const [, filters, status] = key as [string, BoardFilters, Task['status']];
+        queryClient.setQueryData<InfiniteData<Task[]>>(key, {
+          ...data,
+          pages: placeInColumn(data.pages, next, status, filters),
+        });
+      }
+      queryClient.setQueryData(detailKey, next);
+      return { boards, detail, detailKey };
+    },
+    onError: (error, _vars, context) => {
+      if (context) {
+        for (const [key, data] of context.boards) queryClient.setQueryData(key, data);
+        queryClient.setQueryData(context.detailKey, context.detail);
+      }
+      toast('error', toProblem(error).message);
+    },
+    onSettled: (_data, _error, { task }) => {
+      void queryClient.invalidateQueries({ queryKey: [BOARD_KEY] });
+      void queryClient.invalidateQueries({ queryKey: trpc.tasks.get.queryKey({ id: task.id }) });
+      void queryClient.invalidateQueries({ queryKey: trpc.audit.list.queryKey() });
+      void queryClient.invalidateQueries({ queryKey: trpc.tasks.list.queryKey() });
+    },
+  });
+}

@@ -1,0 +1,62 @@
+import type { AppRouter } from '@taskflow/api';
+import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import { createTRPCContext } from '@trpc/tanstack-react-query';
+import { tokens } from './auth-client';
+
+export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
+
+export class SessionExpired extends Error {
+  constructor() {
+    super('Your session has expired. Please sign in again.');
+    this.name = 'SessionExpired';
+  }
+}
+
+/**
+ * Sends the API token; on a 401 gets a fresh one from the session once and
+ * retries. When the session itself is gone, reports it so the app can send
+ * the user back to sign-in.
+ */
+export function authorizedFetch(onSessionExpired: () => void): typeof fetch {
+  const withToken = async (
+    input: RequestInfo | URL,
+    init: RequestInit | undefined,
+    token: string,
+  ) => {
+    const headers = new Headers(init?.headers);
+    headers.set('authorization', `Bearer ${token}`);
+    headers.set('x-taskflow-client', 'web');
+    return fetch(input, { ...init, headers });
+  };
+  return async (input, init) => {
+    const token = await tokens.get();
+    if (!token) {
+      onSessionExpired();
+      throw new SessionExpired();
+    }
+    const res = await withToken(input, init, token);
+    if (res.status !== 401) return res;
+    tokens.clear();
+    const fresh = await tokens.get();
+    if (!fresh) {
+      onSessionExpired();
+      throw new SessionExpired();
+    }
+    const retried = await withToken(input, init, fresh);
+    if (retried.status === 401) {
+      onSessionExpired();
+      throw new SessionExpired();
+    }
+    return retried;
+  };
+}
+
+export function createClient(onSessionExpired: () => void) {
+  return createTRPCClient<AppRouter>({
+    links: [
+      httpBatchLink({ url: '/trpc', fetch: authorizedFetch(onSessionExpired), maxURLLength: 4000 }),
+    ],
+  });
+}
+
+export type Client = ReturnType<typeof createClient>;

@@ -1,0 +1,20 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+const api = process.env.API_URL ?? 'http://127.0.0.1:8000';
+const auth = process.env.AUTH_URL ?? 'http://127.0.0.1:3001';
+
+// `pnpm --filter @taskflow/web dev` proxies like the production server does, so
+// the browser talks to one origin and the session cookie stays first-party.
+export default defineConfig({
+  plugins: [react()],
+  server: {
+    port: Number(process.env.WEB_PORT ?? 3000),
+    proxy: {
+      '/api/auth': auth,
+      '/api/agents': auth,
+      '/trpc': api,
+    },
+  },
+  build: { outDir: 'dist', sourcemap: true },
+});
