@@ -65,7 +65,13 @@ export function ActionBar({ task }: { task: Task }) {
         </p>
       )}
       {asking && kind && (
-        <form className="action-form" onSubmit={submit} aria-label={actionLabel(asking)}>
+        <form
+          className="action-form"
+          onSubmit={submit}
+          aria-label={actionLabel(asking)}
+          // The user just asked for this form: take them to its first field.
+          ref={(form) => form?.querySelector('input')?.focus()}
+        >
           {kind === 'progress' && (
             <label>
               Percent done
@@ -82,12 +88,7 @@ export function ActionBar({ task }: { task: Task }) {
           )}
           <label>
             {kind === 'reason' ? 'Reason' : kind === 'progress' ? 'Note (optional)' : 'Note'}
-            <input
-              name="text"
-              required={kind !== 'progress'}
-              maxLength={2000}
-              autoFocus={kind !== 'progress'}
-            />
+            <input name="text" required={kind !== 'progress'} maxLength={2000} />
           </label>
           <button type="submit" className="primary">
             {actionLabel(asking)}

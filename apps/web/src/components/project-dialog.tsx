@@ -45,7 +45,7 @@ export function NewProjectDialog({ onClose }: { onClose: () => void }) {
       <form className="form" noValidate onSubmit={submit}>
         <label>
           Name
-          <input name="name" autoFocus aria-invalid={errors.name ? true : undefined} />
+          <input name="name" aria-invalid={errors.name ? true : undefined} />
           {errors.name && <span className="field-error">{errors.name}</span>}
         </label>
         <label>

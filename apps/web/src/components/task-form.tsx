@@ -140,12 +140,7 @@ export function TaskForm({ task, parent, onClose }: Props) {
       >
         <label>
           Title
-          <input
-            {...fieldProps('title')}
-            defaultValue={task?.title ?? ''}
-            autoFocus
-            maxLength={250}
-          />
+          <input {...fieldProps('title')} defaultValue={task?.title ?? ''} maxLength={250} />
           {error('title')}
         </label>
         <label>
