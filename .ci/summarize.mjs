@@ -11,15 +11,18 @@ for (const group of ['apps', 'packages', 'tooling']) {
   for (const name of readdirSync(group)) {
     const dir = join(group, name);
     if (!existsSync(join(dir, 'vitest.config.ts'))) continue;
-    const report = join(dir, '.test-results', 'vitest.json');
-    if (!existsSync(report)) {
-      missing.push(dir);
-      continue;
+    const reports = ['vitest.json', 'e2e.json']
+      .map((name) => join(dir, '.test-results', name))
+      .filter((file) => existsSync(file));
+    if (!existsSync(join(dir, '.test-results', 'vitest.json'))) missing.push(dir);
+    if (existsSync(join(dir, 'vitest.e2e.config.ts')) && reports.length < 2)
+      missing.push(`${dir} (e2e)`);
+    for (const report of reports) {
+      const r = JSON.parse(readFileSync(report, 'utf8'));
+      passed += r.numPassedTests;
+      failed += r.numFailedTests;
+      skipped += r.numPendingTests + (r.numTodoTests ?? 0);
     }
-    const r = JSON.parse(readFileSync(report, 'utf8'));
-    passed += r.numPassedTests;
-    failed += r.numFailedTests;
-    skipped += r.numPendingTests + (r.numTodoTests ?? 0);
   }
 }
 if (missing.length) console.log(`no test report from: ${missing.join(', ')}`);

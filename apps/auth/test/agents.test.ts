@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from './helpers';
+import { type Stack, startStack } from './stack';
 
 describe('agents: API keys exchanged for tokens', () => {
   let s: Stack;

@@ -1,6 +1,6 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cookiesFrom, type Stack, startStack } from './helpers';
+import { cookiesFrom, type Stack, startStack } from './stack';
 
 async function me(apiUrl: string, token?: string) {
   const res = await fetch(`${apiUrl}/api/workers/me`, {

@@ -1,6 +1,6 @@
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from './helpers';
+import { type Stack, startStack } from './stack';
 
 describe('signing key rotation', () => {
   let s: Stack;

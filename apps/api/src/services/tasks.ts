@@ -167,7 +167,7 @@ function stale(message: string): TRPCError {
 export function requireVersion(task: TaskWithSlug, expected: number | undefined): void {
   if (expected !== undefined && expected !== task.version) {
     throw stale(
-      `Task ${task.id} is at version ${task.version}, not ${expected}: reload it and retry`,
+      `Task ${task.id} has changed since you read it (version ${task.version}, not ${expected}): reload it and retry`,
     );
   }
 }

@@ -39,10 +39,10 @@ export function ActionBar({ task }: { task: Task }) {
     else run(asking, { note: text });
   };
 
-  if (actions.length === 0) return <p className="muted">No moves available to you on this task.</p>;
   const kind = asking ? NEEDS_INPUT[asking] : undefined;
   return (
     <div className="actions">
+      {actions.length === 0 && <p className="muted">No moves available to you on this task.</p>}
       <div className="action-buttons">
         {actions.map((action) => (
           <button

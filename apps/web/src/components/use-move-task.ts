@@ -13,10 +13,12 @@ import { useToast } from './toasts';
 export const BOARD_KEY = 'board';
 
 function send(client: Client, action: TaskAction, task: Task, input: MoveInput) {
+  // Moves are conditional on the version the user saw, except a claim: whoever
+  // is first wins, and the loser hears why ("Cannot start task with status ...").
   const base = { id: task.id, expected_version: task.version };
   switch (action) {
     case 'start':
-      return client.tasks.start.mutate(base);
+      return client.tasks.start.mutate({ id: task.id });
     case 'progress':
       return client.tasks.progress.mutate({
         ...base,

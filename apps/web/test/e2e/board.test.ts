@@ -1,0 +1,249 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, type Stack, startStack } from '@taskflow/auth/testing';
+import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIST_DIR, ensureBuilt, WEB_DIR } from '../../server/build';
+import { createWebServer } from '../../server/serve';
+
+const ARTIFACTS = join(WEB_DIR, 'test-artifacts');
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+// playwright-core has no assertions of its own: these wait the way @playwright/test's do.
+const WAIT = { timeout: 15_000, interval: 100 };
+const visible = (locator: Locator) =>
+  locator.first().waitFor({ state: 'visible', timeout: WAIT.timeout });
+const textOf = (locator: Locator) =>
+  expect.poll(async () => ((await locator.count()) ? await locator.first().innerText() : ''), WAIT);
+const countOf = (locator: Locator) => expect.poll(() => locator.count(), WAIT);
+const urlOf = (page: Page) => expect.poll(() => page.url(), WAIT);
+/** The top-most open dialog, and the filter bar: labels repeat between them. */
+const top = (page: Page) => page.getByRole('dialog').last();
+const filterBar = (page: Page) => page.getByRole('navigation', { name: 'Board filters' });
+
+describe('the board in a real browser, against the real API, auth service and PostgreSQL', () => {
+  let stack: Stack;
+  let web: Server;
+  let webUrl: string;
+  const profiles: string[] = [];
+  const contexts: BrowserContext[] = [];
+  let alice: Page;
+  let bob: Page;
+  let contested: number;
+
+  async function browser(): Promise<Page> {
+    const profile = mkdtempSync(join(tmpdir(), 'taskflow-chromium-'));
+    profiles.push(profile);
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1440, height: 900 },
+    });
+    contexts.push(context);
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(15_000);
+    return page;
+  }
+
+  async function signUp(page: Page, name: string, email: string): Promise<void> {
+    await page.goto(webUrl);
+    await page.getByRole('button', { name: 'New here? Create an account' }).click();
+    await page.getByLabel('Name').fill(name);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await textOf(page.getByTestId('current-user')).toContain(name);
+  }
+
+  const detail = (page: Page) => page.getByTestId('task-detail');
+  const trail = (page: Page) => page.getByTestId('audit-trail');
+
+  beforeAll(async () => {
+    await ensureBuilt();
+    const webPort = await freePort();
+    webUrl = `http://127.0.0.1:${webPort}`;
+    // Tokens live 35 s, so the app trades its session for a new one every few seconds.
+    stack = await startStack({ trustedOrigins: [webUrl], jwtExpiration: '35s' });
+    web = createWebServer({ distDir: DIST_DIR, apiUrl: stack.apiUrl, authUrl: stack.authUrl });
+    await new Promise<void>((resolve) => web.listen(webPort, '127.0.0.1', resolve));
+    mkdirSync(ARTIFACTS, { recursive: true });
+    alice = await browser();
+    bob = await browser();
+  });
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await new Promise<void>((resolve) => web?.close(() => resolve()));
+    await stack?.stop();
+    for (const profile of profiles) rmSync(profile, { recursive: true, force: true });
+  });
+
+  it('signs up, creates a project and a task', async () => {
+    await signUp(alice, 'Alice Admin', 'alice@example.com');
+    await alice.getByRole('button', { name: 'New project' }).click();
+    await top(alice).getByLabel('Name').fill('Launch');
+    await top(alice).getByLabel('Slug').fill('Not A Slug');
+    await top(alice).getByRole('button', { name: 'Create project' }).click();
+    // The same message the API would give, before anything is sent.
+    await visible(alice.getByText('Use lowercase letters, digits and single hyphens'));
+    await top(alice).getByLabel('Slug').fill('launch');
+    await top(alice).getByRole('button', { name: 'Create project' }).click();
+    await urlOf(alice).toMatch(/project=launch/);
+
+    await alice.getByRole('button', { name: 'New task' }).click();
+    await top(alice).getByRole('button', { name: 'Create task' }).click();
+    await visible(alice.getByText('Title is required'));
+    await top(alice).getByLabel('Title').fill('Write the e2e test');
+    await top(alice).getByLabel('Priority').selectOption('high');
+    await top(alice).getByRole('button', { name: 'Create task' }).click();
+    await visible(detail(alice));
+    await textOf(alice.getByTestId('detail-status')).toBe('Pending');
+  });
+
+  it('starts, reports progress, submits for review and completes, each step in the audit trail', async () => {
+    await alice.getByRole('button', { name: 'Start', exact: true }).click();
+    await textOf(alice.getByTestId('detail-status')).toBe('In progress');
+    await top(alice).getByRole('button', { name: 'Report progress', exact: true }).first().click();
+    await top(alice).getByLabel('Percent done').fill('50');
+    await top(alice).getByLabel('Note (optional)').fill('halfway there');
+    await top(alice)
+      .getByRole('form', { name: 'Report progress' })
+      .getByRole('button', { name: 'Report progress' })
+      .click();
+    await visible(detail(alice).getByText('50% done'));
+    await alice.getByRole('button', { name: 'Submit for review' }).click();
+    await textOf(alice.getByTestId('detail-status')).toBe('Review');
+    await alice.getByRole('button', { name: 'Complete', exact: true }).click();
+    await textOf(alice.getByTestId('detail-status')).toBe('Completed');
+    // Only moves the table allows are offered now.
+    await visible(alice.getByRole('button', { name: 'Reopen' }));
+    await countOf(alice.getByRole('button', { name: 'Start', exact: true })).toBe(0);
+
+    const entries = trail(alice).locator('li');
+    await countOf(entries).toBe(5);
+    const actions = await entries.evaluateAll((lis) =>
+      lis.map((li) => li.getAttribute('data-action')),
+    );
+    expect(actions).toEqual([
+      'created',
+      'started',
+      'progress',
+      'submitted_for_review',
+      'completed',
+    ]);
+    await textOf(trail(alice).locator('li[data-action="progress"]')).toContain(
+      '50% · “halfway there”',
+    );
+    await textOf(trail(alice).locator('li[data-action="started"]')).toContain('Alice Admin');
+    await textOf(trail(alice).locator('li').first()).toContain('human');
+    await top(alice).getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('shows a second user the conflict when someone else claimed first, and rolls back', async () => {
+    await signUp(bob, 'Bob Builder', 'bob@example.com');
+    const users = (await stack.database.db
+      .selectFrom('user' as never)
+      .select(['id' as never, 'email' as never])
+      .execute()) as { id: string; email: string }[];
+    const bobId = users.find((u) => u.email === 'bob@example.com')?.id as string;
+
+    // Alice lets Bob into the project through the members dialog.
+    await alice.getByRole('button', { name: 'Members' }).click();
+    await top(alice).getByLabel('Worker id').fill(bobId);
+    await alice.getByRole('button', { name: 'Add member' }).click();
+    await visible(alice.getByText('Bob Builder'));
+    await top(alice).getByRole('button', { name: 'Close' }).click();
+
+    await alice.getByRole('button', { name: 'New task' }).click();
+    await top(alice).getByLabel('Title').fill('Contested task');
+    await top(alice).getByRole('button', { name: 'Create task' }).click();
+    await visible(detail(alice));
+    contested = Number(new URL(alice.url()).searchParams.get('task'));
+    expect(contested).toBeGreaterThan(0);
+
+    // Bob opens the same task while it is still pending...
+    await bob.goto(`${webUrl}/?project=launch&task=${contested}`);
+    await textOf(bob.getByTestId('detail-status')).toBe('Pending');
+    // ...Alice claims it first...
+    await alice.getByRole('button', { name: 'Start', exact: true }).click();
+    await textOf(alice.getByTestId('detail-status')).toBe('In progress');
+    // ...and Bob's click is refused: the error is shown and the optimistic change rolled back.
+    await bob.getByRole('button', { name: 'Start', exact: true }).click();
+    await textOf(bob.getByTestId('move-error')).toBe("Cannot start task with status 'in_progress'");
+    await visible(bob.getByTestId('toast-error'));
+    await textOf(bob.getByTestId('detail-status')).toBe('In progress');
+    await textOf(bob.getByTestId('task-detail')).toContain('Alice Admin');
+    await top(bob).getByRole('button', { name: 'Close' }).click();
+    await top(alice).getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('reflects filters in the URL and in the cards shown, and saves a screenshot', async () => {
+    await alice.goto(`${webUrl}/?project=launch`);
+    await visible(alice.getByTestId('column-completed').getByText('Write the e2e test'));
+    await visible(alice.getByTestId('column-in_progress').getByText('Contested task'));
+
+    await filterBar(alice).getByLabel('Status').selectOption('completed');
+    await urlOf(alice).toMatch(/status=completed/);
+    await countOf(alice.getByTestId('column-in_progress')).toBe(0);
+    await visible(alice.getByTestId('column-completed').getByText('Write the e2e test'));
+
+    await filterBar(alice).getByLabel('Status').selectOption('');
+    await filterBar(alice).getByLabel('Priority').selectOption('high');
+    await urlOf(alice).toMatch(/priority=high/);
+    await countOf(alice.getByText('Contested task')).toBe(0);
+    await visible(alice.getByText('Write the e2e test'));
+
+    await filterBar(alice).getByLabel('Priority').selectOption('');
+    await filterBar(alice).getByLabel('Assigned to me').check();
+    await urlOf(alice).toMatch(/mine=1/);
+    await visible(alice.getByText('Contested task'));
+
+    // A shared link opens the same view; the session survives a reload.
+    await alice.reload();
+    await expect
+      .poll(() => filterBar(alice).getByLabel('Assigned to me').isChecked(), WAIT)
+      .toBe(true);
+    await visible(alice.getByText('Contested task'));
+    await filterBar(alice).getByLabel('Assigned to me').uncheck();
+    await alice.screenshot({ path: join(ARTIFACTS, 'board.png'), fullPage: true });
+    await alice.setViewportSize({ width: 390, height: 844 });
+    await alice.screenshot({ path: join(ARTIFACTS, 'board-mobile.png'), fullPage: true });
+    await alice.setViewportSize({ width: 1440, height: 900 });
+  });
+
+  it('creates a subtask under a parent and shows it there', async () => {
+    await alice.goto(`${webUrl}/?project=launch&task=${contested}`);
+    await alice.getByRole('button', { name: 'Add subtask' }).click();
+    await top(alice).getByLabel('Title').fill('Child of the contested task');
+    await top(alice).getByRole('button', { name: 'Create task' }).click();
+    await textOf(alice.getByTestId('subtasks')).toContain('Child of the contested task');
+  });
+
+  it('sends the user back to sign-in with a clear message when the session is gone', async () => {
+    await bob.goto(`${webUrl}/?project=launch`);
+    await textOf(bob.getByTestId('current-user')).toContain('Bob Builder');
+    await contexts[1]?.clearCookies();
+    // Wait past the token's freshness window, then act: the app must ask the session
+    // for a new token, find it gone, and say so (a background refetch may get there first).
+    await bob.waitForTimeout(5_500);
+    await bob
+      .getByRole('button', { name: 'New task' })
+      .click({ timeout: 2_000 })
+      .catch(() => undefined);
+    await textOf(bob.getByRole('alert')).toContain(
+      'Your session has expired. Please sign in again.',
+    );
+    await visible(bob.getByRole('button', { name: 'Sign in' }));
+  });
+});
