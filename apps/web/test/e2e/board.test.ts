@@ -25,7 +25,10 @@ const WAIT = { timeout: 15_000, interval: 100 };
 const visible = (locator: Locator) =>
   locator.first().waitFor({ state: 'visible', timeout: WAIT.timeout });
 const textOf = (locator: Locator) =>
-  expect.poll(async () => ((await locator.count()) ? await locator.first().innerText() : ''), WAIT);
+  expect.poll(
+    async () => ((await locator.count()) ? ((await locator.first().textContent()) ?? '') : ''),
+    WAIT,
+  );
 const countOf = (locator: Locator) => expect.poll(() => locator.count(), WAIT);
 const urlOf = (page: Page) => expect.poll(() => page.url(), WAIT);
 /** The top-most open dialog, and the filter bar: labels repeat between them. */
