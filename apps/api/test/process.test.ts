@@ -111,7 +111,7 @@ describe('the API as a process (`pnpm --filter @taskflow/api start`)', () => {
     expect(api.output()).toMatch(/"msg":"stopped"/);
     const tables = await database.db.selectFrom('tasks').select('title').execute();
     expect(tables.map((t) => t.title)).toEqual(['Hello']);
-  });
+  }, 90_000);
 
   it('runs on embedded PGlite when DATABASE_URL is unset, keeping data across restarts', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'taskflow-pglite-'));
@@ -143,7 +143,8 @@ describe('the API as a process (`pnpm --filter @taskflow/api start`)', () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+    // Two cold starts of embedded PostgreSQL, one after the other.
+  }, 120_000);
 
   it('refuses to start in production without a secure configuration', async () => {
     const api = startApi({ NODE_ENV: 'production', AUTH_JWKS_URL: 'http://auth.example.com/jwks' });
