@@ -42,6 +42,10 @@ status="$(curl -s -o "$tmp/task.json" -w '%{http_code}' -H "Authorization: Beare
   -H 'content-type: application/json' -d '{"title":"My first task"}' http://localhost:8000/api/tasks)"
 [ "$status" = 201 ] || fail "create task answered $status: $(cat "$tmp/task.json")"
 grep -q '"project_slug":"new-comer-tasks"' "$tmp/task.json" || fail "unexpected task: $(cat "$tmp/task.json")"
+page="$(curl -sf http://localhost:3000/)" || fail "the web app does not answer"
+echo "$page" | grep -q '<div id="root">' || fail "the web app serves no page"
+web_session="$(curl -s -o /dev/null -w '%{http_code}' -b "$jar" http://localhost:3000/api/auth/get-session)"
+[ "$web_session" = 200 ] || fail "the web app's auth proxy answered $web_session"
 unauth="$(curl -s -o /dev/null -w '%{http_code}' http://localhost:8000/api/tasks)"
 [ "$unauth" = 401 ] || fail "no token answered $unauth"
 
@@ -50,4 +54,4 @@ for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
 kill -0 "$pid" 2>/dev/null && fail "did not stop on Ctrl-C"
 grep -q '"msg":"stopped"' "$log" || fail "services did not stop cleanly"
 rm -rf "$tmp"
-echo "quickstart: sign-up, token and task creation work on a clean checkout; Ctrl-C stops it"
+echo "quickstart: web app, sign-up, token and task creation work on a clean checkout; Ctrl-C stops it"
