@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { CLIENT_NAME_PATTERN } from '@taskflow/contracts';
 import type { DB, Kysely } from '@taskflow/db';
 import type { Principal } from './auth/principal';
 import type { TokenVerifier } from './auth/verify-token';
@@ -14,6 +15,8 @@ export interface InnerContextOptions {
   /** An already-authenticated caller (createCaller tests, internal jobs): skips token checks. */
   principal?: Principal | undefined;
   requestId?: string;
+  /** Which client the call came through, recorded in the audit trail. */
+  client?: string | undefined;
 }
 
 /** Everything a procedure needs that does not depend on HTTP: easy to build in tests. */
@@ -25,6 +28,7 @@ export function createInnerContext(opts: InnerContextOptions) {
     token: opts.token,
     principal: opts.principal,
     requestId: opts.requestId ?? randomUUID(),
+    client: opts.client,
   };
 }
 export type Context = ReturnType<typeof createInnerContext>;
@@ -50,13 +54,24 @@ export interface HttpContextDeps {
   verifyToken: TokenVerifier;
 }
 
-/** The HTTP part: pulls the token and a request id off the request. */
-export function createHttpContextFactory(deps: HttpContextDeps) {
+/**
+ * The `x-taskflow-client` header, lowercased, if it is a sane name; else the
+ * surface's own default (`trpc` or `rest`).
+ */
+export function clientName(headers: IncomingMessage['headers'], fallback: string): string {
+  const raw = headers['x-taskflow-client'];
+  const value = (Array.isArray(raw) ? raw[0] : raw)?.trim().toLowerCase();
+  return value && CLIENT_NAME_PATTERN.test(value) ? value : fallback;
+}
+
+/** The HTTP part: pulls the token, a request id and the client's name off the request. */
+export function createHttpContextFactory(deps: HttpContextDeps, surface: 'trpc' | 'rest' = 'trpc') {
   return ({ req }: { req: IncomingMessage }) => {
     const requestId = req.headers['x-request-id'];
     return createInnerContext({
       ...deps,
       token: bearerToken(req.headers),
+      client: clientName(req.headers, surface),
       requestId:
         typeof requestId === 'string' && requestId.length <= 128 ? requestId : randomUUID(),
     });

@@ -87,6 +87,7 @@ export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
         name: worker.name,
         role: principal.role,
         is_admin: principal.role === 'admin',
+        client: ctx.client,
       },
     },
   });

@@ -32,6 +32,8 @@ export const AuditEntrySchema = z.object({
   actor_type: ActorType,
   action: AuditAction,
   context: z.record(z.string(), z.unknown()),
+  /** The client the change came through: web, cli, mcp, script, rest, trpc, or a caller's own name. */
+  client: z.string().nullable(),
   created_at: Timestamp,
 });
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;

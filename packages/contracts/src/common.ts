@@ -52,3 +52,6 @@ export const OptionalTaskRef = z
 export const OptionalWorkerRef = z
   .union([z.literal(0), z.null(), z.string().trim().max(LIMITS.workerIdMax)])
   .transform((v) => (v === 0 || v === null || v === '' || v === '0' ? null : v));
+
+/** What a client may call itself in `x-taskflow-client`. */
+export const CLIENT_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,39}$/;

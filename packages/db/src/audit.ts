@@ -9,6 +9,7 @@ export interface AuditEntry {
   actor_type: ActorType;
   action: AuditAction;
   context?: AuditContext;
+  client?: string | null;
 }
 
 /**
@@ -27,6 +28,7 @@ export async function writeAudit(trx: Transaction<DB>, entry: AuditEntry): Promi
       actor_type: entry.actor_type,
       action: entry.action,
       context: JSON.stringify(entry.context ?? {}),
+      client: entry.client ?? null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();

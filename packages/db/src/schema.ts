@@ -81,6 +81,8 @@ export interface AuditLogTable {
   actor_type: ActorType;
   action: AuditAction;
   context: ColumnType<AuditContext, string, never>;
+  /** The client the change came through (web, cli, mcp, script, rest, trpc, ...). */
+  client: string | null;
   created_at: CreatedAt;
 }
 

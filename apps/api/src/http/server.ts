@@ -33,7 +33,8 @@ function sendError(
 
 /** A thin HTTP layer over the procedures: routing, CORS and limits, no rules. */
 export function createHttpServer(options: HttpServerOptions): Server {
-  const createContext = createHttpContextFactory(options);
+  const createContext = createHttpContextFactory(options, 'trpc');
+  const createRestContext = createHttpContextFactory(options, 'rest');
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
@@ -74,7 +75,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
         },
       );
     }
-    const result = await handleRest(req, url, match, createContext({ req }), options);
+    const result = await handleRest(req, url, match, createRestContext({ req }), options);
     if (result.status === 304) {
       res.writeHead(304, result.headers).end();
       return;

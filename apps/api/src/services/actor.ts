@@ -7,4 +7,6 @@ export interface Actor {
   name: string;
   role: UserRole;
   is_admin: boolean;
+  /** The client the call came through (web, cli, mcp, ...), for the audit trail. */
+  client?: string | undefined;
 }

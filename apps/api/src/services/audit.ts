@@ -15,6 +15,7 @@ function toAuditEntry(row: AuditRow): AuditEntry {
     actor_type: row.actor_type,
     action: row.action,
     context: row.context,
+    client: row.client,
     created_at: iso(row.created_at),
   };
 }

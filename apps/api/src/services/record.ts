@@ -17,6 +17,7 @@ export function record(
     actor_type: actor.type,
     action,
     context,
+    client: actor.client ?? null,
   });
 }
 

@@ -458,6 +458,7 @@ export interface components {
             context: {
                 [key: string]: unknown;
             };
+            client: string | null;
             /** Format: date-time */
             created_at: string;
         };
