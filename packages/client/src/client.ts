@@ -1,0 +1,106 @@
+import type { AppRouter } from '@taskflow/api';
+import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import { apiKeyToken, staticToken, TokenCache, type TokenSource } from './credentials';
+
+export interface TaskflowClientOptions {
+  /** The API's base URL, e.g. http://localhost:8000 (tRPC is at /trpc). */
+  url: string;
+  /** A bearer token, or a function that returns a current one. */
+  token?: string | TokenSource;
+  /** An agent's API key, exchanged for tokens at `authUrl`. */
+  apiKey?: string;
+  /** The identity service, needed with `apiKey`; e.g. http://localhost:3001. */
+  authUrl?: string;
+  /** Recorded in every audit row this client causes (x-taskflow-client). Default: script. */
+  clientName?: string;
+}
+
+function tokenSource(options: TaskflowClientOptions): TokenSource {
+  if (options.token !== undefined)
+    return typeof options.token === 'string' ? staticToken(options.token) : options.token;
+  if (options.apiKey) {
+    if (!options.authUrl)
+      throw new Error('createTaskflowClient: `authUrl` is required with `apiKey`');
+    return apiKeyToken(options.authUrl, options.apiKey);
+  }
+  throw new Error('createTaskflowClient: pass `token` or `apiKey`');
+}
+
+/**
+ * The typed TaskFlow client: the API's own procedures, checked by the
+ * compiler. Tokens are fetched, renewed before they expire, and renewed once
+ * more when the API answers 401.
+ *
+ * ```ts
+ * const taskflow = createTaskflowClient({ url: 'http://localhost:8000', apiKey, authUrl: 'http://localhost:3001' });
+ * const task = await taskflow.tasks.create.mutate({ title: 'Triage inbox' });
+ * await taskflow.tasks.start.mutate({ id: task.id });
+ * ```
+ */
+export function createTaskflowClient(options: TaskflowClientOptions) {
+  const tokens = new TokenCache(tokenSource(options));
+  const clientName = options.clientName ?? 'script';
+  const send = async (
+    input: Parameters<typeof fetch>[0],
+    init: RequestInit | undefined,
+    token: string,
+  ) => {
+    const headers = new Headers(init?.headers);
+    headers.set('authorization', `Bearer ${token}`);
+    headers.set('x-taskflow-client', clientName);
+    return fetch(input, { ...init, headers });
+  };
+  const authorizedFetch: typeof fetch = async (input, init) => {
+    const res = await send(input, init, await tokens.get());
+    if (res.status !== 401) return res;
+    tokens.invalidate();
+    return send(input, init, await tokens.get());
+  };
+  return createTRPCClient<AppRouter>({
+    links: [httpLink({ url: `${options.url.replace(/\/$/, '')}/trpc`, fetch: authorizedFetch })],
+  });
+}
+
+export type TaskflowClient = ReturnType<typeof createTaskflowClient>;
+
+/** A failed call, with what a caller acts on: HTTP status, code and the server's message. */
+export interface Failure {
+  status: number | undefined;
+  code: string | undefined;
+  message: string;
+  /** Per-field validation messages. */
+  issues: { path: string; message: string }[];
+}
+
+export function describeFailure(error: unknown): Failure {
+  if (error instanceof TRPCClientError) {
+    const data = (error.data ?? {}) as {
+      httpStatus?: number;
+      code?: string;
+      issues?: Failure['issues'];
+    };
+    const cause = error.cause as { name?: string; message?: string } | undefined;
+    if (!error.data && cause) {
+      return {
+        status: undefined,
+        code: cause.name === 'AuthenticationError' ? 'UNAUTHORIZED' : 'NETWORK',
+        message: cause.message ?? error.message,
+        issues: [],
+      };
+    }
+    return {
+      status: data.httpStatus,
+      code: data.code,
+      message: error.message,
+      issues: data.issues ?? [],
+    };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    status: undefined,
+    code:
+      error instanceof Error && error.name === 'AuthenticationError' ? 'UNAUTHORIZED' : undefined,
+    message,
+    issues: [],
+  };
+}

@@ -1,0 +1,17 @@
+export type { AppRouter } from '@taskflow/api';
+export {
+  createTaskflowClient,
+  describeFailure,
+  type Failure,
+  type TaskflowClient,
+  type TaskflowClientOptions,
+} from './client';
+export {
+  AuthenticationError,
+  apiKeyToken,
+  sessionToken,
+  staticToken,
+  TokenCache,
+  type TokenSource,
+  tokenExpiry,
+} from './credentials';

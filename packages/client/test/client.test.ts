@@ -1,0 +1,148 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { type Stack, startStack } from '@taskflow/auth/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTaskflowClient, describeFailure, TokenCache } from '../src';
+
+const run = promisify(execFile);
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+describe('@taskflow/client against a real API and identity service', () => {
+  let s: Stack;
+  let adminCookie: string;
+  let agentKey: string;
+  let agentId: string;
+
+  beforeAll(async () => {
+    s = await startStack();
+    adminCookie = (await s.signUp('admin@example.com', 'Ada Admin')).cookie;
+    const res = await fetch(`${s.authUrl}/api/agents`, {
+      method: 'POST',
+      headers: { cookie: adminCookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Import Bot' }),
+    });
+    const body = (await res.json()) as { api_key: string; agent: { id: string } };
+    agentKey = body.api_key;
+    agentId = body.agent.id;
+  });
+  afterAll(() => s.stop());
+
+  it('exchanges an API key, calls typed procedures, and is recorded as a script run by an agent', async () => {
+    const taskflow = createTaskflowClient({ url: s.apiUrl, apiKey: agentKey, authUrl: s.authUrl });
+    const me = await taskflow.workers.me.query();
+    expect(me).toMatchObject({ id: agentId, type: 'agent' });
+    const task = await taskflow.tasks.create.mutate({ title: 'From a script', priority: 'low' });
+    await taskflow.tasks.start.mutate({ id: task.id });
+    const trail = await taskflow.audit.list.query({ task_id: task.id });
+    expect(trail.map((e) => [e.action, e.actor_type, e.client])).toEqual([
+      ['created', 'agent', 'script'],
+      ['started', 'agent', 'script'],
+    ]);
+  });
+
+  it('turns failures into status, code and the server message', async () => {
+    const taskflow = createTaskflowClient({
+      url: s.apiUrl,
+      apiKey: agentKey,
+      authUrl: s.authUrl,
+      clientName: 'tests',
+    });
+    const missing = describeFailure(
+      await taskflow.tasks.get.query({ id: 987654 }).catch((e: unknown) => e),
+    );
+    expect(missing).toMatchObject({
+      status: 404,
+      code: 'NOT_FOUND',
+      message: 'Task 987654 not found',
+    });
+    const invalid = describeFailure(
+      await taskflow.tasks.create.mutate({ title: '' }).catch((e: unknown) => e),
+    );
+    expect(invalid).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
+    expect(invalid.issues[0]).toMatchObject({ path: 'title' });
+    const badKey = createTaskflowClient({ url: s.apiUrl, apiKey: 'tf_wrong', authUrl: s.authUrl });
+    const refused = describeFailure(await badKey.tasks.list.query({}).catch((e: unknown) => e));
+    expect(refused.code).toBe('UNAUTHORIZED');
+    expect(refused.message).toMatch(/API key was refused \(401\)/);
+    const offline = createTaskflowClient({ url: 'http://127.0.0.1:9', token: 'x' });
+    expect(describeFailure(await offline.tasks.list.query({}).catch((e: unknown) => e)).code).toBe(
+      'NETWORK',
+    );
+  });
+
+  it('renews a token the API refuses, once, and carries on', async () => {
+    const good = await s.tokenFor(adminCookie);
+    let calls = 0;
+    const taskflow = createTaskflowClient({
+      url: s.apiUrl,
+      // The first token is stale (signed for nobody); the renewal is good.
+      token: async () => {
+        calls++;
+        const token = calls === 1 ? `${good.slice(0, -4)}AAAA` : good;
+        return token;
+      },
+    });
+    expect((await taskflow.workers.me.query()).name).toBe('Ada Admin');
+    expect(calls).toBe(2);
+    await taskflow.workers.me.query();
+    expect(calls).toBe(2);
+  });
+
+  it('renews a token before it expires', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const jwt = (exp: number) =>
+      `x.${Buffer.from(JSON.stringify({ exp })).toString('base64url')}.y`;
+    let n = 0;
+    const cache = new TokenCache(async () => jwt(n++ === 0 ? now + 10 : now + 900));
+    const first = await cache.get();
+    const second = await cache.get();
+    expect(second).not.toBe(first);
+    expect(await cache.get()).toBe(second);
+  });
+
+  it('runs the bulk-import example against the real API', async () => {
+    const env = {
+      PATH: process.env.PATH ?? '',
+      TASKFLOW_URL: s.apiUrl,
+      TASKFLOW_AUTH_URL: s.authUrl,
+      TASKFLOW_API_KEY: agentKey,
+    };
+    const tsx = here('../node_modules/.bin/tsx');
+    const { stdout, stderr } = await run(
+      tsx,
+      [here('../examples/bulk-import.ts'), here('fixtures/tasks.json')],
+      { env },
+    );
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: number; title: string });
+    expect(lines.map((l) => l.title)).toEqual([
+      'Import: set up CI',
+      'Import: write docs',
+      'Import: triage bugs',
+    ]);
+    expect(stderr).toContain('imported 3 task(s)');
+    const rows = await s.database.db
+      .selectFrom('audit_log')
+      .select(['client', 'actor_type'])
+      .where(
+        'task_id',
+        'in',
+        lines.map((l) => l.id),
+      )
+      .execute();
+    expect(rows.every((r) => r.client === 'bulk-import' && r.actor_type === 'agent')).toBe(true);
+
+    const invalid = await run(
+      tsx,
+      [here('../examples/bulk-import.ts'), here('fixtures/invalid.json')],
+      { env },
+    ).catch((e: { code: number; stderr: string }) => e);
+    expect(invalid).toMatchObject({ code: 2 });
+    expect((invalid as { stderr: string }).stderr).toMatch(
+      /invalid\.json\[1\]: title: Title is required/,
+    );
+  });
+});
