@@ -3,6 +3,7 @@ export { type Config, loadConfig } from './config';
 export { type Context, createInnerContext } from './context';
 export { createLogger, type Logger } from './logger';
 export { buildOpenApiDocument } from './rest/openapi';
+export type { ProcedurePath } from './rest/routes';
 export { REST_ROUTES, type RestRoute } from './rest/routes';
 export type { AppRouter } from './router';
 export { appRouter } from './router';

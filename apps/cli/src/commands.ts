@@ -1,0 +1,411 @@
+import type { ParseArgsConfig } from 'node:util';
+import type { ProcedurePath } from '@taskflow/api';
+import type { Task, TaskPriority, TaskStatus } from '@taskflow/contracts';
+import type { CommandContext } from './context';
+import { CliError, EXIT } from './exit-codes';
+import {
+  auditTable,
+  projectDetail,
+  projectsTable,
+  taskDetail,
+  tasksTable,
+  workersTable,
+} from './format';
+import { login, logout } from './login';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Values = Record<string, string | boolean | undefined>;
+
+export interface Command {
+  name: string;
+  /** The procedure it calls: the contract test checks every procedure has a command. */
+  procedure?: ProcedurePath;
+  summary: string;
+  args?: string[];
+  options?: Options;
+  run(
+    ctx: CommandContext,
+    values: Values,
+    args: string[],
+  ): Promise<{ data: unknown; text: string }>;
+}
+
+const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
+
+function id(value: string | undefined, what = 'ID'): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new CliError(`${what} must be a positive whole number, not "${value ?? ''}"`, EXIT.usage);
+  return n;
+}
+
+function int(value: string | undefined, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n))
+    throw new CliError(`${what} must be a whole number, not "${value}"`, EXIT.usage);
+  return n;
+}
+
+const tags = (v: string | undefined) =>
+  v === undefined
+    ? undefined
+    : v
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean);
+
+const ref = (v: string | undefined) =>
+  v === undefined ? undefined : v === 'none' || v === '0' ? null : v;
+
+const taskResult = (task: Task, verb?: string) => ({
+  data: task,
+  text: verb
+    ? `${verb} task ${task.id}: ${task.title} [${task.status}, ${task.progress_percent}%]`
+    : taskDetail(task),
+});
+
+const note: Options = { note: { type: 'string', short: 'n' } };
+const editOptions: Options = {
+  title: { type: 'string' },
+  description: { type: 'string', short: 'd' },
+  priority: { type: 'string', short: 'p' },
+  parent: { type: 'string' },
+  assign: { type: 'string', short: 'a' },
+  tags: { type: 'string', short: 't' },
+  due: { type: 'string' },
+};
+
+function move(
+  name: string,
+  procedure: ProcedurePath,
+  summary: string,
+  verb: string,
+  call: (ctx: CommandContext, taskId: number, values: Values, args: string[]) => Promise<Task>,
+  options: Options = note,
+  extraArgs: string[] = [],
+): Command {
+  return {
+    name,
+    procedure,
+    summary,
+    args: ['ID', ...extraArgs],
+    options,
+    run: async (ctx, values, args) => taskResult(await call(ctx, id(args[0]), values, args), verb),
+  };
+}
+
+export const COMMANDS: Command[] = [
+  {
+    name: 'login',
+    summary: 'Sign in with email + password (or an agent API key) and remember it',
+    options: {
+      email: { type: 'string', short: 'e' },
+      password: { type: 'string' },
+      'api-key': { type: 'string' },
+      'auth-url': { type: 'string' },
+    },
+    run: async (ctx, v) => {
+      const me = await login(ctx, {
+        email: str(v.email),
+        password: str(v.password),
+        'api-key': str(v['api-key']),
+        'auth-url': str(v['auth-url']),
+      });
+      return { data: me, text: '' };
+    },
+  },
+  {
+    name: 'logout',
+    summary: 'Forget the stored credentials',
+    run: async (ctx) => ({ data: await logout(ctx), text: '' }),
+  },
+  {
+    name: 'whoami',
+    procedure: 'workers.me',
+    summary: 'Who you are to TaskFlow',
+    run: async (ctx) => {
+      const me = await ctx.client().workers.me.query();
+      return { data: me, text: `${me.name} (${me.id}) — ${me.type}, ${me.role}` };
+    },
+  },
+  {
+    name: 'list',
+    procedure: 'tasks.list',
+    summary: 'List tasks you can see',
+    options: {
+      status: { type: 'string', short: 's' },
+      mine: { type: 'boolean', short: 'm' },
+      project: { type: 'string' },
+      priority: { type: 'string', short: 'p' },
+      parent: { type: 'string' },
+      search: { type: 'string', short: 'q' },
+      limit: { type: 'string', short: 'l' },
+      offset: { type: 'string' },
+    },
+    run: async (ctx, v) => {
+      const tasks = await ctx.client().tasks.list.query({
+        ...(str(v.status) && { status: str(v.status) as TaskStatus }),
+        ...(v.mine === true && { assigned_to: 'me' }),
+        ...(str(v.project) && { project_slug: str(v.project) }),
+        ...(str(v.priority) && { priority: str(v.priority) as TaskPriority }),
+        ...(str(v.parent) && { parent_id: int(str(v.parent), '--parent') }),
+        ...(str(v.search) && { q: str(v.search) }),
+        ...(str(v.limit) && { limit: int(str(v.limit), '--limit') }),
+        ...(str(v.offset) && { offset: int(str(v.offset), '--offset') }),
+      });
+      return { data: tasks, text: tasksTable(tasks) };
+    },
+  },
+  {
+    name: 'show',
+    procedure: 'tasks.get',
+    summary: 'Show one task',
+    args: ['ID'],
+    run: async (ctx, _v, a) => taskResult(await ctx.client().tasks.get.query({ id: id(a[0]) })),
+  },
+  {
+    name: 'create',
+    procedure: 'tasks.create',
+    summary: 'Create a task (in your default project unless --project)',
+    args: ['TITLE'],
+    options: { ...editOptions, project: { type: 'string' } },
+    run: async (ctx, v, a) => {
+      const task = await ctx.client().tasks.create.mutate({
+        title: a[0] ?? '',
+        ...(str(v.description) !== undefined && { description: str(v.description) }),
+        ...(str(v.priority) && { priority: str(v.priority) as TaskPriority }),
+        ...(str(v.project) && { project_slug: str(v.project) }),
+        ...(str(v.parent) && { parent_id: id(str(v.parent), '--parent') }),
+        ...(str(v.assign) && { assigned_to: ref(str(v.assign)) }),
+        ...(tags(str(v.tags)) && { tags: tags(str(v.tags)) }),
+        ...(str(v.due) && { due_date: str(v.due) }),
+      });
+      return taskResult(task, 'Created');
+    },
+  },
+  {
+    name: 'edit',
+    procedure: 'tasks.update',
+    summary: 'Edit a task (only the fields you pass)',
+    args: ['ID'],
+    options: editOptions,
+    run: async (ctx, v, a) => {
+      const parent = str(v.parent);
+      const task = await ctx.client().tasks.update.mutate({
+        id: id(a[0]),
+        ...(str(v.title) !== undefined && { title: str(v.title) }),
+        ...(str(v.description) !== undefined && { description: str(v.description) }),
+        ...(str(v.priority) && { priority: str(v.priority) as TaskPriority }),
+        ...(parent !== undefined && {
+          parent_id: parent === 'none' || parent === '0' ? null : id(parent, '--parent'),
+        }),
+        ...(str(v.assign) !== undefined && { assigned_to: ref(str(v.assign)) }),
+        ...(tags(str(v.tags)) && { tags: tags(str(v.tags)) }),
+        ...(str(v.due) !== undefined && { due_date: str(v.due) === 'none' ? null : str(v.due) }),
+      });
+      return taskResult(task, 'Updated');
+    },
+  },
+  move(
+    'start',
+    'tasks.start',
+    'Start (claim) a task',
+    'Started',
+    (ctx, i) => ctx.client().tasks.start.mutate({ id: i }),
+    {},
+  ),
+  move(
+    'progress',
+    'tasks.progress',
+    'Report progress: PERCENT 0..100',
+    'Progress on',
+    (ctx, i, v, a) =>
+      ctx
+        .client()
+        .tasks.progress.mutate({
+          id: i,
+          percent: int(a[1], 'PERCENT') ?? -1,
+          ...(str(v.note) && { note: str(v.note) }),
+        }),
+    note,
+    ['PERCENT'],
+  ),
+  move('review', 'tasks.submitForReview', 'Submit for review', 'Submitted', (ctx, i, v) =>
+    ctx.client().tasks.submitForReview.mutate({ id: i, ...(str(v.note) && { note: str(v.note) }) }),
+  ),
+  move(
+    'request-changes',
+    'tasks.requestChanges',
+    'Send back from review (--note required)',
+    'Changes requested on',
+    (ctx, i, v) => ctx.client().tasks.requestChanges.mutate({ id: i, note: str(v.note) ?? '' }),
+  ),
+  move('complete', 'tasks.complete', 'Complete a task', 'Completed', (ctx, i, v) =>
+    ctx.client().tasks.complete.mutate({ id: i, ...(str(v.note) && { note: str(v.note) }) }),
+  ),
+  move(
+    'reopen',
+    'tasks.reopen',
+    'Reopen a completed task into review (--note required)',
+    'Reopened',
+    (ctx, i, v) => ctx.client().tasks.reopen.mutate({ id: i, note: str(v.note) ?? '' }),
+  ),
+  move(
+    'block',
+    'tasks.block',
+    'Block a task (--reason required)',
+    'Blocked',
+    (ctx, i, v) => ctx.client().tasks.block.mutate({ id: i, reason: str(v.reason) ?? '' }),
+    { reason: { type: 'string', short: 'r' } },
+  ),
+  move('unblock', 'tasks.unblock', 'Unblock a task', 'Unblocked', (ctx, i, v) =>
+    ctx.client().tasks.unblock.mutate({ id: i, ...(str(v.note) && { note: str(v.note) }) }),
+  ),
+  {
+    name: 'assign',
+    procedure: 'tasks.assign',
+    summary: 'Assign a task to a project member ("none" unassigns)',
+    args: ['ID', 'WORKER'],
+    run: async (ctx, _v, a) =>
+      taskResult(
+        await ctx.client().tasks.assign.mutate({ id: id(a[0]), worker_id: ref(a[1]) ?? null }),
+        'Assigned',
+      ),
+  },
+  {
+    name: 'delete',
+    procedure: 'tasks.delete',
+    summary: 'Delete a task (its audit trail stays)',
+    args: ['ID'],
+    run: async (ctx, _v, a) => {
+      const result = await ctx.client().tasks.delete.mutate({ id: id(a[0]) });
+      return { data: result, text: `Deleted task ${result.id}` };
+    },
+  },
+  {
+    name: 'audit',
+    procedure: 'audit.list',
+    summary: "A task's audit trail",
+    args: ['ID'],
+    options: { limit: { type: 'string', short: 'l' }, offset: { type: 'string' } },
+    run: async (ctx, v, a) => {
+      const entries = await ctx.client().audit.list.query({
+        task_id: id(a[0]),
+        ...(str(v.limit) && { limit: int(str(v.limit), '--limit') }),
+        ...(str(v.offset) && { offset: int(str(v.offset), '--offset') }),
+      });
+      return { data: entries, text: auditTable(entries) };
+    },
+  },
+  {
+    name: 'workers',
+    procedure: 'workers.list',
+    summary: 'List workers (people and agents) you share projects with',
+    options: { type: { type: 'string' }, project: { type: 'string' } },
+    run: async (ctx, v) => {
+      const workers = await ctx.client().workers.list.query({
+        ...(str(v.type) && { type: str(v.type) as 'human' | 'agent' }),
+        ...(str(v.project) && { project_slug: str(v.project) }),
+      });
+      return { data: workers, text: workersTable(workers) };
+    },
+  },
+  {
+    name: 'workers register',
+    procedure: 'workers.upsert',
+    summary: 'Register a worker as human or agent (admins)',
+    args: ['WORKER_ID'],
+    options: { type: { type: 'string' }, name: { type: 'string' } },
+    run: async (ctx, v, a) => {
+      const worker = await ctx.client().workers.upsert.mutate({
+        id: a[0] ?? '',
+        type: (str(v.type) ?? 'agent') as 'human' | 'agent',
+        name: str(v.name) ?? a[0] ?? '',
+      });
+      return { data: worker, text: `Registered ${worker.id} as ${worker.type} (${worker.name})` };
+    },
+  },
+  {
+    name: 'project list',
+    procedure: 'projects.list',
+    summary: 'Your projects',
+    run: async (ctx) => {
+      const projects = await ctx.client().projects.list.query({});
+      return { data: projects, text: projectsTable(projects) };
+    },
+  },
+  {
+    name: 'project create',
+    procedure: 'projects.create',
+    summary: 'Create a project (you become its owner)',
+    args: ['SLUG', 'NAME'],
+    options: { description: { type: 'string', short: 'd' } },
+    run: async (ctx, v, a) => {
+      const project = await ctx.client().projects.create.mutate({
+        slug: a[0] ?? '',
+        name: a[1] ?? '',
+        ...(str(v.description) && { description: str(v.description) }),
+      });
+      return { data: project, text: `Created project ${project.slug}` };
+    },
+  },
+  {
+    name: 'project show',
+    procedure: 'projects.get',
+    summary: 'A project and its members',
+    args: ['SLUG'],
+    run: async (ctx, _v, a) => {
+      const project = await ctx.client().projects.get.query({ slug: a[0] ?? '' });
+      return { data: project, text: projectDetail(project) };
+    },
+  },
+  {
+    name: 'project edit',
+    procedure: 'projects.update',
+    summary: 'Rename a project or change its description (owners)',
+    args: ['SLUG'],
+    options: { name: { type: 'string' }, description: { type: 'string', short: 'd' } },
+    run: async (ctx, v, a) => {
+      const project = await ctx.client().projects.update.mutate({
+        slug: a[0] ?? '',
+        ...(str(v.name) && { name: str(v.name) }),
+        ...(str(v.description) !== undefined && { description: str(v.description) }),
+      });
+      return { data: project, text: `Updated project ${project.slug}` };
+    },
+  },
+  {
+    name: 'project add-member',
+    procedure: 'projects.addMember',
+    summary: 'Add a member, or change their role (owners)',
+    args: ['SLUG', 'WORKER'],
+    options: { role: { type: 'string' } },
+    run: async (ctx, v, a) => {
+      const project = await ctx.client().projects.addMember.mutate({
+        slug: a[0] ?? '',
+        worker_id: a[1] ?? '',
+        role: (str(v.role) ?? 'member') as 'owner' | 'member',
+      });
+      return { data: project, text: projectDetail(project) };
+    },
+  },
+  {
+    name: 'project remove-member',
+    procedure: 'projects.removeMember',
+    summary: 'Remove a member (owners; anyone may leave)',
+    args: ['SLUG', 'WORKER'],
+    run: async (ctx, _v, a) => {
+      const result = await ctx
+        .client()
+        .projects.removeMember.mutate({ slug: a[0] ?? '', worker_id: a[1] ?? '' });
+      return { data: result, text: `Removed ${result.worker_id} from ${result.slug}` };
+    },
+  },
+];
+
+/** Procedures with no command, and why. */
+export const CLI_EXCEPTIONS: Partial<Record<ProcedurePath, string>> = {
+  'health.live': 'a probe for load balancers, not a user action',
+  'health.db': 'a probe for load balancers, not a user action',
+};

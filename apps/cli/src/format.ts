@@ -1,0 +1,98 @@
+import type { AuditEntry, Project, ProjectDetail, Task, Worker } from '@taskflow/contracts';
+
+function truncate(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+}
+
+/** A plain-text table: left-aligned columns, two spaces apart. */
+export function table(headers: string[], rows: string[][]): string {
+  if (rows.length === 0) return '(none)';
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n');
+}
+
+export function tasksTable(tasks: Task[]): string {
+  return table(
+    ['ID', 'STATUS', 'PRIORITY', 'PROGRESS', 'ASSIGNEE', 'PROJECT', 'TITLE'],
+    tasks.map((t) => [
+      String(t.id),
+      t.status,
+      t.priority,
+      `${t.progress_percent}%`,
+      t.assigned_to ?? '-',
+      t.project_slug,
+      truncate(t.title, 60),
+    ]),
+  );
+}
+
+export function taskDetail(t: Task): string {
+  const rows: [string, string][] = [
+    ['id', String(t.id)],
+    ['title', t.title],
+    ['status', t.status + (t.blocked_reason ? ` (blocked: ${t.blocked_reason})` : '')],
+    ['priority', t.priority],
+    ['progress', `${t.progress_percent}%`],
+    ['project', t.project_slug],
+    ['assigned to', t.assigned_to ?? '-'],
+    ['parent', t.parent_id ? String(t.parent_id) : '-'],
+    ['tags', t.tags.join(', ') || '-'],
+    ['due', t.due_date ?? '-'],
+    ['created by', t.created_by],
+    ['created', t.created_at],
+    ['updated', t.updated_at],
+    ['version', String(t.version)],
+  ];
+  const body = rows.map(([k, v]) => `${k.padEnd(12)} ${v}`).join('\n');
+  return t.description ? `${body}\n\n${t.description}` : body;
+}
+
+export function auditTable(entries: AuditEntry[]): string {
+  return table(
+    ['WHEN', 'WHO', 'TYPE', 'ACTION', 'VIA', 'DETAILS'],
+    entries.map((e) => {
+      const c = e.context as Record<string, unknown>;
+      const details = [
+        typeof c.percent === 'number' ? `${c.percent}%` : '',
+        typeof c.note === 'string' ? `note: ${c.note}` : '',
+        typeof c.reason === 'string' ? `reason: ${c.reason}` : '',
+      ]
+        .filter(Boolean)
+        .join(' ');
+      return [
+        e.created_at.replace('T', ' ').slice(0, 19),
+        e.actor_id,
+        e.actor_type,
+        e.action,
+        e.client ?? '-',
+        details,
+      ];
+    }),
+  );
+}
+
+export function workersTable(workers: Worker[]): string {
+  return table(
+    ['ID', 'TYPE', 'NAME'],
+    workers.map((w) => [w.id, w.type, w.name]),
+  );
+}
+
+export function projectsTable(projects: Project[]): string {
+  return table(
+    ['SLUG', 'ROLE', 'NAME'],
+    projects.map((p) => [p.slug, p.role ?? '-', p.name]),
+  );
+}
+
+export function projectDetail(p: ProjectDetail): string {
+  return `${p.name} (${p.slug})${p.description ? `\n${p.description}` : ''}\nowner: ${p.owner_id}\n\n${table(
+    ['MEMBER', 'TYPE', 'ROLE', 'NAME'],
+    p.members.map((m) => [m.worker_id, m.type, m.role, m.name]),
+  )}`;
+}
