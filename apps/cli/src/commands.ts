@@ -221,13 +221,11 @@ export const COMMANDS: Command[] = [
     'Report progress: PERCENT 0..100',
     'Progress on',
     (ctx, i, v, a) =>
-      ctx
-        .client()
-        .tasks.progress.mutate({
-          id: i,
-          percent: int(a[1], 'PERCENT') ?? -1,
-          ...(str(v.note) && { note: str(v.note) }),
-        }),
+      ctx.client().tasks.progress.mutate({
+        id: i,
+        percent: int(a[1], 'PERCENT') ?? -1,
+        ...(str(v.note) && { note: str(v.note) }),
+      }),
     note,
     ['PERCENT'],
   ),

@@ -1,0 +1,333 @@
+import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { ProcedurePath } from '@taskflow/api';
+import { describeFailure, type TaskflowClient } from '@taskflow/client';
+import {
+  AuditListInput,
+  availableActions,
+  LIMITS,
+  SortOrder,
+  type Task,
+  TaskAssignInput,
+  TaskBlockInput,
+  TaskCompleteInput,
+  TaskCreateInput,
+  TaskIdInput,
+  TaskPriority,
+  TaskProgressInput,
+  TaskReopenInput,
+  TaskRequestChangesInput,
+  TaskSortField,
+  TaskStatus,
+  TaskSubmitForReviewInput,
+  TaskUnblockInput,
+  TaskUpdateInput,
+} from '@taskflow/contracts';
+import { z } from 'zod';
+
+/** Agents have small context windows: lists are paged and compact unless asked. */
+export const DEFAULT_PAGE = 20;
+
+const Detail = z
+  .enum(['summary', 'full'])
+  .default('summary')
+  .describe(
+    'summary: id, title, status, priority, progress, assignee, project. full: every field.',
+  );
+const Page = {
+  limit: z
+    .number()
+    .int()
+    .min(1)
+    .max(LIMITS.pageMax)
+    .default(DEFAULT_PAGE)
+    .describe('Page size (1-100, default 20)'),
+  offset: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe('Skip this many (use next_offset from the previous page)'),
+};
+
+export function summarize(task: Task) {
+  return {
+    id: task.id,
+    title: task.title,
+    status: task.status,
+    priority: task.priority,
+    progress: task.progress_percent,
+    assigned_to: task.assigned_to,
+    project: task.project_slug,
+    ...(task.parent_id && { parent_id: task.parent_id }),
+  };
+}
+
+const ListTasksInput = z.strictObject({
+  status: TaskStatus.optional(),
+  assigned_to: z.string().optional().describe('A worker id, or "me"'),
+  project_slug: z.string().optional(),
+  priority: TaskPriority.optional(),
+  parent_id: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('Subtasks of this task; 0 for top-level tasks only'),
+  tag: z.string().optional(),
+  q: z.string().optional().describe('Case-insensitive search in titles'),
+  sort_by: TaskSortField.optional(),
+  sort_order: SortOrder.optional(),
+  ...Page,
+  detail: Detail,
+});
+
+export interface Tool {
+  name: string;
+  /** The API procedure it calls (the same one the web app and the CLI call). */
+  procedure: ProcedurePath;
+  description: string;
+  input: z.ZodObject;
+  annotations: ToolAnnotations;
+  run(client: TaskflowClient, input: never, me: () => Promise<string>): Promise<unknown>;
+}
+
+const read: ToolAnnotations = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false,
+};
+const write = (destructive: boolean, idempotent: boolean): ToolAnnotations => ({
+  readOnlyHint: false,
+  destructiveHint: destructive,
+  idempotentHint: idempotent,
+  openWorldHint: false,
+});
+
+function tool<S extends z.ZodObject>(
+  name: string,
+  procedure: ProcedurePath,
+  description: string,
+  input: S,
+  annotations: ToolAnnotations,
+  run: (client: TaskflowClient, input: z.output<S>, me: () => Promise<string>) => Promise<unknown>,
+): Tool {
+  return { name, procedure, description, input, annotations, run: run as Tool['run'] };
+}
+
+const taskWithActions = async (task: Task, me: () => Promise<string>) => ({
+  ...task,
+  // What this agent may do next, from the same transition table the server enforces.
+  available_actions: availableActions(task, { id: await me(), is_admin: false }),
+});
+
+export const TOOLS: Tool[] = [
+  tool(
+    'list_projects',
+    'projects.list',
+    'List the projects you are a member of.',
+    z.strictObject({ ...Page }),
+    read,
+    async (c, i) => {
+      const rows = await c.projects.list.query({ limit: i.limit + 1, offset: i.offset });
+      const page = rows
+        .slice(0, i.limit)
+        .map((p) => ({ slug: p.slug, name: p.name, role: p.role }));
+      return {
+        projects: page,
+        has_more: rows.length > i.limit,
+        next_offset: rows.length > i.limit ? i.offset + i.limit : null,
+      };
+    },
+  ),
+  tool(
+    'list_tasks',
+    'tasks.list',
+    'List tasks you can see, newest first, a page at a time (default 20, compact). Filter by status, assignee ("me"), project, priority, parent, tag or a title search.',
+    ListTasksInput,
+    read,
+    async (c, i) => {
+      const { detail, limit, offset, ...filters } = i;
+      const rows = await c.tasks.list.query({
+        ...filters,
+        limit: Math.min(limit + 1, LIMITS.pageMax),
+        offset,
+      });
+      const more = rows.length > limit;
+      const page = rows.slice(0, limit);
+      return {
+        tasks: detail === 'full' ? page : page.map(summarize),
+        has_more: more,
+        next_offset: more ? offset + limit : null,
+      };
+    },
+  ),
+  tool(
+    'get_task',
+    'tasks.get',
+    'Get one task in full, with the moves you may make on it now.',
+    TaskIdInput,
+    read,
+    async (c, i, me) => taskWithActions(await c.tasks.get.query(i), me),
+  ),
+  tool(
+    'create_task',
+    'tasks.create',
+    'Create a task. It starts pending; without project_slug it goes to your default project.',
+    TaskCreateInput,
+    write(false, false),
+    async (c, i) => c.tasks.create.mutate(i),
+  ),
+  tool(
+    'claim_task',
+    'tasks.start',
+    'Claim a pending task and start it (it becomes yours). If someone claimed it first you get an error saying so.',
+    TaskIdInput,
+    write(false, false),
+    async (c, i) => c.tasks.start.mutate(i),
+  ),
+  tool(
+    'update_progress',
+    'tasks.progress',
+    'Report progress (0-100) on a task you are working on, with a note.',
+    TaskProgressInput,
+    write(false, false),
+    async (c, i) => c.tasks.progress.mutate(i),
+  ),
+  tool(
+    'submit_for_review',
+    'tasks.submitForReview',
+    'Submit your in-progress task for review.',
+    TaskSubmitForReviewInput,
+    write(false, false),
+    async (c, i) => c.tasks.submitForReview.mutate(i),
+  ),
+  tool(
+    'request_changes',
+    'tasks.requestChanges',
+    'Send a task in review back to its assignee, with a note saying what to change.',
+    TaskRequestChangesInput,
+    write(false, false),
+    async (c, i) => c.tasks.requestChanges.mutate(i),
+  ),
+  tool(
+    'complete_task',
+    'tasks.complete',
+    'Complete a task (in progress, or in review as its reviewer).',
+    TaskCompleteInput,
+    write(false, false),
+    async (c, i) => c.tasks.complete.mutate(i),
+  ),
+  tool(
+    'reopen_task',
+    'tasks.reopen',
+    'Reopen a completed task into review, with a note saying why.',
+    TaskReopenInput,
+    write(false, false),
+    async (c, i) => c.tasks.reopen.mutate(i),
+  ),
+  tool(
+    'block_task',
+    'tasks.block',
+    'Mark a task blocked, with the reason.',
+    TaskBlockInput,
+    write(false, false),
+    async (c, i) => c.tasks.block.mutate(i),
+  ),
+  tool(
+    'unblock_task',
+    'tasks.unblock',
+    'Unblock a task: it returns to the status it had.',
+    TaskUnblockInput,
+    write(false, false),
+    async (c, i) => c.tasks.unblock.mutate(i),
+  ),
+  tool(
+    'assign_task',
+    'tasks.assign',
+    'Assign a task to a member of its project (worker_id null unassigns).',
+    TaskAssignInput,
+    write(false, true),
+    async (c, i) => c.tasks.assign.mutate(i),
+  ),
+  tool(
+    'update_task',
+    'tasks.update',
+    'Edit a task: title, description, priority, tags, due date, parent, assignee. Only the fields you pass change.',
+    TaskUpdateInput as unknown as z.ZodObject,
+    write(true, true),
+    async (c, i) => c.tasks.update.mutate(i as z.input<typeof TaskUpdateInput>),
+  ),
+  tool(
+    'delete_task',
+    'tasks.delete',
+    'Delete a task you created. Its audit trail stays.',
+    TaskIdInput,
+    write(true, true),
+    async (c, i) => c.tasks.delete.mutate(i),
+  ),
+  tool(
+    'get_audit_trail',
+    'audit.list',
+    "A task's history, oldest first, a page at a time: who (human or agent) did what, when, and why.",
+    AuditListInput.extend({ limit: Page.limit, offset: Page.offset }),
+    read,
+    async (c, i) => {
+      const rows = await c.audit.list.query({
+        task_id: i.task_id,
+        limit: Math.min(i.limit + 1, 200),
+        offset: i.offset,
+      });
+      const more = rows.length > i.limit;
+      return {
+        entries: rows.slice(0, i.limit).map((e) => ({
+          at: e.created_at,
+          actor: e.actor_id,
+          actor_type: e.actor_type,
+          action: e.action,
+          via: e.client,
+          context: e.context,
+        })),
+        has_more: more,
+        next_offset: more ? i.offset + i.limit : null,
+      };
+    },
+  ),
+];
+
+/** Procedures no tool exposes, and why. */
+export const MCP_EXCEPTIONS: Partial<Record<ProcedurePath, string>> = {
+  'health.live': 'a probe, not an agent action',
+  'health.db': 'a probe, not an agent action',
+  'projects.create': 'people set up projects; agents work in them',
+  'projects.get': 'agents see their projects through list_projects and tasks',
+  'projects.update': 'people manage projects',
+  'projects.addMember': 'people decide who works on a project',
+  'projects.removeMember': 'people decide who works on a project',
+  'workers.me': 'the server knows its agent; get_task reports what it may do',
+  'workers.list': 'agents refer to workers by id from tasks',
+  'workers.upsert': 'admins register agents, agents do not register themselves',
+};
+
+/** A tool's answer: its result as JSON text, or the API's refusal as a tool error. */
+export async function callTool(
+  tool: Tool,
+  client: TaskflowClient,
+  input: unknown,
+  me: () => Promise<string>,
+): Promise<CallToolResult> {
+  try {
+    const result = await tool.run(client, input as never, me);
+    return { content: [{ type: 'text', text: JSON.stringify(result) }] };
+  } catch (error) {
+    const failure = describeFailure(error);
+    const where = failure.status ? `${failure.status} ${failure.code}` : (failure.code ?? 'ERROR');
+    const issues = failure.issues.length
+      ? ` (${failure.issues.map((i) => `${i.path || 'input'}: ${i.message}`).join('; ')})`
+      : '';
+    return {
+      isError: true,
+      content: [{ type: 'text', text: `${where}: ${failure.message}${issues}` }],
+    };
+  }
+}

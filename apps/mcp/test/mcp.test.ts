@@ -1,0 +1,210 @@
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { type Stack, startStack } from '@taskflow/auth/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+
+type ToolResult = { isError?: boolean; content: { type: string; text: string }[] };
+
+describe('the MCP server over stdio, as an agent, against a real API', () => {
+  let s: Stack;
+  let adminToken: string;
+  const agents: { id: string; key: string }[] = [];
+  const clients: Client[] = [];
+
+  async function connect(key: string): Promise<Client> {
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: ['--import', 'tsx', MAIN],
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      env: {
+        PATH: process.env.PATH ?? '',
+        TASKFLOW_URL: s.apiUrl,
+        TASKFLOW_AUTH_URL: s.authUrl,
+        TASKFLOW_API_KEY: key,
+      },
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'taskflow-test-agent', version: '1.0.0' });
+    await client.connect(transport);
+    clients.push(client);
+    return client;
+  }
+
+  const call = async (client: Client, name: string, args: Record<string, unknown> = {}) => {
+    const result = (await client.callTool({ name, arguments: args })) as ToolResult;
+    return {
+      isError: result.isError === true,
+      text: result.content[0]?.text ?? '',
+      json: () => JSON.parse(result.content[0]?.text ?? 'null'),
+    };
+  };
+
+  const api = (method: string, path: string, body?: unknown) =>
+    fetch(`${s.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    }).then((r) => r.json());
+
+  beforeAll(async () => {
+    s = await startStack();
+    const admin = await s.signUp('admin@example.com', 'Ada Admin');
+    adminToken = await s.tokenFor(admin.cookie);
+    for (const name of ['Claude Worker', 'Second Agent']) {
+      const res = await fetch(`${s.authUrl}/api/agents`, {
+        method: 'POST',
+        headers: { cookie: admin.cookie, 'content-type': 'application/json' },
+        body: JSON.stringify({ name }),
+      });
+      const body = (await res.json()) as { api_key: string; agent: { id: string } };
+      agents.push({ id: body.agent.id, key: body.api_key });
+    }
+  });
+  afterAll(async () => {
+    for (const c of clients) await c.close();
+    await s.stop();
+  });
+
+  it('lists its tools with JSON schemas and truthful annotations', async () => {
+    const client = await connect(agents[0]?.key ?? '');
+    const { tools } = await client.listTools();
+    const byName = new Map(tools.map((t) => [t.name, t]));
+    expect([...byName.keys()].sort()).toEqual(
+      [
+        'assign_task',
+        'block_task',
+        'claim_task',
+        'complete_task',
+        'create_task',
+        'delete_task',
+        'get_audit_trail',
+        'get_task',
+        'list_projects',
+        'list_tasks',
+        'reopen_task',
+        'request_changes',
+        'submit_for_review',
+        'unblock_task',
+        'update_progress',
+        'update_task',
+      ].sort(),
+    );
+    expect(byName.get('list_tasks')?.annotations).toMatchObject({
+      readOnlyHint: true,
+      destructiveHint: false,
+    });
+    expect(byName.get('delete_task')?.annotations).toMatchObject({
+      readOnlyHint: false,
+      destructiveHint: true,
+    });
+    expect(byName.get('claim_task')?.annotations).toMatchObject({
+      readOnlyHint: false,
+      destructiveHint: false,
+    });
+    const progress = byName.get('update_progress')?.inputSchema as {
+      properties: Record<string, { maximum?: number }>;
+      required?: string[];
+    };
+    expect(progress.properties.percent?.maximum).toBe(100);
+    expect(progress.required).toEqual(expect.arrayContaining(['id', 'percent']));
+    const create = byName.get('create_task')?.inputSchema as {
+      properties: Record<string, unknown>;
+    };
+    expect(Object.keys(create.properties)).toEqual(
+      expect.arrayContaining(['title', 'priority', 'project_slug', 'tags']),
+    );
+  });
+
+  it('claims, reports and completes a task; the trail says agent via mcp', async () => {
+    const [agent, second] = agents as [{ id: string; key: string }, { id: string; key: string }];
+    const client = await connect(agent.key);
+    const rival = await connect(second.key);
+    // Both agents register on first call; a person adds them to a project with a task.
+    await call(client, 'list_projects');
+    await call(rival, 'list_projects');
+    await api('POST', '/api/projects', { slug: 'agents', name: 'Agents' });
+    await api('PUT', `/api/projects/agents/members/${agent.id}`, {});
+    await api('PUT', `/api/projects/agents/members/${second.id}`, {});
+    const task = (await api('POST', '/api/tasks', {
+      title: 'Summarise the incident',
+      project_slug: 'agents',
+    })) as { id: number };
+
+    const pending = (
+      await call(client, 'list_tasks', { status: 'pending', project_slug: 'agents' })
+    ).json();
+    expect(pending.tasks.map((t: { id: number }) => t.id)).toEqual([task.id]);
+    const detail = (await call(client, 'get_task', { id: task.id })).json();
+    expect(detail.available_actions).toEqual(['start', 'block']);
+
+    const claimed = await call(client, 'claim_task', { id: task.id });
+    expect(claimed.isError).toBe(false);
+    expect(claimed.json()).toMatchObject({ status: 'in_progress', assigned_to: agent.id });
+
+    // The second agent's claim is refused as a tool error, not a crash.
+    const refused = await call(rival, 'claim_task', { id: task.id });
+    expect(refused.isError).toBe(true);
+    expect(refused.text).toBe("409 CONFLICT: Cannot start task with status 'in_progress'");
+    expect((await call(rival, 'list_projects')).isError).toBe(false);
+
+    await call(client, 'update_progress', { id: task.id, percent: 80, note: 'draft written' });
+    const done = await call(client, 'complete_task', { id: task.id });
+    expect(done.json()).toMatchObject({ status: 'completed', progress_percent: 100 });
+
+    const trail = (await call(client, 'get_audit_trail', { task_id: task.id })).json();
+    expect(
+      trail.entries.map((e: { action: string; actor_type: string; via: string }) => [
+        e.action,
+        e.actor_type,
+        e.via,
+      ]),
+    ).toEqual([
+      ['created', 'human', 'rest'],
+      ['started', 'agent', 'mcp'],
+      ['progress', 'agent', 'mcp'],
+      ['completed', 'agent', 'mcp'],
+    ]);
+  });
+
+  it('pages lists and keeps them compact unless asked', async () => {
+    const client = await connect(agents[0]?.key ?? '');
+    for (let i = 0; i < 5; i++)
+      await call(client, 'create_task', {
+        title: `Batch ${i}`,
+        project_slug: 'agents',
+        description: 'x'.repeat(500),
+      });
+    const first = (await call(client, 'list_tasks', { project_slug: 'agents', limit: 2 })).json();
+    expect(first.tasks).toHaveLength(2);
+    expect(first).toMatchObject({ has_more: true, next_offset: 2 });
+    expect(Object.keys(first.tasks[0]).sort()).toEqual([
+      'assigned_to',
+      'id',
+      'priority',
+      'progress',
+      'project',
+      'status',
+      'title',
+    ]);
+    const last = (
+      await call(client, 'list_tasks', { project_slug: 'agents', limit: 10, offset: 2 })
+    ).json();
+    expect(last).toMatchObject({ has_more: false, next_offset: null });
+    expect(last.tasks).toHaveLength(4);
+    const full = (
+      await call(client, 'list_tasks', { project_slug: 'agents', limit: 1, detail: 'full' })
+    ).json();
+    expect(full.tasks[0].description).toHaveLength(500);
+  });
+
+  it('reports invalid input and missing tasks as tool errors with the server message', async () => {
+    const client = await connect(agents[0]?.key ?? '');
+    const missing = await call(client, 'get_task', { id: 999999 });
+    expect(missing).toMatchObject({ isError: true, text: '404 NOT_FOUND: Task 999999 not found' });
+    const invalid = await call(client, 'update_progress', { id: 1, percent: 250 });
+    expect(invalid.isError).toBe(true);
+  });
+});
