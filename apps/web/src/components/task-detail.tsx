@@ -52,6 +52,7 @@ function AuditTrail({ taskId }: { taskId: number }) {
           </span>{' '}
           <span className="audit-what">{ACTION_WORDS[entry.action] ?? entry.action}</span>{' '}
           <span className="audit-context">{describeContext(entry)}</span>
+          {entry.client && <span className="muted audit-via">via {entry.client}</span>}
           <time dateTime={entry.created_at}>{new Date(entry.created_at).toLocaleString()}</time>
         </li>
       ))}

@@ -150,6 +150,7 @@ describe('the board in a real browser, against the real API, auth service and Po
     );
     await textOf(trail(alice).locator('li[data-action="started"]')).toContain('Alice Admin');
     await textOf(trail(alice).locator('li').first()).toContain('human');
+    await textOf(trail(alice).locator('li[data-action="started"]')).toContain('via web');
     await top(alice).getByRole('button', { name: 'Close' }).click();
   });
 
