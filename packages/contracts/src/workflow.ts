@@ -163,3 +163,48 @@ export function targetStatus(action: TaskAction, blockedFrom: TaskStatus | null)
   if (to !== 'previous') return to;
   return blockedFrom ?? 'pending';
 }
+
+/** What a move reads of the task. Timestamps are ISO strings. */
+export interface MoveState {
+  status: TaskStatus;
+  blocked_from: TaskStatus | null;
+  started_at: string | null;
+  progress_percent: number;
+}
+
+/** The fields a move changes: the server writes them, clients show them ahead of the answer. */
+export interface MoveEffects {
+  status: TaskStatus;
+  assigned_to?: string;
+  started_at?: string;
+  progress_percent?: number;
+  completed_at?: string | null;
+  blocked_from?: TaskStatus | null;
+  blocked_reason?: string | null;
+}
+
+export function moveEffects(
+  action: TaskAction,
+  task: MoveState,
+  input: { percent?: number | undefined; reason?: string | undefined },
+  actorId: string,
+  now: string,
+): MoveEffects {
+  const status = targetStatus(action, task.blocked_from);
+  switch (action) {
+    case 'start':
+      return { status, assigned_to: actorId, started_at: task.started_at ?? now };
+    case 'progress':
+      return { status, progress_percent: input.percent ?? task.progress_percent };
+    case 'complete':
+      return { status, progress_percent: 100, completed_at: now };
+    case 'reopen':
+      return { status, completed_at: null };
+    case 'block':
+      return { status, blocked_from: task.status, blocked_reason: input.reason ?? null };
+    case 'unblock':
+      return { status, blocked_from: null, blocked_reason: null };
+    default:
+      return { status };
+  }
+}

@@ -1,10 +1,10 @@
 import {
   checkTransition,
+  moveEffects,
   statusConflictMessage,
   type Task,
   type TaskAction,
   TRANSITIONS,
-  targetStatus,
 } from '@taskflow/contracts';
 import type { DB, TaskPatch, Transaction } from '@taskflow/db';
 import { TRPCError } from '@trpc/server';
@@ -45,34 +45,14 @@ export async function moveTask(
   const check = checkTransition(action, task, actor);
   if (!check.ok) throw fail(check);
 
-  const to = targetStatus(action, task.blocked_from);
-  const now = new Date();
-  const patch: TaskPatch = { status: to };
-  switch (action) {
-    case 'start':
-      patch.assigned_to = actor.id;
-      patch.started_at = task.started_at ?? now;
-      break;
-    case 'progress':
-      patch.progress_percent = input.percent ?? task.progress_percent;
-      break;
-    case 'complete':
-      patch.progress_percent = 100;
-      patch.completed_at = now;
-      break;
-    case 'reopen':
-      patch.completed_at = null;
-      break;
-    case 'block':
-      patch.blocked_from = task.status;
-      patch.blocked_reason = input.reason ?? null;
-      break;
-    case 'unblock':
-      patch.blocked_from = null;
-      patch.blocked_reason = null;
-      break;
-  }
-
+  const patch: TaskPatch = moveEffects(
+    action,
+    { ...task, started_at: task.started_at?.toISOString() ?? null },
+    input,
+    actor.id,
+    new Date().toISOString(),
+  );
+  const to = patch.status;
   const row = await tryUpdateIfUnchanged(trx, task, patch);
   if (!row) {
     // Someone moved first. Report what the task is now, as the loser would see it.

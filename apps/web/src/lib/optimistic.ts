@@ -1,4 +1,4 @@
-import { type Task, type TaskAction, TRANSITIONS, targetStatus } from '@taskflow/contracts';
+import { moveEffects, type Task, type TaskAction, TRANSITIONS } from '@taskflow/contracts';
 
 export interface MoveInput {
   percent?: number;
@@ -14,33 +14,12 @@ export function optimisticTask(
   actorId: string,
 ): Task {
   const now = new Date().toISOString();
-  const status = targetStatus(action, task.blocked_from);
-  const next: Task = { ...task, status, version: task.version + 1, updated_at: now };
-  switch (action) {
-    case 'start':
-      next.assigned_to = actorId;
-      next.started_at = task.started_at ?? now;
-      break;
-    case 'progress':
-      next.progress_percent = input.percent ?? task.progress_percent;
-      break;
-    case 'complete':
-      next.progress_percent = 100;
-      next.completed_at = now;
-      break;
-    case 'reopen':
-      next.completed_at = null;
-      break;
-    case 'block':
-      next.blocked_from = task.status;
-      next.blocked_reason = input.reason ?? null;
-      break;
-    case 'unblock':
-      next.blocked_from = null;
-      next.blocked_reason = null;
-      break;
-  }
-  return next;
+  return {
+    ...task,
+    ...moveEffects(action, task, input, actorId, now),
+    version: task.version + 1,
+    updated_at: now,
+  };
 }
 
 /** The board's filters, as the list query takes them. */
