@@ -33,7 +33,7 @@ export function App() {
   const [trpcClient] = useState(() => createClient(() => expire.current()));
 
   expire.current = useCallback(() => {
-    tokens.clear();
+    tokens.invalidate();
     queryClient.clear();
     setUser(null);
     setNotice('Your session has expired. Please sign in again.');
@@ -65,7 +65,7 @@ export function App() {
         <SignIn
           notice={notice}
           onSignedIn={(u) => {
-            tokens.clear();
+            tokens.invalidate();
             setNotice(null);
             setUser(u);
           }}

@@ -5,7 +5,10 @@ export function tokenExpiry(token: string): number | undefined {
   const part = token.split('.')[1];
   if (!part) return undefined;
   try {
-    const claims = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as { exp?: unknown };
+    // atob, not Buffer: the web app shares this code.
+    const claims = JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/'))) as {
+      exp?: unknown;
+    };
     return typeof claims.exp === 'number' ? claims.exp : undefined;
   } catch {
     return undefined;

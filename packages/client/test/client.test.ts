@@ -101,6 +101,27 @@ describe('@taskflow/client against a real API and identity service', () => {
     expect(await cache.get()).toBe(second);
   });
 
+  it('shares one renewal among concurrent callers, and renews again after invalidate', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    let calls = 0;
+    const cache = new TokenCache(async () => {
+      calls++;
+      return `x.${Buffer.from(JSON.stringify({ exp: now + 900, n: calls })).toString('base64url')}.y`;
+    });
+    const [a, b, c] = await Promise.all([cache.get(), cache.get(), cache.get()]);
+    expect(new Set([a, b, c]).size).toBe(1);
+    expect(calls).toBe(1);
+    cache.invalidate();
+    expect(await cache.get()).not.toBe(a);
+    expect(calls).toBe(2);
+    // A failed renewal is reported to the caller, and the next call tries again.
+    const failing = new TokenCache(async () => {
+      throw new Error('no session');
+    });
+    await expect(failing.get()).rejects.toThrow('no session');
+    await expect(failing.get()).rejects.toThrow('no session');
+  });
+
   it('runs the bulk-import example against the real API', async () => {
     const env = {
       PATH: process.env.PATH ?? '',

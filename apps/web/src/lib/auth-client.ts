@@ -1,4 +1,4 @@
-import { TokenManager } from './token';
+import { TokenCache } from '@taskflow/client';
 
 export interface SessionUser {
   id: string;
@@ -51,12 +51,15 @@ export async function signIn(input: { email: string; password: string }): Promis
 
 export async function signOut(): Promise<void> {
   await authFetch('/sign-out', { method: 'POST', body: '{}' });
-  tokens.clear();
+  tokens.invalidate();
 }
 
+export class NoSession extends Error {}
+
 /** The API token comes from the session: GET /api/auth/token with the session cookie. */
-export const tokens = new TokenManager(async () => {
+export const tokens = new TokenCache(async () => {
   const res = await authFetch('/token', { method: 'GET' });
-  if (!res.ok) return null;
-  return ((await res.json()) as { token?: string }).token ?? null;
+  const token = res.ok ? ((await res.json()) as { token?: string }).token : undefined;
+  if (!token) throw new NoSession('no session');
+  return token;
 });

@@ -29,15 +29,15 @@ export function authorizedFetch(onSessionExpired: () => void): typeof fetch {
     return fetch(input, { ...init, headers });
   };
   return async (input, init) => {
-    const token = await tokens.get();
+    const token = await tokens.get().catch(() => null);
     if (!token) {
       onSessionExpired();
       throw new SessionExpired();
     }
     const res = await withToken(input, init, token);
     if (res.status !== 401) return res;
-    tokens.clear();
-    const fresh = await tokens.get();
+    tokens.invalidate();
+    const fresh = await tokens.get().catch(() => null);
     if (!fresh) {
       onSessionExpired();
       throw new SessionExpired();
