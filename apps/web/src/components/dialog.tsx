@@ -1,24 +1,23 @@
-import { type ReactNode, useEffect, useRef } from 'react';
+import { type ReactNode, useEffect, useRef, useState } from 'react';
 
-/** A modal dialog: labelled, closes on Escape, gives focus back where it came from. */
-export function Dialog({
-  title,
-  onClose,
-  children,
-  wide,
-}: {
+interface DialogProps {
   title: string;
   onClose: () => void;
   children: ReactNode;
   wide?: boolean;
-}) {
+}
+
+/** A modal dialog: labelled, closes on Escape, gives focus back where it came from. */
+export function Dialog({ title, onClose, children, wide }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
+  // Whatever had focus when the dialog first rendered (a card, a button) gets it back on close.
+  const [opener] = useState(() => document.activeElement as HTMLElement | null);
   useEffect(() => {
     const dialog = ref.current;
-    const opener = document.activeElement as HTMLElement | null;
     if (dialog && !dialog.open) dialog.showModal();
-    return () => opener?.focus?.();
-  }, []);
+    // After the dialog has left the page, and the page is no longer inert.
+    return () => void setTimeout(() => opener?.isConnected && opener.focus(), 0);
+  }, [opener]);
   return (
     <dialog
       ref={ref}

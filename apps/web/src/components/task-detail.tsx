@@ -95,89 +95,104 @@ function Subtasks({ task, onAdd }: { task: Task; onAdd: () => void }) {
   );
 }
 
-export function TaskDetail({ id, onClose }: { id: number; onClose: () => void }) {
-  const trpc = useTRPC();
+function TaskBody({
+  t,
+  onEdit,
+  onAddSubtask,
+}: {
+  t: Task;
+  onEdit: () => void;
+  onAddSubtask: () => void;
+}) {
   const { workers, setView } = useBoard();
-  const task = useQuery(trpc.tasks.get.queryOptions({ id }));
-  const [editing, setEditing] = useState<'edit' | 'subtask' | null>(null);
-
-  if (task.isPending)
-    return (
-      <Dialog title="Task" onClose={onClose} wide>
-        <p className="muted">Loading…</p>
-      </Dialog>
-    );
-  if (task.isError)
-    return (
-      <Dialog title="Task" onClose={onClose} wide>
-        <p role="alert">{toProblem(task.error).message}</p>
-      </Dialog>
-    );
-  const t = task.data;
   const assignee = t.assigned_to ? workers.get(t.assigned_to) : undefined;
   return (
-    <>
-      <Dialog title={t.title} onClose={onClose} wide>
-        <div className="detail" data-testid="task-detail">
-          <p className="detail-meta">
-            <span className={`status status-${t.status}`} data-testid="detail-status">
-              {STATUS_LABELS[t.status]}
+    <div className="detail" data-testid="task-detail">
+      <p className="detail-meta">
+        <span className={`status status-${t.status}`} data-testid="detail-status">
+          {STATUS_LABELS[t.status]}
+        </span>
+        <PriorityChip priority={t.priority} />
+        <span className="project-slug">{t.project_slug}</span>
+        {t.parent_id && (
+          <button
+            type="button"
+            className="link"
+            onClick={() => setView({ task: t.parent_id ?? undefined })}
+          >
+            Parent task
+          </button>
+        )}
+      </p>
+      <p>
+        Assignee:{' '}
+        {t.assigned_to ? (
+          <>
+            {assignee?.name ?? t.assigned_to} <ActorBadge type={assignee?.type} />
+          </>
+        ) : (
+          'nobody'
+        )}
+        {t.due_date && <> · Due {new Date(t.due_date).toLocaleDateString()}</>}
+      </p>
+      {t.blocked_reason && <p className="notice">Blocked: {t.blocked_reason}</p>}
+      <ProgressBar percent={t.progress_percent} label="Progress" />
+      <p className="muted">{t.progress_percent}% done</p>
+      {t.description ? (
+        <p className="description">{t.description}</p>
+      ) : (
+        <p className="muted">No description</p>
+      )}
+      {t.tags.length > 0 && (
+        <p className="tags">
+          {t.tags.map((tag) => (
+            <span key={tag} className="chip">
+              #{tag}
             </span>
-            <PriorityChip priority={t.priority} />
-            <span className="project-slug">{t.project_slug}</span>
-            {t.parent_id && (
-              <button
-                type="button"
-                className="link"
-                onClick={() => setView({ task: t.parent_id ?? undefined })}
-              >
-                Parent task
-              </button>
-            )}
-          </p>
-          <p>
-            Assignee:{' '}
-            {t.assigned_to ? (
-              <>
-                {assignee?.name ?? t.assigned_to} <ActorBadge type={assignee?.type} />
-              </>
-            ) : (
-              'nobody'
-            )}
-            {t.due_date && <> · Due {new Date(t.due_date).toLocaleDateString()}</>}
-          </p>
-          {t.blocked_reason && <p className="notice">Blocked: {t.blocked_reason}</p>}
-          <ProgressBar percent={t.progress_percent} label="Progress" />
-          <p className="muted">{t.progress_percent}% done</p>
-          {t.description ? (
-            <p className="description">{t.description}</p>
-          ) : (
-            <p className="muted">No description</p>
-          )}
-          {t.tags.length > 0 && (
-            <p className="tags">
-              {t.tags.map((tag) => (
-                <span key={tag} className="chip">
-                  #{tag}
-                </span>
-              ))}
-            </p>
-          )}
-          <ActionBar task={t} />
-          <p>
-            <button type="button" onClick={() => setEditing('edit')}>
-              Edit
-            </button>
-          </p>
-          <Subtasks task={t} onAdd={() => setEditing('subtask')} />
-          <section aria-labelledby="history-title">
-            <h3 id="history-title">History</h3>
-            <AuditTrail taskId={t.id} />
-          </section>
-        </div>
+          ))}
+        </p>
+      )}
+      <ActionBar task={t} />
+      <p>
+        <button type="button" onClick={onEdit}>
+          Edit
+        </button>
+      </p>
+      <Subtasks task={t} onAdd={onAddSubtask} />
+      <section aria-labelledby="history-title">
+        <h3 id="history-title">History</h3>
+        <AuditTrail taskId={t.id} />
+      </section>
+    </div>
+  );
+}
+
+export function TaskDetail({ id, onClose }: { id: number; onClose: () => void }) {
+  const trpc = useTRPC();
+  const task = useQuery(trpc.tasks.get.queryOptions({ id }));
+  const [editing, setEditing] = useState<'edit' | 'subtask' | null>(null);
+  // One dialog through loading and loaded, so focus goes back where it came from on close.
+  return (
+    <>
+      <Dialog title={task.data?.title ?? 'Task'} onClose={onClose} wide>
+        {task.isSuccess ? (
+          <TaskBody
+            t={task.data}
+            onEdit={() => setEditing('edit')}
+            onAddSubtask={() => setEditing('subtask')}
+          />
+        ) : task.isError ? (
+          <p role="alert">{toProblem(task.error).message}</p>
+        ) : (
+          <p className="muted">Loading…</p>
+        )}
       </Dialog>
-      {editing === 'edit' && <TaskForm task={t} onClose={() => setEditing(null)} />}
-      {editing === 'subtask' && <TaskForm parent={t} onClose={() => setEditing(null)} />}
+      {editing === 'edit' && task.data && (
+        <TaskForm task={task.data} onClose={() => setEditing(null)} />
+      )}
+      {editing === 'subtask' && task.data && (
+        <TaskForm parent={task.data} onClose={() => setEditing(null)} />
+      )}
     </>
   );
 }

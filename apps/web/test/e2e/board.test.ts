@@ -226,6 +226,23 @@ describe('the board in a real browser, against the real API, auth service and Po
     await alice.setViewportSize({ width: 1440, height: 900 });
   });
 
+  it('works from the keyboard: a card opens with Enter, a dialog closes with Escape', async () => {
+    await alice.goto(`${webUrl}/?project=launch`);
+    const card = alice.getByTestId(`card-${contested}`);
+    await visible(card);
+    await card.focus();
+    await alice.keyboard.press('Enter');
+    await urlOf(alice).toMatch(new RegExp(`task=${contested}`));
+    await visible(detail(alice));
+    await alice.keyboard.press('Escape');
+    await countOf(detail(alice)).toBe(0);
+    await urlOf(alice).not.toMatch(/task=/);
+    // Focus returns to where it was.
+    await expect
+      .poll(() => alice.evaluate(() => document.activeElement?.getAttribute('data-testid')), WAIT)
+      .toBe(`card-${contested}`);
+  });
+
   it('creates a subtask under a parent and shows it there', async () => {
     await alice.goto(`${webUrl}/?project=launch&task=${contested}`);
     await alice.getByRole('button', { name: 'Add subtask' }).click();
