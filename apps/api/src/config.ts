@@ -27,6 +27,7 @@ const EnvSchema = z.object({
     .min(1024)
     .max(100 * 1024 * 1024)
     .default(1024 * 1024),
+  AUTH_JWKS_COOLDOWN_SECONDS: z.coerce.number().min(0).max(3600).default(30),
 });
 
 export interface Config {
@@ -41,6 +42,8 @@ export interface Config {
   allowedOrigins: string[];
   logLevel: LogLevel;
   bodyLimitBytes: number;
+  /** Least time between two fetches of the key set; an unknown kid refetches after it. */
+  jwksCooldownMs: number;
 }
 
 export class ConfigError extends Error {
@@ -104,5 +107,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins,
     logLevel: (e.LOG_LEVEL as LogLevel | undefined) ?? 'info',
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    jwksCooldownMs: e.AUTH_JWKS_COOLDOWN_SECONDS * 1000,
   };
 }

@@ -28,7 +28,12 @@ async function main(): Promise<void> {
   const app = createApp({
     db: database.db,
     logger,
-    auth: { jwksUrl: config.jwksUrl, issuer: config.issuer, audience: config.audience },
+    auth: {
+      jwksUrl: config.jwksUrl,
+      issuer: config.issuer,
+      audience: config.audience,
+      jwksCooldownMs: config.jwksCooldownMs,
+    },
     allowedOrigins: config.allowedOrigins,
     bodyLimitBytes: config.bodyLimitBytes,
   });

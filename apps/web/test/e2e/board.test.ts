@@ -226,6 +226,32 @@ describe('the board in a real browser, against the real API, auth service and Po
     await alice.setViewportSize({ width: 1440, height: 900 });
   });
 
+  it('pages a long column: 25 cards, then more on demand', async () => {
+    const cookie =
+      (await contexts[0]?.cookies(webUrl))?.map((c) => `${c.name}=${c.value}`).join('; ') ?? '';
+    const token = await stack.tokenFor(cookie);
+    await fetch(`${stack.apiUrl}/api/projects`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ slug: 'big', name: 'Big' }),
+    });
+    for (let i = 1; i <= 30; i++) {
+      const res = await fetch(`${stack.apiUrl}/api/tasks`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ title: `Bulk ${i}`, project_slug: 'big' }),
+      });
+      expect(res.status).toBe(201);
+    }
+    await alice.goto(`${webUrl}/?project=big&status=pending`);
+    const cards = alice.getByTestId('column-pending').locator('.card');
+    await countOf(cards).toBe(25);
+    await textOf(alice.getByTestId('column-pending').locator('h2')).toContain('25+');
+    await alice.getByRole('button', { name: 'Load more' }).click();
+    await countOf(cards).toBe(30);
+    await countOf(alice.getByRole('button', { name: 'Load more' })).toBe(0);
+  });
+
   it('works from the keyboard: a card opens with Enter, a dialog closes with Escape', async () => {
     await alice.goto(`${webUrl}/?project=launch`);
     const card = alice.getByTestId(`card-${contested}`);
