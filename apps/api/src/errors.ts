@@ -1,6 +1,6 @@
 import { isDatabaseUnavailable, sqlState } from '@taskflow/db';
 import { TRPCError } from '@trpc/server';
-import { ZodError, z } from 'zod';
+import { type ZodError, z } from 'zod';
 
 export interface FieldIssue {
   path: string;
@@ -64,5 +64,3 @@ export function translateError(error: TRPCError): TRPCError | undefined {
       return undefined;
   }
 }
-
-export { ZodError };

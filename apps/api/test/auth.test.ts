@@ -1,11 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { createServer } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
 import { exportSPKI, importJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
 import { createLogger } from '../src/logger';
 import { type Harness, startHarness } from './helpers/harness';
+import { freePort } from './helpers/net';
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -178,16 +178,6 @@ describe('an unreachable or failing key server is a 503, not a 401 or a 500', ()
     await database.drop();
     await h.stop();
   });
-
-  async function freePort(): Promise<number> {
-    return new Promise((resolve) => {
-      const s = createServer();
-      s.listen(0, '127.0.0.1', () => {
-        const { port } = s.address() as { port: number };
-        s.close(() => resolve(port));
-      });
-    });
-  }
 
   it('answers 503 when nothing listens at AUTH_JWKS_URL', async () => {
     const port = await freePort();

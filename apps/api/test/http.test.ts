@@ -1,9 +1,9 @@
-import { createServer } from 'node:net';
 import { createDb } from '@taskflow/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
 import { createLogger } from '../src/logger';
 import { type Harness, startHarness } from './helpers/harness';
+import { freePort } from './helpers/net';
 
 describe('the HTTP server', () => {
   let h: Harness;
@@ -154,13 +154,7 @@ describe('the HTTP server', () => {
 
 describe('an unreachable database', () => {
   it('turns readiness and every procedure into 503, while liveness stays 200', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer();
-      s.listen(0, '127.0.0.1', () => {
-        const { port } = s.address() as { port: number };
-        s.close(() => resolve(port));
-      });
-    });
+    const port = await freePort();
     const h = await startHarness();
     const dead = createDb({ databaseUrl: `postgres://postgres@127.0.0.1:${port}/nowhere` });
     const app = createApp({

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestIssuer } from './helpers/jwks';
+import { freePort } from './helpers/net';
 
 const API_DIR = resolve(import.meta.dirname, '..');
 
@@ -44,17 +45,6 @@ async function waitForHealth(url: string, running: Running, timeoutMs = 45_000):
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`API did not become healthy:\n${running.output()}`);
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((r) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => r(port));
-    });
-  });
 }
 
 describe('the API as a process (`pnpm --filter @taskflow/api start`)', () => {

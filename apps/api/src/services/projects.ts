@@ -203,8 +203,11 @@ async function ownerCount(trx: Transaction<DB>, projectId: number): Promise<numb
   return Number(n);
 }
 
-/** Serialises membership changes of one project, so two can't remove its last two owners. */
-async function lockProject(trx: Transaction<DB>, projectId: number): Promise<void> {
+/**
+ * Serialises changes to one project's structure: membership (so two cannot
+ * remove its last two owners) and re-parenting (so two moves cannot close a loop).
+ */
+export async function lockProject(trx: Transaction<DB>, projectId: number): Promise<void> {
   await trx.selectFrom('projects').select('id').where('id', '=', projectId).forUpdate().execute();
 }
 

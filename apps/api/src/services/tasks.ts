@@ -20,7 +20,7 @@ import {
   unprocessable,
 } from './access';
 import type { Actor } from './actor';
-import { ensureDefaultProject } from './projects';
+import { ensureDefaultProject, lockProject } from './projects';
 import { recordTask } from './record';
 import { type TaskWithSlug, toTask } from './rows';
 
@@ -256,12 +256,7 @@ export async function updateTask(
 
   if (changes.parent_id && input.parent_id) {
     // Serialise re-parenting within the project so two moves can't close a loop together.
-    await trx
-      .selectFrom('projects')
-      .select('id')
-      .where('id', '=', task.project_id)
-      .forUpdate()
-      .execute();
+    await lockProject(trx, task.project_id);
     await requireParentInProject(trx, input.parent_id, task.project_id, task.project_slug);
     if (await wouldCycle(trx, task.id, input.parent_id)) {
       throw unprocessable(
