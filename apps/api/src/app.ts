@@ -5,12 +5,15 @@ import { createTokenVerifier, type VerifierOptions } from './auth/verify-token';
 import { createHttpServer } from './http/server';
 import type { Logger } from './logger';
 
+export const DEFAULT_MAX_BATCH_SIZE = 50;
+
 export interface AppOptions {
   db: Kysely<DB>;
   logger: Logger;
   auth: VerifierOptions;
   allowedOrigins?: string[];
   bodyLimitBytes?: number;
+  maxBatchSize?: number;
 }
 
 export interface App {
@@ -30,6 +33,7 @@ export function createApp(options: AppOptions): App {
     verifyToken,
     allowedOrigins: options.allowedOrigins ?? [],
     bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
+    maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
   });
   server.keepAliveTimeout = 5_000;
   server.headersTimeout = 10_000;

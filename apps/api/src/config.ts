@@ -27,6 +27,7 @@ const EnvSchema = z.object({
     .min(1024)
     .max(100 * 1024 * 1024)
     .default(1024 * 1024),
+  TRPC_MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
   AUTH_JWKS_COOLDOWN_SECONDS: z.coerce.number().min(0).max(3600).default(30),
 });
 
@@ -42,6 +43,8 @@ export interface Config {
   allowedOrigins: string[];
   logLevel: LogLevel;
   bodyLimitBytes: number;
+  /** Most calls in one tRPC batch request. */
+  maxBatchSize: number;
   /** Least time between two fetches of the key set; an unknown kid refetches after it. */
   jwksCooldownMs: number;
 }
@@ -107,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins,
     logLevel: (e.LOG_LEVEL as LogLevel | undefined) ?? 'info',
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    maxBatchSize: e.TRPC_MAX_BATCH_SIZE,
     jwksCooldownMs: e.AUTH_JWKS_COOLDOWN_SECONDS * 1000,
   };
 }

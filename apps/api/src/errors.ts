@@ -43,7 +43,17 @@ export function translateError(error: TRPCError): TRPCError | undefined {
       cause,
     });
   }
-  switch (sqlState(cause)) {
+  const state = sqlState(cause);
+  // Class 22 is "data exception": a value the database cannot take. Inputs are
+  // validated before they get here, so this is the last line of defence.
+  if (state?.startsWith('22')) {
+    return new TRPCError({
+      code: 'BAD_REQUEST',
+      message: 'A value in the request cannot be stored; check its range and characters',
+      cause,
+    });
+  }
+  switch (state) {
     case '40001':
     case '40P01':
       return new TRPCError({

@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     },
     allowedOrigins: config.allowedOrigins,
     bodyLimitBytes: config.bodyLimitBytes,
+    maxBatchSize: config.maxBatchSize,
   });
   const url = await app.listen(config.port, config.host);
   logger.info('TaskFlow API listening', { url, trpc: `${url}/trpc`, jwks: config.jwksUrl.href });

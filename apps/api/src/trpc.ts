@@ -1,7 +1,7 @@
 import type { DB, Transaction } from '@taskflow/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
-import { principalFromClaims } from './auth/principal';
+import { principalFromClaims, unstorableClaim } from './auth/principal';
 import { TokenError } from './auth/verify-token';
 import type { Context } from './context';
 import { describeIssues, fieldErrorsOf, issuesOf, translateError } from './errors';
@@ -78,7 +78,14 @@ export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
       });
     }
   }
-  const worker = await ensureWorker(ctx.db, principal);
+  const claim = unstorableClaim(principal);
+  if (claim) {
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: `The token's '${claim}' claim contains NUL characters or unpaired UTF-16 surrogates`,
+    });
+  }
+  const worker = await ensureWorker(ctx.db, principal, ctx.client);
   return next({
     ctx: {
       actor: {

@@ -11,6 +11,7 @@ import {
   TaskBlockInput,
   TaskCompleteInput,
   TaskCreateInput,
+  TaskDeleteInput,
   TaskIdInput,
   TaskPriority,
   TaskProgressInput,
@@ -261,8 +262,8 @@ export const TOOLS: Tool[] = [
   tool(
     'delete_task',
     'tasks.delete',
-    'Delete a task you created. Its audit trail stays.',
-    TaskIdInput,
+    'Delete a task you created. Its audit trail stays. Pass expected_version to delete only the version you read.',
+    TaskDeleteInput,
     write(true, true),
     async (c, i) => c.tasks.delete.mutate(i),
   ),

@@ -20,6 +20,8 @@ export const AUDIT_ACTIONS = [
   'member_added',
   'member_removed',
   'worker_upserted',
+  'worker_registered',
+  'worker_renamed',
 ] as const;
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditAction>;

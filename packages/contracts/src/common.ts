@@ -15,26 +15,47 @@ export const LIMITS = {
   offsetMax: 1_000_000,
 } as const;
 
-export const Id = z.number().int().positive().max(2_147_483_647);
+/** The largest value of a PostgreSQL `integer` column (ids, versions). */
+export const INT4_MAX = 2_147_483_647;
+
+export const Id = z.number().int().positive().max(INT4_MAX);
+
+// PostgreSQL refuses NUL in text and jsonb, and the driver would silently turn a
+// lone UTF-16 surrogate into U+FFFD: both are refused before they reach it.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether PostgreSQL can store `value` exactly as given. */
+export function isStorableText(value: string): boolean {
+  return !value.includes('\u0000') && !LONE_SURROGATE.test(value);
+}
+
+/** The first `max` characters (code points: never half of a surrogate pair). */
+export function truncateText(value: string, max: number): string {
+  return value.length <= max ? value : Array.from(value).slice(0, max).join('');
+}
+
+/**
+ * Every string a client sends is built on this one: text the database stores
+ * unchanged, or a 400 that says why not.
+ */
+export const Text = z.string().refine(isStorableText, {
+  message: 'Must not contain NUL characters or unpaired UTF-16 surrogates',
+});
 
 /** Timestamps travel as ISO-8601 strings with an offset (`...Z`). */
 export const Timestamp = z.iso.datetime({ offset: true });
 
-export const WorkerId = z.string().trim().min(1).max(LIMITS.workerIdMax);
+export const WorkerId = Text.trim().min(1).max(LIMITS.workerIdMax);
 
-export const Slug = z
-  .string()
-  .trim()
+export const Slug = Text.trim()
   .min(2)
   .max(LIMITS.slugMax)
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, {
     message: 'Use lowercase letters, digits and single hyphens (e.g. "web-app")',
   });
 
-export const Note = z.string().trim().max(LIMITS.noteMax);
-export const RequiredNote = z
-  .string()
-  .trim()
+export const Note = Text.trim().max(LIMITS.noteMax);
+export const RequiredNote = Text.trim()
   .min(1, { message: 'A note is required' })
   .max(LIMITS.noteMax);
 
@@ -50,7 +71,7 @@ export const OptionalTaskRef = z
   .transform((v) => (v === 0 ? null : v));
 
 export const OptionalWorkerRef = z
-  .union([z.literal(0), z.null(), z.string().trim().max(LIMITS.workerIdMax)])
+  .union([z.literal(0), z.null(), Text.trim().max(LIMITS.workerIdMax)])
   .transform((v) => (v === 0 || v === null || v === '' || v === '0' ? null : v));
 
 /** What a client may call itself in `x-taskflow-client`. */

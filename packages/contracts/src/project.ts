@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { Id, LIMITS, Slug, Timestamp, WorkerId } from './common';
+import { Id, LIMITS, Slug, Text, Timestamp, WorkerId } from './common';
 import { ActorType, MemberRole } from './enums';
 
-const Name = z.string().trim().min(1, { message: 'Name is required' }).max(LIMITS.nameMax);
-const Description = z.string().max(LIMITS.descriptionMax);
+const Name = Text.trim().min(1, { message: 'Name is required' }).max(LIMITS.nameMax);
+const Description = Text.max(LIMITS.descriptionMax);
 
 export const ProjectSchema = z.object({
   id: Id,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   Id,
+  INT4_MAX,
   LIMITS,
   Limit,
   Note,
@@ -9,24 +10,21 @@ import {
   OptionalWorkerRef,
   RequiredNote,
   Slug,
+  Text,
   Timestamp,
   WorkerId,
 } from './common';
 import { SortOrder, TaskPriority, TaskSortField, TaskStatus } from './enums';
 
-const Title = z
-  .string()
-  .trim()
+const Title = Text.trim()
   .min(1, { message: 'Title is required' })
   .max(LIMITS.titleMax, { message: `Title must be at most ${LIMITS.titleMax} characters` });
 
-const Description = z
-  .string()
-  .max(LIMITS.descriptionMax)
+const Description = Text.max(LIMITS.descriptionMax)
   .nullable()
   .transform((v) => v ?? '');
 
-const Tag = z.string().trim().min(1).max(LIMITS.tagMax);
+const Tag = Text.trim().min(1).max(LIMITS.tagMax);
 
 /** Tags are kept in the order given, without duplicates. */
 const Tags = z
@@ -34,14 +32,22 @@ const Tags = z
   .max(LIMITS.tagsMax)
   .transform((tags) => [...new Set(tags)]);
 
-/** A full ISO timestamp, or a plain date meaning midnight UTC of that day. */
+const EARLIEST = Date.parse('0001-01-01T00:00:00Z');
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * A full ISO timestamp, or a plain date meaning midnight UTC of that day,
+ * within the years 1..9999 (UTC) that PostgreSQL and ISO-8601 clients share.
+ */
 const DueDate = z
   .union([Timestamp, z.iso.date(), z.null()])
-  .transform((v) =>
-    v === null ? null : new Date(v.length === 10 ? `${v}T00:00:00Z` : v).toISOString(),
-  );
+  .transform((v) => (v === null ? null : new Date(v.length === 10 ? `${v}T00:00:00Z` : v)))
+  .refine((d) => d === null || (d.getTime() >= EARLIEST && d.getTime() <= LATEST), {
+    message: 'Dates must fall between 0001-01-01 and 9999-12-31 (UTC)',
+  })
+  .transform((d) => d?.toISOString() ?? null);
 
-const ExpectedVersion = z.number().int().positive();
+const ExpectedVersion = z.number().int().positive().max(INT4_MAX);
 
 export const TaskSchema = z.object({
   id: Id,
@@ -117,11 +123,11 @@ export const TaskListInput = z
     assigned_to: WorkerId.optional(),
     project_slug: Slug.optional(),
     /** 0 lists top-level tasks only. */
-    parent_id: z.number().int().min(0).optional(),
+    parent_id: z.number().int().min(0).max(INT4_MAX).optional(),
     priority: TaskPriority.optional(),
-    tag: z.string().trim().min(1).max(LIMITS.tagMax).optional(),
+    tag: Text.trim().min(1).max(LIMITS.tagMax).optional(),
     has_due_date: z.boolean().optional(),
-    q: z.string().trim().min(1).max(LIMITS.searchMax).optional(),
+    q: Text.trim().min(1).max(LIMITS.searchMax).optional(),
     sort_by: TaskSortField.default('created_at'),
     sort_order: SortOrder.default('desc'),
     limit: Limit,
@@ -129,6 +135,12 @@ export const TaskListInput = z
   })
   .default({ sort_by: 'created_at', sort_order: 'desc', limit: LIMITS.pageDefault, offset: 0 });
 export type TaskListInput = z.input<typeof TaskListInput>;
+
+/** A delete, like every other change, can be made conditional on the version read. */
+export const TaskDeleteInput = z.strictObject({
+  id: Id,
+  expected_version: ExpectedVersion.optional(),
+});
 
 export const TaskDeleteResult = z.object({ id: Id, deleted: z.literal(true) });
 
@@ -148,6 +160,6 @@ export const TaskCompleteInput = z.strictObject({ ...move, note: Note.optional()
 export const TaskReopenInput = z.strictObject({ ...move, note: RequiredNote });
 export const TaskBlockInput = z.strictObject({
   ...move,
-  reason: z.string().trim().min(1, { message: 'A reason is required' }).max(LIMITS.noteMax),
+  reason: Text.trim().min(1, { message: 'A reason is required' }).max(LIMITS.noteMax),
 });
 export const TaskUnblockInput = z.strictObject({ ...move, note: Note.optional() });

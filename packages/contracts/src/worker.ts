@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LIMITS, Slug, Timestamp, WorkerId } from './common';
+import { LIMITS, Slug, Text, Timestamp, WorkerId } from './common';
 import { ActorType, UserRole } from './enums';
 
 export const WorkerSchema = z.object({
@@ -17,7 +17,7 @@ export type Me = z.infer<typeof MeSchema>;
 export const WorkerUpsertInput = z.strictObject({
   id: WorkerId,
   type: ActorType,
-  name: z.string().trim().min(1).max(LIMITS.nameMax),
+  name: Text.trim().min(1).max(LIMITS.nameMax),
 });
 
 export const WorkerListInput = z

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { INT4_MAX, isStorableText } from '../src/common';
 import { ProjectCreateInput } from '../src/project';
-import { TaskCreateInput, TaskListInput, TaskUpdateInput } from '../src/task';
+import {
+  TaskBlockInput,
+  TaskCreateInput,
+  TaskDeleteInput,
+  TaskListInput,
+  TaskReopenInput,
+  TaskUpdateInput,
+} from '../src/task';
+import { WorkerUpsertInput } from '../src/worker';
 
 describe('TaskCreateInput', () => {
   it('trims the title, defaults priority and accepts the original design body', () => {
@@ -85,5 +94,67 @@ describe('ProjectCreateInput', () => {
     for (const slug of ['Web', 'web_app', '-web', 'web--app', 'a']) {
       expect(ProjectCreateInput.safeParse({ slug, name: 'Web' }).success).toBe(false);
     }
+  });
+});
+
+describe('text the database can store', () => {
+  const nul = 'a\u0000b';
+  const loneHigh = 'a\uD800b';
+  const loneLow = 'a\uDC00b';
+  const pair = 'rocket \uD83D\uDE80';
+
+  it('refuses NUL and unpaired surrogates in every kind of string input, naming the field', () => {
+    for (const bad of [nul, loneHigh, loneLow, '\uDC00\uD800']) {
+      for (const [schema, input, field] of [
+        [TaskCreateInput, { title: bad }, 'title'],
+        [TaskCreateInput, { title: 'x', description: bad }, 'description'],
+        [TaskCreateInput, { title: 'x', tags: [bad] }, 'tags'],
+        [TaskCreateInput, { title: 'x', assigned_to: bad }, 'assigned_to'],
+        [TaskListInput, { q: bad }, 'q'],
+        [TaskListInput, { assigned_to: bad }, 'assigned_to'],
+        [ProjectCreateInput, { slug: 'ok', name: bad }, 'name'],
+        [WorkerUpsertInput, { id: bad, type: 'agent', name: 'x' }, 'id'],
+        [TaskBlockInput, { id: 1, reason: bad }, 'reason'],
+        [TaskReopenInput, { id: 1, note: bad }, 'note'],
+      ] as const) {
+        const result = schema.safeParse(input);
+        expect(result.success, `${field} ${JSON.stringify(bad)}`).toBe(false);
+        expect(result.error?.issues[0]?.path[0]).toBe(field);
+      }
+    }
+  });
+
+  it('keeps surrogate pairs (emoji) and other unicode unchanged', () => {
+    expect(isStorableText(pair)).toBe(true);
+    expect(TaskCreateInput.parse({ title: pair, description: 'naïve 日本' })).toMatchObject({
+      title: pair,
+      description: 'naïve 日本',
+    });
+  });
+});
+
+describe('numbers and dates at the columns limits', () => {
+  it('refuses integers beyond PostgreSQL integer range', () => {
+    expect(TaskListInput.safeParse({ parent_id: INT4_MAX + 1 }).success).toBe(false);
+    expect(TaskListInput.safeParse({ parent_id: INT4_MAX }).success).toBe(true);
+    expect(
+      TaskUpdateInput.safeParse({ id: 1, title: 'x', expected_version: 2 ** 31 }).success,
+    ).toBe(false);
+    expect(TaskCreateInput.safeParse({ title: 'x', parent_id: 2 ** 31 }).success).toBe(false);
+    expect(TaskDeleteInput.safeParse({ id: 2 ** 53 }).success).toBe(false);
+  });
+
+  it('refuses dates PostgreSQL cannot store or clients cannot read back', () => {
+    for (const due of ['0000-01-01', '0000-12-31T23:59:59Z', '9999-12-31T23:00:00-05:00']) {
+      const r = TaskCreateInput.safeParse({ title: 'x', due_date: due });
+      expect(r.success, due).toBe(false);
+      expect(r.error?.issues[0]?.path).toEqual(['due_date']);
+    }
+    expect(TaskCreateInput.parse({ title: 'x', due_date: '0001-01-01' }).due_date).toBe(
+      '0001-01-01T00:00:00.000Z',
+    );
+    expect(TaskCreateInput.parse({ title: 'x', due_date: '9999-12-31' }).due_date).toBe(
+      '9999-12-31T00:00:00.000Z',
+    );
   });
 });

@@ -1,4 +1,4 @@
-import type { UserRole } from '@taskflow/contracts';
+import { isStorableText, LIMITS, truncateText, type UserRole } from '@taskflow/contracts';
 import type { JWTPayload } from 'jose';
 
 /** Who a verified token says the caller is. */
@@ -28,7 +28,17 @@ export function principalFromClaims(claims: JWTPayload & { sub: string }): Princ
   return {
     id: claims.sub,
     role: hasAdminRole(claims.role) ? 'admin' : 'user',
-    name: name?.trim().slice(0, 120),
+    name: name && truncateText(name.trim(), LIMITS.nameMax),
     workerType: claims.worker_type === 'agent' ? 'agent' : 'human',
   };
+}
+
+/**
+ * The claim the API would store (as the worker's id or name) but PostgreSQL
+ * cannot hold unchanged, if any: the issuer's data, refused rather than altered.
+ */
+export function unstorableClaim(principal: Principal): 'sub' | 'name' | undefined {
+  if (!isStorableText(principal.id)) return 'sub';
+  if (principal.name !== undefined && !isStorableText(principal.name)) return 'name';
+  return undefined;
 }

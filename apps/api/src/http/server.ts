@@ -13,6 +13,8 @@ import { sendJson } from './respond';
 export interface HttpServerOptions extends HttpContextDeps {
   allowedOrigins: string[];
   bodyLimitBytes: number;
+  /** Most calls one tRPC batch may carry; a larger batch is refused whole. */
+  maxBatchSize: number;
   logger: Logger;
 }
 
@@ -40,6 +42,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
     basePath: '/trpc/',
     createContext,
     maxBodySize: options.bodyLimitBytes,
+    maxBatchSize: options.maxBatchSize,
     responseMeta({ errors }) {
       const headers: Record<string, string> = { 'cache-control': 'no-store' };
       if (errors.some((e) => e.code === 'UNAUTHORIZED')) headers['www-authenticate'] = 'Bearer';

@@ -118,8 +118,11 @@ export const REST_ROUTES: readonly RestRoute[] = [
     path: '/api/tasks/{id}',
     procedure: 'tasks.delete',
     summary: 'Delete a task (its audit trail stays)',
+    description:
+      'Send If-Match with the ETag from GET to delete only the version you read (412 when stale).',
     tag: 'tasks',
     input: 'none',
+    ifMatch: true,
   },
   {
     method: 'POST',

@@ -3,6 +3,7 @@ import {
   TaskBlockInput,
   TaskCompleteInput,
   TaskCreateInput,
+  TaskDeleteInput,
   TaskDeleteResult,
   TaskIdInput,
   TaskListInput,
@@ -49,9 +50,9 @@ export const tasksRouter = router({
     .output(TaskSchema)
     .mutation(({ ctx, input }) => assignTask(ctx.trx, ctx.actor, input)),
   delete: protectedMutation
-    .input(TaskIdInput)
+    .input(TaskDeleteInput)
     .output(TaskDeleteResult)
-    .mutation(({ ctx, input }) => deleteTask(ctx.trx, ctx.actor, input.id)),
+    .mutation(({ ctx, input }) => deleteTask(ctx.trx, ctx.actor, input)),
 
   // The workflow: one procedure per move of the shared transition table.
   start: protectedMutation

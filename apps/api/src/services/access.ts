@@ -1,5 +1,5 @@
 import type { MemberRole } from '@taskflow/contracts';
-import type { DB, ExpressionBuilder, Kysely, ProjectRow } from '@taskflow/db';
+import type { DB, ExpressionBuilder, Kysely, ProjectRow, Transaction } from '@taskflow/db';
 import { TRPCError } from '@trpc/server';
 import type { Actor } from './actor';
 import type { TaskWithSlug } from './rows';
@@ -51,6 +51,25 @@ export async function requireVisibleTask(
   const row = await selectTasks(db)
     .where('tasks.id', '=', id)
     .where(taskVisibleTo(actor))
+    .executeTakeFirst();
+  if (!row) throw notFound(`Task ${id}`);
+  return row;
+}
+
+/**
+ * The task, locked for the rest of the transaction: a change made under this
+ * lock cannot lose a race with another one, so an unconditional change never
+ * fails because someone changed the task a moment earlier.
+ */
+export async function lockVisibleTask(
+  trx: Transaction<DB>,
+  actor: Actor,
+  id: number,
+): Promise<TaskWithSlug> {
+  const row = await selectTasks(trx)
+    .where('tasks.id', '=', id)
+    .where(taskVisibleTo(actor))
+    .forUpdate('tasks')
     .executeTakeFirst();
   if (!row) throw notFound(`Task ${id}`);
   return row;

@@ -1,12 +1,14 @@
-import { createHash } from 'node:crypto';
-import type {
-  Project,
-  ProjectAddMemberInput,
-  ProjectCreateInput,
-  ProjectDetail,
-  ProjectListInput,
-  ProjectRemoveMemberInput,
-  ProjectUpdateInput,
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  LIMITS,
+  type Project,
+  type ProjectAddMemberInput,
+  type ProjectCreateInput,
+  type ProjectDetail,
+  type ProjectListInput,
+  type ProjectRemoveMemberInput,
+  type ProjectUpdateInput,
+  truncateText,
 } from '@taskflow/contracts';
 import type { DB, Kysely, ProjectRow, Transaction } from '@taskflow/db';
 import { TRPCError } from '@trpc/server';
@@ -68,11 +70,17 @@ function slugify(text: string): string {
     .replace(/-+$/, '');
 }
 
-/** Readable first ("ann-tasks", from the worker's name), unique after. */
-function defaultSlugCandidates(actor: Actor): string[] {
+/**
+ * Readable first ("ann-tasks", from the worker's name), then unique to the
+ * worker, then random: the first two can be predicted, and so taken by someone
+ * else first, but that must not keep anyone from their first task.
+ */
+function* defaultSlugCandidates(actor: Actor): Generator<string> {
   const base = slugify(actor.name) || slugify(actor.id) || 'worker';
   const hash = createHash('sha256').update(actor.id).digest('hex').slice(0, 8);
-  return [`${base}-tasks`, `${base}-${hash}-tasks`, `tasks-${hash}`];
+  yield `${base}-tasks`;
+  yield `${base}-${hash}-tasks`;
+  for (let i = 0; i < 8; i++) yield `tasks-${randomBytes(6).toString('hex')}`;
 }
 
 /**
@@ -97,7 +105,7 @@ export async function ensureDefaultProject(
       .insertInto('projects')
       .values({
         slug,
-        name: `${actor.name}'s tasks`.slice(0, 120),
+        name: truncateText(`${actor.name}'s tasks`, LIMITS.nameMax),
         owner_id: actor.id,
         is_default: true,
       })

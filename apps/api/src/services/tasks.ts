@@ -2,6 +2,7 @@ import type {
   Task,
   TaskAssignInput,
   TaskCreateInput,
+  TaskDeleteInput,
   TaskListInput,
   TaskUpdateInput,
 } from '@taskflow/contracts';
@@ -13,6 +14,7 @@ import {
   conflict,
   forbidden,
   isProjectMember,
+  lockVisibleTask,
   requireVisibleProject,
   requireVisibleTask,
   selectTasks,
@@ -232,7 +234,7 @@ export async function updateTask(
   actor: Actor,
   input: z.output<typeof TaskUpdateInput>,
 ): Promise<Task> {
-  const task = await requireVisibleTask(trx, actor, input.id);
+  const task = await lockVisibleTask(trx, actor, input.id);
   requireEditor(task, actor, 'edit it');
   requireVersion(task, input.expected_version);
   const current = toTask(task);
@@ -287,7 +289,7 @@ export async function assignTask(
   actor: Actor,
   input: z.output<typeof TaskAssignInput>,
 ): Promise<Task> {
-  const task = await requireVisibleTask(trx, actor, input.id);
+  const task = await lockVisibleTask(trx, actor, input.id);
   requireEditor(task, actor, 'assign it');
   requireVersion(task, input.expected_version);
   if (input.worker_id === task.assigned_to) return toTask(task);
@@ -301,12 +303,14 @@ export async function assignTask(
 export async function deleteTask(
   trx: Transaction<DB>,
   actor: Actor,
-  id: number,
+  input: z.output<typeof TaskDeleteInput>,
 ): Promise<{ id: number; deleted: true }> {
-  const task = await requireVisibleTask(trx, actor, id);
+  const { id } = input;
+  const task = await lockVisibleTask(trx, actor, id);
   if (!actor.is_admin && task.created_by !== actor.id) {
     throw forbidden("Only the task's creator or an admin can delete it");
   }
+  requireVersion(task, input.expected_version);
   const child = await trx
     .selectFrom('tasks')
     .select('id')

@@ -1,4 +1,11 @@
-import type { Me, Worker, WorkerListInput, WorkerUpsertInput } from '@taskflow/contracts';
+import {
+  LIMITS,
+  type Me,
+  truncateText,
+  type Worker,
+  type WorkerListInput,
+  type WorkerUpsertInput,
+} from '@taskflow/contracts';
 import type { DB, Kysely, Transaction, WorkerRow } from '@taskflow/db';
 import type { z } from 'zod';
 import type { Principal } from '../auth/principal';
@@ -14,41 +21,80 @@ export function toWorker(row: WorkerRow): Worker {
 /**
  * The caller's worker record, registered on first sight: as an agent when the
  * issuer's token says so (agent accounts are created by admins there), else
- * as a human. One read
- * on the common path; a write only for a newcomer or a changed name.
+ * as a human. One read on the common path; a registration or a rename is a
+ * write of its own, recorded in the audit trail like any other change.
  */
-export async function ensureWorker(db: Kysely<DB>, principal: Principal): Promise<WorkerRow> {
-  const existing = await db
-    .selectFrom('workers')
-    .selectAll()
-    .where('id', '=', principal.id)
-    .executeTakeFirst();
-  if (existing) {
-    // A person's name follows their identity provider; an agent's is set by the admin who registered it.
-    if (existing.type === 'human' && principal.name && principal.name !== existing.name) {
-      return db
+export async function ensureWorker(
+  db: Kysely<DB>,
+  principal: Principal,
+  client?: string,
+): Promise<WorkerRow> {
+  const existing = await getWorkerRow(db, principal.id);
+  if (existing && !renamed(existing, principal)) return existing;
+  return db.transaction().execute(async (trx) => {
+    const current = await trx
+      .selectFrom('workers')
+      .selectAll()
+      .where('id', '=', principal.id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (current) {
+      // Someone else may have renamed it meanwhile: decide again under the lock.
+      if (!renamed(current, principal) || !principal.name) return current;
+      const row = await trx
         .updateTable('workers')
         .set({ name: principal.name, updated_at: new Date() })
         .where('id', '=', principal.id)
         .returningAll()
         .executeTakeFirstOrThrow();
+      await record(trx, actorOf(row, principal, client), 'worker_renamed', {
+        worker_id: row.id,
+        from: current.name,
+        to: row.name,
+      });
+      return row;
     }
-    return existing;
-  }
-  await db
-    .insertInto('workers')
-    .values({
-      id: principal.id,
-      type: principal.workerType ?? 'human',
-      name: principal.name ?? principal.id.slice(0, 120),
-    })
-    .onConflict((oc) => oc.column('id').doNothing())
-    .execute();
-  return db
-    .selectFrom('workers')
-    .selectAll()
-    .where('id', '=', principal.id)
-    .executeTakeFirstOrThrow();
+    const row = await trx
+      .insertInto('workers')
+      .values({
+        id: principal.id,
+        type: principal.workerType ?? 'human',
+        name: principal.name ?? truncateText(principal.id, LIMITS.nameMax),
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    // A concurrent first request registered it: theirs is the registration on record.
+    if (!row) {
+      return trx
+        .selectFrom('workers')
+        .selectAll()
+        .where('id', '=', principal.id)
+        .executeTakeFirstOrThrow();
+    }
+    await record(trx, actorOf(row, principal, client), 'worker_registered', {
+      worker_id: row.id,
+      type: row.type,
+      name: row.name,
+    });
+    return row;
+  });
+}
+
+/** A person's name follows their identity provider; an agent's is set by the admin who registered it. */
+function renamed(row: WorkerRow, principal: Principal): boolean {
+  return row.type === 'human' && !!principal.name && principal.name !== row.name;
+}
+
+function actorOf(row: WorkerRow, principal: Principal, client: string | undefined): Actor {
+  return {
+    id: row.id,
+    type: row.type,
+    name: row.name,
+    role: principal.role,
+    is_admin: principal.role === 'admin',
+    client,
+  };
 }
 
 export function me(actor: Actor, row: WorkerRow): Me {

@@ -8,7 +8,7 @@ import {
 } from '@taskflow/contracts';
 import type { DB, TaskPatch, Transaction } from '@taskflow/db';
 import { TRPCError } from '@trpc/server';
-import { conflict, requireVisibleTask } from './access';
+import { conflict, lockVisibleTask, requireVisibleTask } from './access';
 import type { Actor } from './actor';
 import { recordTask } from './record';
 import { toTask } from './rows';
@@ -31,8 +31,9 @@ function fail(check: { reason: 'status' | 'forbidden'; message: string }): TRPCE
 
 /**
  * Makes one workflow move. The rules come from the shared transition table;
- * the write is one conditional UPDATE on (id, version), so of any number of
- * concurrent moves on a task exactly one lands and the rest get 409.
+ * the task is locked while they are checked, so concurrent moves take turns:
+ * of any number of concurrent claims exactly one lands, and each of the others
+ * sees the task as the winner left it (409 when its move no longer applies).
  */
 export async function moveTask(
   trx: Transaction<DB>,
@@ -40,7 +41,7 @@ export async function moveTask(
   action: TaskAction,
   input: MoveInput,
 ): Promise<Task> {
-  const task = await requireVisibleTask(trx, actor, input.id);
+  const task = await lockVisibleTask(trx, actor, input.id);
   requireVersion(task, input.expected_version);
   const check = checkTransition(action, task, actor);
   if (!check.ok) throw fail(check);
