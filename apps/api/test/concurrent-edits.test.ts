@@ -1,3 +1,4 @@
+import type { AuditAction } from '@taskflow/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, failure, type Harness, startHarness } from './helpers/harness';
 import { restClient } from './helpers/rest';
@@ -19,7 +20,7 @@ describe('changes under contention', () => {
   });
   afterAll(() => h.stop());
 
-  const auditCount = async (taskId: number, action: string) =>
+  const auditCount = async (taskId: number, action: AuditAction) =>
     (
       await h.database.db
         .selectFrom('audit_log')

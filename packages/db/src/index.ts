@@ -11,6 +11,7 @@ export {
   type DialectHandle,
 } from './create-db';
 export { isDatabaseUnavailable, sqlState } from './errors';
-export { type MigrationReport, migrateToLatest } from './migrate';
+export { apiRoleGrants } from './grants';
+export { type MigrationReport, migrateToLatest, pendingMigrations } from './migrate';
 export { migrations } from './migrations';
 export * from './schema';
