@@ -4,6 +4,11 @@ import type { DB, Kysely } from '@taskflow/db';
 import { createTokenVerifier, type VerifierOptions } from './auth/verify-token';
 import { createHttpServer } from './http/server';
 import type { Logger } from './logger';
+import {
+  createRateLimiter,
+  DEFAULT_RATE_LIMIT_PER_MINUTE,
+  type RateLimitOptions,
+} from './rate-limit';
 
 export interface AppOptions {
   db: Kysely<DB>;
@@ -11,6 +16,11 @@ export interface AppOptions {
   auth: VerifierOptions;
   allowedOrigins?: string[];
   bodyLimitBytes?: number;
+  /**
+   * Per-principal limit; default DEFAULT_RATE_LIMIT_PER_MINUTE counted in this
+   * process. Pass the database's pool to share the count between processes.
+   */
+  rateLimit?: RateLimitOptions;
 }
 
 export interface App {
@@ -30,6 +40,10 @@ export function createApp(options: AppOptions): App {
     verifyToken,
     allowedOrigins: options.allowedOrigins ?? [],
     bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
+    rateLimiter: createRateLimiter(
+      options.rateLimit ?? { perMinute: DEFAULT_RATE_LIMIT_PER_MINUTE },
+      options.logger,
+    ),
   });
   server.keepAliveTimeout = 5_000;
   server.headersTimeout = 10_000;

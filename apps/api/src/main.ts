@@ -36,6 +36,8 @@ async function main(): Promise<void> {
     },
     allowedOrigins: config.allowedOrigins,
     bodyLimitBytes: config.bodyLimitBytes,
+    // On PostgreSQL every process shares one count; PGlite has no pool and one process.
+    rateLimit: { perMinute: config.rateLimitPerMinute, pool: database.pool },
   });
   const url = await app.listen(config.port, config.host);
   logger.info('TaskFlow API listening', { url, trpc: `${url}/trpc`, jwks: config.jwksUrl.href });

@@ -40,8 +40,11 @@ export function createHttpServer(options: HttpServerOptions): Server {
     basePath: '/trpc/',
     createContext,
     maxBodySize: options.bodyLimitBytes,
-    responseMeta({ errors }) {
-      const headers: Record<string, string> = { 'cache-control': 'no-store' };
+    responseMeta({ ctx, errors }) {
+      const headers: Record<string, string> = {
+        'cache-control': 'no-store',
+        ...ctx?.rateLimit?.headers(),
+      };
       if (errors.some((e) => e.code === 'UNAUTHORIZED')) headers['www-authenticate'] = 'Bearer';
       return { headers };
     },
