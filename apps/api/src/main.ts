@@ -40,7 +40,14 @@ async function main(): Promise<void> {
     rateLimit: { perMinute: config.rateLimitPerMinute, pool: database.pool },
   });
   const url = await app.listen(config.port, config.host);
-  logger.info('TaskFlow API listening', { url, trpc: `${url}/trpc`, jwks: config.jwksUrl.href });
+  logger.info('TaskFlow API listening', {
+    url,
+    trpc: `${url}/trpc`,
+    jwks: config.jwksUrl.href,
+    rateLimit: config.rateLimitPerMinute
+      ? `${config.rateLimitPerMinute}/min per caller, ${database.pool ? 'shared in PostgreSQL' : 'in this process'}`
+      : 'off',
+  });
 
   let stopping = false;
   const stop = async (signal: string) => {
