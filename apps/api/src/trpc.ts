@@ -48,7 +48,10 @@ const translateErrors = t.middleware(async ({ next }) => {
 
 export const publicProcedure = t.procedure.use(translateErrors);
 
-/** Verifies the bearer token, counts the call against the caller's rate limit and resolves the caller in the worker registry. */
+/**
+ * Verifies the bearer token, counts the call against the caller's rate limit
+ * and resolves the caller in the worker registry.
+ */
 export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   let principal = ctx.principal;
   if (!principal) {
