@@ -4,6 +4,11 @@ import type { DB, Kysely } from '@taskflow/db';
 import { createTokenVerifier, type VerifierOptions } from './auth/verify-token';
 import { createHttpServer } from './http/server';
 import type { Logger } from './logger';
+import {
+  createRateLimiter,
+  DEFAULT_RATE_LIMIT_PER_MINUTE,
+  type RateLimitOptions,
+} from './rate-limit';
 
 export const DEFAULT_MAX_BATCH_SIZE = 50;
 
@@ -14,6 +19,11 @@ export interface AppOptions {
   allowedOrigins?: string[];
   bodyLimitBytes?: number;
   maxBatchSize?: number;
+  /**
+   * Per-principal limit; default DEFAULT_RATE_LIMIT_PER_MINUTE counted in this
+   * process. Pass the database's pool to share the count between processes.
+   */
+  rateLimit?: RateLimitOptions;
 }
 
 export interface App {
@@ -34,6 +44,10 @@ export function createApp(options: AppOptions): App {
     allowedOrigins: options.allowedOrigins ?? [],
     bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
     maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
+    rateLimiter: createRateLimiter(
+      options.rateLimit ?? { perMinute: DEFAULT_RATE_LIMIT_PER_MINUTE },
+      options.logger,
+    ),
   });
   server.keepAliveTimeout = 5_000;
   server.headersTimeout = 10_000;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isLogLevel, type LogLevel } from './logger';
+import { DEFAULT_RATE_LIMIT_PER_MINUTE } from './rate-limit';
 
 const optionalString = z
   .string()
@@ -29,6 +30,10 @@ const EnvSchema = z.object({
     .default(1024 * 1024),
   TRPC_MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
   AUTH_JWKS_COOLDOWN_SECONDS: z.coerce.number().min(0).max(3600).default(30),
+  // Empty counts as unset: a blank variable must not silently turn the limit off.
+  RATE_LIMIT_PER_MINUTE: optionalString.pipe(
+    z.coerce.number<string>().int().min(0).max(1_000_000).optional(),
+  ),
 });
 
 export interface Config {
@@ -47,6 +52,8 @@ export interface Config {
   maxBatchSize: number;
   /** Least time between two fetches of the key set; an unknown kid refetches after it. */
   jwksCooldownMs: number;
+  /** Calls per authenticated principal per minute, across every API process; 0: no limit. */
+  rateLimitPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -112,5 +119,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     maxBatchSize: e.TRPC_MAX_BATCH_SIZE,
     jwksCooldownMs: e.AUTH_JWKS_COOLDOWN_SECONDS * 1000,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
   };
 }

@@ -5,6 +5,7 @@ import type { DB, Kysely } from '@taskflow/db';
 import type { Principal } from './auth/principal';
 import type { TokenVerifier } from './auth/verify-token';
 import type { Logger } from './logger';
+import { type PrincipalRateLimiter, RequestRateLimit } from './rate-limit';
 
 export interface InnerContextOptions {
   db: Kysely<DB>;
@@ -17,6 +18,8 @@ export interface InnerContextOptions {
   requestId?: string;
   /** Which client the call came through, recorded in the audit trail. */
   client?: string | undefined;
+  /** Counts this request's calls against the caller's quota; absent: not limited. */
+  rateLimit?: RequestRateLimit | undefined;
 }
 
 /** Everything a procedure needs that does not depend on HTTP: easy to build in tests. */
@@ -29,6 +32,7 @@ export function createInnerContext(opts: InnerContextOptions) {
     principal: opts.principal,
     requestId: opts.requestId ?? randomUUID(),
     client: opts.client,
+    rateLimit: opts.rateLimit,
   };
 }
 export type Context = ReturnType<typeof createInnerContext>;
@@ -52,6 +56,8 @@ export interface HttpContextDeps {
   db: Kysely<DB>;
   logger: Logger;
   verifyToken: TokenVerifier;
+  /** The process's limiter; undefined when the limit is off. */
+  rateLimiter?: PrincipalRateLimiter | undefined;
 }
 
 /**
@@ -68,8 +74,10 @@ export function clientName(headers: IncomingMessage['headers'], fallback: string
 export function createHttpContextFactory(deps: HttpContextDeps, surface: 'trpc' | 'rest' = 'trpc') {
   return ({ req }: { req: IncomingMessage }) => {
     const requestId = req.headers['x-request-id'];
+    const { rateLimiter, ...rest } = deps;
     return createInnerContext({
-      ...deps,
+      ...rest,
+      rateLimit: rateLimiter && new RequestRateLimit(rateLimiter),
       token: bearerToken(req.headers),
       client: clientName(req.headers, surface),
       requestId:

@@ -37,9 +37,18 @@ async function main(): Promise<void> {
     allowedOrigins: config.allowedOrigins,
     bodyLimitBytes: config.bodyLimitBytes,
     maxBatchSize: config.maxBatchSize,
+    // On PostgreSQL every process shares one count; PGlite has no pool and one process.
+    rateLimit: { perMinute: config.rateLimitPerMinute, pool: database.pool },
   });
   const url = await app.listen(config.port, config.host);
-  logger.info('TaskFlow API listening', { url, trpc: `${url}/trpc`, jwks: config.jwksUrl.href });
+  logger.info('TaskFlow API listening', {
+    url,
+    trpc: `${url}/trpc`,
+    jwks: config.jwksUrl.href,
+    rateLimit: config.rateLimitPerMinute
+      ? `${config.rateLimitPerMinute}/min per caller, ${database.pool ? 'shared in PostgreSQL' : 'in this process'}`
+      : 'off',
+  });
 
   let stopping = false;
   const stop = async (signal: string) => {

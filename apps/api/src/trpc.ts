@@ -48,7 +48,10 @@ const translateErrors = t.middleware(async ({ next }) => {
 
 export const publicProcedure = t.procedure.use(translateErrors);
 
-/** Verifies the bearer token and resolves the caller in the worker registry. */
+/**
+ * Verifies the bearer token, counts the call against the caller's rate limit
+ * and resolves the caller in the worker registry.
+ */
 export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   let principal = ctx.principal;
   if (!principal) {
@@ -83,6 +86,15 @@ export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
     throw new TRPCError({
       code: 'BAD_REQUEST',
       message: `The token's '${claim}' claim contains NUL characters or unpaired UTF-16 surrogates`,
+    });
+  }
+  // Counted once the caller is known (401 first, so nobody is charged for a
+  // stranger's calls) and before any work; each call of a tRPC batch counts.
+  const verdict = await ctx.rateLimit?.consume(principal.id);
+  if (verdict?.exceeded) {
+    throw new TRPCError({
+      code: 'TOO_MANY_REQUESTS',
+      message: `Rate limit exceeded: ${verdict.limit} calls a minute per caller; retry in ${verdict.resetSeconds} s`,
     });
   }
   const worker = await ensureWorker(ctx.db, principal, ctx.client);

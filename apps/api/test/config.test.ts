@@ -61,4 +61,23 @@ describe('configuration', () => {
     });
     expect(ok.host).toBe('0.0.0.0');
   });
+
+  it('limits each principal to RATE_LIMIT_PER_MINUTE calls, 600 by default, 0 for none', () => {
+    const jwks = { AUTH_JWKS_URL: 'http://a/jwks' };
+    expect(loadConfig(jwks).rateLimitPerMinute).toBe(600);
+    // A blank variable is unset, not 0: it must not switch the limit off by accident.
+    expect(loadConfig({ ...jwks, RATE_LIMIT_PER_MINUTE: ' ' }).rateLimitPerMinute).toBe(600);
+    expect(loadConfig({ ...jwks, RATE_LIMIT_PER_MINUTE: '0' }).rateLimitPerMinute).toBe(0);
+    expect(loadConfig({ ...jwks, RATE_LIMIT_PER_MINUTE: '120' }).rateLimitPerMinute).toBe(120);
+    for (const bad of ['lots', '1.5', '-1', '1000001']) {
+      try {
+        loadConfig({ ...jwks, RATE_LIMIT_PER_MINUTE: bad });
+        expect.unreachable();
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).problems).toHaveLength(1);
+        expect((error as ConfigError).problems[0]).toMatch(/^RATE_LIMIT_PER_MINUTE: /);
+      }
+    }
+  });
 });

@@ -19,7 +19,11 @@ type Doc = {
       }
     >
   >;
-  components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
+  components: {
+    securitySchemes: Record<string, unknown>;
+    schemas: Record<string, unknown>;
+    responses: Record<string, { headers?: Record<string, unknown> }>;
+  };
 };
 
 describe('OpenAPI 3.1 document and Swagger UI', () => {
@@ -57,11 +61,21 @@ describe('OpenAPI 3.1 document and Swagger UI', () => {
       expect(op.responses[success], `${route.method} ${route.path}`).toBeDefined();
       if (route.public) {
         expect(op.security).toEqual([]);
+        expect(op.responses['429']).toBeUndefined();
       } else {
         expect(op.responses['401']).toBeDefined();
         expect(op.responses['404']).toBeDefined();
+        expect(op.responses['429']).toEqual({ $ref: '#/components/responses/E429' });
+        expect(Object.keys((op.responses[success] as { headers: object }).headers)).toEqual(
+          expect.arrayContaining(['RateLimit', 'RateLimit-Policy']),
+        );
       }
     }
+    expect(Object.keys(doc.components.responses.E429?.headers ?? {}).sort()).toEqual([
+      'RateLimit',
+      'RateLimit-Policy',
+      'Retry-After',
+    ]);
     expect(doc.components.securitySchemes.bearerAuth).toEqual({
       type: 'http',
       scheme: 'bearer',

@@ -25,6 +25,8 @@ export interface Database {
   kind: DbKind;
   /** Where the data lives, for logs: host/db for PostgreSQL, a folder for PGlite. */
   location: string;
+  /** The pg pool behind `db` on PostgreSQL, for libraries that need one (the API's rate limiter). */
+  pool?: pg.Pool | undefined;
   close(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export interface DialectHandle {
   dialect: Dialect;
   kind: DbKind;
   location: string;
+  pool?: pg.Pool | undefined;
   /** Closes what the dialect opened (for callers that never build a Kysely on it). */
   close(): Promise<void>;
 }
@@ -81,6 +84,7 @@ export function createDialect(options: DbOptions = {}): DialectHandle {
       dialect: new PostgresDialect({ pool }),
       kind: 'postgres',
       location: describeUrl(options.databaseUrl),
+      pool,
       close: async () => {
         if (closed) return;
         closed = true;
@@ -104,5 +108,11 @@ export function createDialect(options: DbOptions = {}): DialectHandle {
 export function createDb(options: DbOptions = {}): Database {
   const handle = createDialect(options);
   const db = new Kysely<DB>({ dialect: handle.dialect });
-  return { db, kind: handle.kind, location: handle.location, close: () => db.destroy() };
+  return {
+    db,
+    kind: handle.kind,
+    location: handle.location,
+    pool: handle.pool,
+    close: () => db.destroy(),
+  };
 }

@@ -5,7 +5,7 @@ import { migrateToLatest } from '../src/migrate';
 import { migrations } from '../src/migrations';
 import { createTestDatabase, type TestDatabase } from '../src/testing';
 
-const TABLES = ['audit_log', 'project_members', 'projects', 'tasks', 'workers'];
+const TABLES = ['audit_log', 'project_members', 'projects', 'rate_limits', 'tasks', 'workers'];
 
 async function tablesOf(database: Database): Promise<string[]> {
   const { rows } = await sql<{ table_name: string }>`

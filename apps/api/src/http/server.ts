@@ -43,8 +43,11 @@ export function createHttpServer(options: HttpServerOptions): Server {
     createContext,
     maxBodySize: options.bodyLimitBytes,
     maxBatchSize: options.maxBatchSize,
-    responseMeta({ errors }) {
-      const headers: Record<string, string> = { 'cache-control': 'no-store' };
+    responseMeta({ ctx, errors }) {
+      const headers: Record<string, string> = {
+        'cache-control': 'no-store',
+        ...ctx?.rateLimit?.headers(),
+      };
       if (errors.some((e) => e.code === 'UNAUTHORIZED')) headers['www-authenticate'] = 'Bearer';
       return { headers };
     },

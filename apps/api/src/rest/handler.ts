@@ -161,6 +161,18 @@ export async function handleRest(
   ctx: Context,
   options: { bodyLimitBytes: number; logger: Logger },
 ): Promise<RestResult> {
+  const result = await runProcedure(req, url, match, ctx, options);
+  // The caller's quota, on successes and refusals alike (empty when nothing was counted).
+  return { ...result, headers: { ...result.headers, ...ctx.rateLimit?.headers() } };
+}
+
+async function runProcedure(
+  req: IncomingMessage,
+  url: URL,
+  match: Extract<RouteMatch, { kind: 'route' }>,
+  ctx: Context,
+  options: { bodyLimitBytes: number; logger: Logger },
+): Promise<RestResult> {
   const { route, params } = match;
   let ifMatchUsed = false;
   try {

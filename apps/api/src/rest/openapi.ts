@@ -67,6 +67,22 @@ function responseSchema(route: RestRoute): unknown {
 const pathParams = (route: RestRoute) =>
   [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
 
+/** The caller's quota (draft-ietf-httpapi-ratelimit-headers), on every authenticated response. */
+const RATE_LIMIT_HEADERS: Record<string, Json> = {
+  'RateLimit-Policy': {
+    description:
+      'The per-caller quota, e.g. `"per-principal";q=600;w=60` (600 calls a 60 s window)',
+    schema: { type: 'string' },
+  },
+  RateLimit: {
+    description:
+      'What is left of it, e.g. `"per-principal";r=42;t=17` (42 calls, refilled in 17 s)',
+    schema: { type: 'string' },
+  },
+};
+const rateLimitHeaderRefs = (names: string[]) =>
+  Object.fromEntries(names.map((n) => [n, { $ref: `#/components/headers/${n}` }]));
+
 const ERROR_RESPONSES: Record<string, string> = {
   '400': 'Invalid input: `issues` lists each field',
   '401': 'Missing, malformed, expired or untrusted bearer token',
@@ -78,12 +94,13 @@ const ERROR_RESPONSES: Record<string, string> = {
   '415': 'Body not sent as application/json',
   '422':
     'Refers to something that does not fit (parent in another project, cycle, non-member assignee)',
+  '429': "Over the caller's rate limit; retry after Retry-After seconds",
   '503': 'The database or the identity provider is unreachable',
 };
 
 function errorCodesFor(route: RestRoute): string[] {
   if (route.public) return ['503'];
-  const codes = ['400', '401', '403', '404', '409', '422', '503'];
+  const codes = ['400', '401', '403', '404', '409', '422', '429', '503'];
   if (route.input === 'body' || route.input === 'query+body') codes.push('413', '415');
   if (route.ifMatch) codes.push('412');
   return codes.sort();
@@ -170,6 +187,7 @@ function operation(route: RestRoute): Json {
   if (route.etag) headers.ETag = { description: "The task's version", schema: { type: 'string' } };
   if (route.status === 201)
     headers.Location = { description: 'Where the new resource lives', schema: { type: 'string' } };
+  if (!route.public) Object.assign(headers, rateLimitHeaderRefs(Object.keys(RATE_LIMIT_HEADERS)));
   if (Object.keys(headers).length) success.headers = headers;
   op.responses = {
     [String(route.status ?? 200)]: success,
@@ -216,10 +234,23 @@ export function buildOpenApiDocument(): Json {
         bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
       },
       schemas: componentSchemas(),
+      headers: {
+        ...RATE_LIMIT_HEADERS,
+        'Retry-After': {
+          description: "Seconds until the quota refills (equal to the RateLimit field's t)",
+          schema: { type: 'integer', minimum: 1 },
+        },
+      },
       responses: Object.fromEntries(
         Object.entries(ERROR_RESPONSES).map(([code, description]) => [
           `E${code}`,
-          { description, content: { 'application/json': { schema: ref('Error') } } },
+          {
+            description,
+            ...(code === '429' && {
+              headers: rateLimitHeaderRefs(['Retry-After', ...Object.keys(RATE_LIMIT_HEADERS)]),
+            }),
+            content: { 'application/json': { schema: ref('Error') } },
+          },
         ]),
       ),
     },

@@ -24,6 +24,10 @@ export interface Harness {
   issuer: TestIssuer;
   app: App;
   baseUrl: string;
+  /** Another API process on the same database and issuer, as behind a load balancer. */
+  startApp(
+    options?: Pick<HarnessOptions, 'rateLimitPerMinute'>,
+  ): Promise<{ app: App; baseUrl: string }>;
   /** A typed client over real HTTP, authenticated as `sub` (role admin when asked). */
   as(sub: string, options?: { admin?: boolean; name?: string }): Promise<Client>;
   anonymous(): Client;
@@ -31,23 +35,36 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
+export interface HarnessOptions {
+  maxConnections?: number;
+  /** Calls per principal per minute, shared through the database; default 0 (off), so suites that make many calls are not throttled. */
+  rateLimitPerMinute?: number;
+}
+
 /** A fresh PostgreSQL database, a real JWKS server and the API on loopback. */
-export async function startHarness(options: { maxConnections?: number } = {}): Promise<Harness> {
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const database = await createTestDatabase({ maxConnections: options.maxConnections ?? 10 });
   await migrateToLatest(database.db);
   const issuer = await new TestIssuer().start();
-  const app = createApp({
-    db: database.db,
-    logger: createLogger((process.env.LOG_LEVEL as 'debug' | undefined) ?? 'silent'),
-    auth: { jwksUrl: new URL(issuer.url), issuer: issuer.issuer, audience: issuer.audience },
-    allowedOrigins: ['http://localhost:3000'],
-  });
-  const baseUrl = await app.listen(0);
+  const apps: App[] = [];
+  const startApp = async ({ rateLimitPerMinute = options.rateLimitPerMinute ?? 0 } = {}) => {
+    const app = createApp({
+      db: database.db,
+      logger: createLogger((process.env.LOG_LEVEL as 'debug' | undefined) ?? 'silent'),
+      auth: issuer.verifierOptions(),
+      allowedOrigins: ['http://localhost:3000'],
+      rateLimit: { perMinute: rateLimitPerMinute, pool: database.pool },
+    });
+    apps.push(app);
+    return { app, baseUrl: await app.listen(0) };
+  };
+  const { app, baseUrl } = await startApp();
   return {
     database,
     issuer,
     app,
     baseUrl,
+    startApp,
     as: async (sub, opts = {}) =>
       makeClient(
         baseUrl,
@@ -56,7 +73,7 @@ export async function startHarness(options: { maxConnections?: number } = {}): P
     anonymous: () => makeClient(baseUrl, undefined),
     withToken: (token) => makeClient(baseUrl, token),
     stop: async () => {
-      await app.close();
+      for (const started of apps) await started.close();
       await issuer.stop();
       await database.drop();
     },

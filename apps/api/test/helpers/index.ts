@@ -1,3 +1,10 @@
-export { type ApiFailure, type Client, failure, type Harness, startHarness } from './harness';
+export {
+  type ApiFailure,
+  type Client,
+  failure,
+  type Harness,
+  type HarnessOptions,
+  startHarness,
+} from './harness';
 export { type Alg, type SignOptions, TestIssuer } from './jwks';
 export { type RestOptions, type RestResponse, restClient } from './rest';

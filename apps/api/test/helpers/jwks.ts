@@ -64,6 +64,11 @@ export class TestIssuer {
     return this;
   }
 
+  /** What the API's token verifier needs to trust this issuer. */
+  verifierOptions(): { jwksUrl: URL; issuer: string; audience: string } {
+    return { jwksUrl: new URL(this.url), issuer: this.issuer, audience: this.audience };
+  }
+
   /** Adds a fresh key under a new kid (rotation). */
   async rotate(alg: Alg = 'EdDSA'): Promise<string> {
     const kid = `key-${alg.toLowerCase()}-${Date.now()}`;

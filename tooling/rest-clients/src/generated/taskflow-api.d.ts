@@ -555,6 +555,18 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description Over the caller's rate limit; retry after Retry-After seconds */
+        E429: {
+            headers: {
+                "Retry-After": components["headers"]["Retry-After"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                RateLimit: components["headers"]["RateLimit"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description The database or the identity provider is unreachable */
         E503: {
             headers: {
@@ -567,7 +579,14 @@ export interface components {
     };
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description The per-caller quota, e.g. `"per-principal";q=600;w=60` (600 calls a 60 s window) */
+        "RateLimit-Policy": string;
+        /** @description What is left of it, e.g. `"per-principal";r=42;t=17` (42 calls, refilled in 17 s) */
+        RateLimit: string;
+        /** @description Seconds until the quota refills (equal to the RateLimit field's t) */
+        "Retry-After": number;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -649,6 +668,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -661,6 +682,7 @@ export interface operations {
             404: components["responses"]["E404"];
             409: components["responses"]["E409"];
             422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
             503: components["responses"]["E503"];
         };
     };
@@ -697,6 +719,8 @@ export interface operations {
                     ETag?: string;
                     /** @description Where the new resource lives */
                     Location?: string;
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -711,6 +735,7 @@ export interface operations {
             413: components["responses"]["E413"];
             415: components["responses"]["E415"];
             422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
             503: components["responses"]["E503"];
         };
     };
@@ -730,6 +755,8 @@ export interface operations {
                 headers: {
                     /** @description The task's version */
                     ETag?: string;
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -742,6 +769,7 @@ export interface operations {
             404: components["responses"]["E404"];
             409: components["responses"]["E409"];
             422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
             503: components["responses"]["E503"];
         };
     };
@@ -759,6 +787,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -775,6 +805,7 @@ export interface operations {
             404: components["responses"]["E404"];
             409: components["responses"]["E409"];
             422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
             503: components["responses"]["E503"];
         };
     };
@@ -811,6 +842,8 @@ export interface operations {
                 headers: {
                     /** @description The task's version */
                     ETag?: string;
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -826,6 +859,7 @@ export interface operations {
             413: components["responses"]["E413"];
             415: components["responses"]["E415"];
             422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
             503: components["responses"]["E503"];
         };
     };
@@ -855,6 +889,8 @@ export interface operations {
                 headers: {
                     /** @description The task's version */
                     ETag?: string;
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -870,6 +906,7 @@ export interface operations {
             413: components["responses"]["E413"];
             415: components["responses"]["E415"];
             422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
             503: components["responses"]["E503"];
         };
     };
@@ -898,6 +935,8 @@ export interface operations {
                 headers: {
                     /** @description The task's version */
                     ETag?: string;
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -913,6 +952,7 @@ export interface operations {
             413: components["responses"]["E413"];
             415: components["responses"]["E415"];
             422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
             503: components["responses"]["E503"];
         };
     };
@@ -947,6 +987,8 @@ export interface operations {
                 headers: {
                     /** @description The task's version */
                     ETag?: string;
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -962,6 +1004,7 @@ export interface operations {
             413: components["responses"]["E413"];
             415: components["responses"]["E415"];
             422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
             503: components["responses"]["E503"];
         };
     };
@@ -991,6 +1034,8 @@ export interface operations {
                 headers: {
                     /** @description The task's version */
                     ETag?: string;
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1006,6 +1051,7 @@ export interface operations {
             413: components["responses"]["E413"];
             415: components["responses"]["E415"];
             422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
             503: components["responses"]["E503"];
         };
     };
@@ -1035,6 +1081,8 @@ export interface operations {
                 headers: {
                     /** @description The task's version */
                     ETag?: string;
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1050,6 +1098,7 @@ export interface operations {
             413: components["responses"]["E413"];
             415: components["responses"]["E415"];
             422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
             503: components["responses"]["E503"];
         };
     };
@@ -1079,6 +1128,8 @@ export interface operations {
                 headers: {
                     /** @description The task's version */
                     ETag?: string;
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1094,6 +1145,7 @@ export interface operations {
             413: components["responses"]["E413"];
             415: components["responses"]["E415"];
             422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
             503: components["responses"]["E503"];
         };
     };
@@ -1123,6 +1175,8 @@ export interface operations {
                 headers: {
                     /** @description The task's version */
                     ETag?: string;
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1138,6 +1192,7 @@ export interface operations {
             413: components["responses"]["E413"];
             415: components["responses"]["E415"];
             422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
             503: components["responses"]["E503"];
         };
     };
@@ -1167,6 +1222,8 @@ export interface operations {
                 headers: {
                     /** @description The task's version */
                     ETag?: string;
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1182,6 +1239,7 @@ export interface operations {
             413: components["responses"]["E413"];
             415: components["responses"]["E415"];
             422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
             503: components["responses"]["E503"];
         };
     };
@@ -1211,6 +1269,8 @@ export interface operations {
                 headers: {
                     /** @description The task's version */
                     ETag?: string;
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1226,6 +1286,7 @@ export interface operations {
             413: components["responses"]["E413"];
             415: components["responses"]["E415"];
             422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
             503: components["responses"]["E503"];
         };
     };
@@ -1246,6 +1307,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1258,6 +1321,7 @@ export interface operations {
             404: components["responses"]["E404"];
             409: components["responses"]["E409"];
             422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
             503: components["responses"]["E503"];
         };
     };
@@ -1278,6 +1342,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1290,6 +1356,7 @@ export interface operations {
             404: components["responses"]["E404"];
             409: components["responses"]["E409"];
             422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
             503: components["responses"]["E503"];
         };
     };
@@ -1305,6 +1372,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1317,6 +1386,7 @@ export interface operations {
             404: components["responses"]["E404"];
             409: components["responses"]["E409"];
             422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
             503: components["responses"]["E503"];
         };
     };
@@ -1342,6 +1412,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1356,6 +1428,7 @@ export interface operations {
             413: components["responses"]["E413"];
             415: components["responses"]["E415"];
             422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
             503: components["responses"]["E503"];
         };
     };
@@ -1374,6 +1447,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1386,6 +1461,7 @@ export interface operations {
             404: components["responses"]["E404"];
             409: components["responses"]["E409"];
             422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
             503: components["responses"]["E503"];
         };
     };
@@ -1412,6 +1488,8 @@ export interface operations {
                 headers: {
                     /** @description Where the new resource lives */
                     Location?: string;
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1426,6 +1504,7 @@ export interface operations {
             413: components["responses"]["E413"];
             415: components["responses"]["E415"];
             422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
             503: components["responses"]["E503"];
         };
     };
@@ -1443,6 +1522,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1455,6 +1536,7 @@ export interface operations {
             404: components["responses"]["E404"];
             409: components["responses"]["E409"];
             422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
             503: components["responses"]["E503"];
         };
     };
@@ -1479,6 +1561,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1493,6 +1577,7 @@ export interface operations {
             413: components["responses"]["E413"];
             415: components["responses"]["E415"];
             422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
             503: components["responses"]["E503"];
         };
     };
@@ -1521,6 +1606,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1535,6 +1622,7 @@ export interface operations {
             413: components["responses"]["E413"];
             415: components["responses"]["E415"];
             422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
             503: components["responses"]["E503"];
         };
     };
@@ -1553,6 +1641,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1570,6 +1660,7 @@ export interface operations {
             404: components["responses"]["E404"];
             409: components["responses"]["E409"];
             422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
             503: components["responses"]["E503"];
         };
     };
