@@ -71,7 +71,10 @@ export interface paths {
         get: operations["tasks_get"];
         put?: never;
         post?: never;
-        /** Delete a task (its audit trail stays) */
+        /**
+         * Delete a task (its audit trail stays)
+         * @description Send If-Match with the ETag from GET to delete only the version you read (412 when stale).
+         */
         delete: operations["tasks_delete"];
         options?: never;
         head?: never;
@@ -454,7 +457,7 @@ export interface components {
             /** @enum {string} */
             actor_type: "human" | "agent";
             /** @enum {string} */
-            action: "created" | "updated" | "assigned" | "deleted" | "started" | "progress" | "submitted_for_review" | "changes_requested" | "completed" | "reopened" | "blocked" | "unblocked" | "project_created" | "project_updated" | "member_added" | "member_removed" | "worker_upserted";
+            action: "created" | "updated" | "assigned" | "deleted" | "started" | "progress" | "submitted_for_review" | "changes_requested" | "completed" | "reopened" | "blocked" | "unblocked" | "project_created" | "project_updated" | "member_added" | "member_removed" | "worker_upserted" | "worker_registered" | "worker_renamed";
             context: {
                 [key: string]: unknown;
             };
@@ -776,7 +779,10 @@ export interface operations {
     tasks_delete: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
+                "If-Match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -804,6 +810,7 @@ export interface operations {
             403: components["responses"]["E403"];
             404: components["responses"]["E404"];
             409: components["responses"]["E409"];
+            412: components["responses"]["E412"];
             422: components["responses"]["E422"];
             429: components["responses"]["E429"];
             503: components["responses"]["E503"];
