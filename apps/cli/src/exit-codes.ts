@@ -13,7 +13,8 @@ export const EXIT = {
 
 export function exitCodeFor(status: number | undefined, code: string | undefined): number {
   if (code === 'UNAUTHORIZED' || status === 401) return EXIT.notLoggedIn;
-  if (code === 'NETWORK' || status === 503 || status === 502 || status === 504)
+  // Each of these says "retry later": the service, or the caller's rate limit.
+  if (code === 'NETWORK' || status === 503 || status === 502 || status === 504 || status === 429)
     return EXIT.unavailable;
   if (status === 404) return EXIT.notFound;
   if (status === 409 || status === 412) return EXIT.conflict;
