@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -6,46 +5,10 @@ import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestIssuer } from './helpers/jwks';
 import { freePort } from './helpers/net';
+import { startService, waitForHealth } from './helpers/process';
 
 const API_DIR = resolve(import.meta.dirname, '..');
-
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function startApi(env: Record<string, string>): Running {
-  // Exactly what `pnpm start` runs, minus pnpm: one process, so signals reach the API itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: API_DIR,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d) => {
-    out += d;
-  });
-  child.stderr?.on('data', (d) => {
-    out += d;
-  });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, output: () => out, exited };
-}
-
-async function waitForHealth(url: string, running: Running, timeoutMs = 45_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (running.child.exitCode !== null) throw new Error(`API exited early:\n${running.output()}`);
-    try {
-      if ((await fetch(`${url}/health`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`API did not become healthy:\n${running.output()}`);
-}
+const startApi = (env: Record<string, string>) => startService(API_DIR, env);
 
 describe('the API as a process (`pnpm --filter @taskflow/api start`)', () => {
   let issuer: TestIssuer;
@@ -91,7 +54,7 @@ describe('the API as a process (`pnpm --filter @taskflow/api start`)', () => {
     const api = startApi({ ...authEnv(), PORT: String(port), DATABASE_URL: database.url });
     const url = `http://127.0.0.1:${port}`;
     try {
-      await waitForHealth(url, api);
+      await waitForHealth(`${url}/health`, api);
       expect((await fetch(`${url}/api/health/db`)).status).toBe(200);
       await roundTrip(url);
     } finally {
@@ -111,7 +74,7 @@ describe('the API as a process (`pnpm --filter @taskflow/api start`)', () => {
         const api = startApi({ ...authEnv(), PORT: String(port), PGLITE_DATA_DIR: dataDir });
         const url = `http://127.0.0.1:${port}`;
         try {
-          await waitForHealth(url, api);
+          await waitForHealth(`${url}/health`, api);
           expect(api.output()).toMatch(/"kind":"pglite"/);
           const token = await issuer.token('pglite-user');
           const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };

@@ -1,3 +1,4 @@
 export { type ApiFailure, type Client, failure, type Harness, startHarness } from './harness';
 export { type Alg, type SignOptions, TestIssuer } from './jwks';
+export { type ServiceProcess, startService, waitForHealth } from './process';
 export { type RestOptions, type RestResponse, restClient } from './rest';
