@@ -17,6 +17,8 @@ export interface VerifierOptions {
   jwksMaxAgeMs?: number;
   /** How long past jwksMaxAgeMs the last good key set may be used while refreshes fail. */
   jwksStaleIfErrorMs?: number;
+  /** The oldest token accepted, counted from its `iat`, whatever its `exp` says. */
+  maxTokenAgeSec?: number;
 }
 
 /** Defaults shared with the configuration. */
@@ -26,6 +28,7 @@ export const VERIFIER_DEFAULTS = {
   jwksCooldownMs: 30_000,
   jwksMaxAgeMs: 10 * 60_000,
   jwksStaleIfErrorMs: 24 * 3_600_000,
+  maxTokenAgeSec: 24 * 3_600,
 } as const;
 
 /** Why a token was not accepted: the caller's fault (401) or the key server's (503). */
@@ -52,8 +55,12 @@ function classify(error: unknown): TokenError {
       },
     );
   }
-  if (error instanceof errors.JWTExpired)
-    return new TokenError('invalid', 'Token has expired', { cause: error });
+  if (error instanceof errors.JWTExpired) {
+    // With maxTokenAge, jose reports a token issued too long ago as expired on `iat`.
+    const message =
+      error.claim === 'iat' ? 'Token is older than the maximum token age' : 'Token has expired';
+    return new TokenError('invalid', message, { cause: error });
+  }
   if (error instanceof errors.JWTClaimValidationFailed) {
     return new TokenError('invalid', `Token claim '${error.claim}' is not accepted`, {
       cause: error,
@@ -82,7 +89,9 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
         issuer: options.issuer,
         audience: options.audience,
         clockTolerance: options.clockToleranceSec ?? VERIFIER_DEFAULTS.clockToleranceSec,
-        requiredClaims: ['exp', 'sub'],
+        // Also refuses an `iat` in the future beyond the clock tolerance.
+        maxTokenAge: options.maxTokenAgeSec ?? VERIFIER_DEFAULTS.maxTokenAgeSec,
+        requiredClaims: ['exp', 'iat', 'sub'],
       });
       if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 255) {
         throw new TokenError('invalid', "Token claim 'sub' is not accepted");
