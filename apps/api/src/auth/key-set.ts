@@ -21,6 +21,8 @@ export interface KeySetOptions {
    * refresh fails (RFC 5861's stale-if-error). After that, tokens get 503.
    */
   staleIfErrorMs: number;
+  /** Told about every failed fetch (the key server is down or answers nonsense). */
+  onFetchError?: (error: unknown) => void;
 }
 
 /** The key server could not give us keys we may use: the identity provider's fault (503). */
@@ -73,6 +75,7 @@ export function createKeySet(options: KeySetOptions): KeyResolver {
           },
           (error: unknown) => {
             lastFailure = error;
+            options.onFetchError?.(error);
           },
         )
         .finally(() => {

@@ -19,6 +19,8 @@ export interface VerifierOptions {
   jwksStaleIfErrorMs?: number;
   /** The oldest token accepted, counted from its `iat`, whatever its `exp` says. */
   maxTokenAgeSec?: number;
+  /** Told when a fetch of the key set fails. */
+  onKeySetError?: (error: unknown) => void;
 }
 
 /** Defaults shared with the configuration. */
@@ -81,6 +83,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     cooldownMs: options.jwksCooldownMs ?? VERIFIER_DEFAULTS.jwksCooldownMs,
     maxAgeMs: options.jwksMaxAgeMs ?? VERIFIER_DEFAULTS.jwksMaxAgeMs,
     staleIfErrorMs: options.jwksStaleIfErrorMs ?? VERIFIER_DEFAULTS.jwksStaleIfErrorMs,
+    ...(options.onKeySetError && { onFetchError: options.onKeySetError }),
   });
   return async (token) => {
     try {
