@@ -36,7 +36,14 @@ export interface App {
 
 export function createApp(options: AppOptions): App {
   // One verifier (and so one cached remote key set) per process.
-  const verifyToken = createTokenVerifier(options.auth);
+  const verifyToken = createTokenVerifier({
+    onKeySetError: (error) =>
+      options.logger.warn('identity provider key set could not be fetched', {
+        jwks: options.auth.jwksUrl.href,
+        error: error instanceof Error ? error.message : String(error),
+      }),
+    ...options.auth,
+  });
   const server = createHttpServer({
     db: options.db,
     logger: options.logger,

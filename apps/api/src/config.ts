@@ -1,6 +1,24 @@
 import { z } from 'zod';
+import { VERIFIER_DEFAULTS } from './auth/verify-token';
 import { isLogLevel, type LogLevel } from './logger';
 import { DEFAULT_RATE_LIMIT_PER_MINUTE } from './rate-limit';
+
+const HOUR = 3_600;
+const DAY = 24 * HOUR;
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: HOUR, d: DAY };
+
+/** Seconds, given as `86400` or with a unit: `90s`, `15m`, `24h`, `7d`. */
+const duration = z
+  .string()
+  .trim()
+  .regex(/^\d+(\.\d+)?\s*[smhd]?$/i, { message: 'must be seconds or a duration like 15m, 24h, 7d' })
+  .transform((v) => {
+    const unit = v.at(-1)?.toLowerCase() ?? '';
+    return unit in DURATION_UNITS
+      ? Number.parseFloat(v) * (DURATION_UNITS[unit] ?? 1)
+      : Number.parseFloat(v);
+  })
+  .pipe(z.number().positive({ message: 'must be more than 0' }));
 
 const optionalString = z
   .string()
@@ -34,7 +52,25 @@ const EnvSchema = z.object({
   RATE_LIMIT_PER_MINUTE: optionalString.pipe(
     z.coerce.number<string>().int().min(0).max(1_000_000).optional(),
   ),
+  AUTH_JWKS_MAX_AGE_SECONDS: z.coerce
+    .number()
+    .positive()
+    .max(7 * DAY)
+    .default(VERIFIER_DEFAULTS.jwksMaxAgeMs / 1000),
+  AUTH_JWKS_STALE_IF_ERROR_SECONDS: z.coerce
+    .number()
+    .min(0)
+    .max(30 * DAY)
+    .default(VERIFIER_DEFAULTS.jwksStaleIfErrorMs / 1000),
+  AUTH_MAX_TOKEN_AGE: duration.default(VERIFIER_DEFAULTS.maxTokenAgeSec),
 });
+
+/** Beyond these, production refuses to start: each stretches how long a withdrawn key or a leaked token keeps working. */
+export const PRODUCTION_LIMITS = {
+  jwksMaxAgeSec: DAY,
+  jwksStaleIfErrorSec: 7 * DAY,
+  maxTokenAgeSec: 7 * DAY,
+} as const;
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -54,6 +90,12 @@ export interface Config {
   jwksCooldownMs: number;
   /** Calls per authenticated principal per minute, across every API process; 0: no limit. */
   rateLimitPerMinute: number;
+  /** How often the key set is refreshed (in the background). */
+  jwksMaxAgeMs: number;
+  /** How long past jwksMaxAgeMs the last good key set is used while the key server fails. */
+  jwksStaleIfErrorMs: number;
+  /** The oldest token accepted, counted from its `iat`. */
+  maxTokenAgeSec: number;
 }
 
 export class ConfigError extends Error {
@@ -102,6 +144,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (jwks && jwksUrl.protocol !== 'https:' && !isLoopback(jwksUrl))
       problems.push('AUTH_JWKS_URL must use https in production');
     if (allowedOrigins.includes('*')) problems.push('ALLOWED_ORIGINS may not be * in production');
+    if (e.AUTH_JWKS_MAX_AGE_SECONDS > PRODUCTION_LIMITS.jwksMaxAgeSec)
+      problems.push(
+        `AUTH_JWKS_MAX_AGE_SECONDS may not exceed ${PRODUCTION_LIMITS.jwksMaxAgeSec} in production: a key the issuer withdrew would stay trusted that long`,
+      );
+    if (e.AUTH_JWKS_STALE_IF_ERROR_SECONDS > PRODUCTION_LIMITS.jwksStaleIfErrorSec)
+      problems.push(
+        `AUTH_JWKS_STALE_IF_ERROR_SECONDS may not exceed ${PRODUCTION_LIMITS.jwksStaleIfErrorSec} in production`,
+      );
+    if (e.AUTH_MAX_TOKEN_AGE > PRODUCTION_LIMITS.maxTokenAgeSec)
+      problems.push(
+        `AUTH_MAX_TOKEN_AGE may not exceed ${PRODUCTION_LIMITS.maxTokenAgeSec / DAY}d in production: a leaked token would work that long`,
+      );
   }
   if (problems.length) throw new ConfigError(problems);
 
@@ -120,5 +174,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBatchSize: e.TRPC_MAX_BATCH_SIZE,
     jwksCooldownMs: e.AUTH_JWKS_COOLDOWN_SECONDS * 1000,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
+    jwksMaxAgeMs: e.AUTH_JWKS_MAX_AGE_SECONDS * 1000,
+    jwksStaleIfErrorMs: e.AUTH_JWKS_STALE_IF_ERROR_SECONDS * 1000,
+    maxTokenAgeSec: e.AUTH_MAX_TOKEN_AGE,
   };
 }

@@ -19,8 +19,7 @@ async function main(): Promise<void> {
   const database = createDb({
     databaseUrl: config.databaseUrl,
     dataDir: config.pgliteDataDir,
-    onPoolError: (error) =>
-      logger.warn('idle database connection failed', { error: error.message }),
+    onPoolError: (error) => logger.warn('database connection failed', { error: error.message }),
   });
   const { applied } = await migrateToLatest(database.db);
   logger.info('database ready', { kind: database.kind, location: database.location, applied });
@@ -33,6 +32,9 @@ async function main(): Promise<void> {
       issuer: config.issuer,
       audience: config.audience,
       jwksCooldownMs: config.jwksCooldownMs,
+      jwksMaxAgeMs: config.jwksMaxAgeMs,
+      jwksStaleIfErrorMs: config.jwksStaleIfErrorMs,
+      maxTokenAgeSec: config.maxTokenAgeSec,
     },
     allowedOrigins: config.allowedOrigins,
     bodyLimitBytes: config.bodyLimitBytes,

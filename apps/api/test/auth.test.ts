@@ -14,7 +14,12 @@ async function callMe(baseUrl: string, authorization?: string) {
     headers: authorization === undefined ? {} : { authorization },
   });
   const body = (await res.json()) as { error?: { message: string; data: { code: string } } };
-  return { status: res.status, wwwAuthenticate: res.headers.get('www-authenticate'), body };
+  return {
+    status: res.status,
+    wwwAuthenticate: res.headers.get('www-authenticate'),
+    retryAfter: res.headers.get('retry-after'),
+    body,
+  };
 }
 
 describe('bearer tokens over real HTTP', () => {
@@ -192,10 +197,12 @@ describe('an unreachable or failing key server is a 503, not a 401 or a 500', ()
       expect(res.status).toBe(503);
       expect(res.body.error?.data.code).toBe('SERVICE_UNAVAILABLE');
       expect(res.body.error?.message).toMatch(/identity provider is unavailable/);
+      expect(res.retryAfter).toMatch(/^\d+$/);
       const viaRest = await fetch(`${url}/api/tasks`, {
         headers: { authorization: `Bearer ${await h.issuer.token('someone')}` },
       });
       expect(viaRest.status).toBe(503);
+      expect(viaRest.headers.get('retry-after')).toMatch(/^\d+$/);
       expect(await viaRest.json()).toMatchObject({ status_code: 503, code: 'SERVICE_UNAVAILABLE' });
     } finally {
       await app.close();

@@ -81,3 +81,89 @@ describe('configuration', () => {
     }
   });
 });
+
+describe('token and key set lifetimes', () => {
+  const base = { AUTH_JWKS_URL: 'http://localhost:3001/api/auth/jwks' };
+  const production = {
+    NODE_ENV: 'production',
+    DATABASE_URL: 'postgres://db/taskflow',
+    AUTH_JWKS_URL: 'https://auth.example.com/api/auth/jwks',
+    AUTH_ISSUER: 'https://auth.example.com',
+    AUTH_AUDIENCE: 'taskflow-api',
+  };
+  const problemsOf = (env: NodeJS.ProcessEnv): string[] => {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+    return [];
+  };
+
+  it('defaults: keys refreshed every 10 minutes, the last good set used for 24 h of outage, tokens at most 24 h old', () => {
+    expect(loadConfig(base)).toMatchObject({
+      jwksMaxAgeMs: 600_000,
+      jwksStaleIfErrorMs: 86_400_000,
+      maxTokenAgeSec: 86_400,
+    });
+  });
+
+  it('reads seconds, or AUTH_MAX_TOKEN_AGE as a duration with a unit', () => {
+    const config = loadConfig({
+      ...base,
+      AUTH_JWKS_MAX_AGE_SECONDS: '60',
+      AUTH_JWKS_STALE_IF_ERROR_SECONDS: '7200',
+      AUTH_MAX_TOKEN_AGE: '12h',
+    });
+    expect(config).toMatchObject({
+      jwksMaxAgeMs: 60_000,
+      jwksStaleIfErrorMs: 7_200_000,
+      maxTokenAgeSec: 43_200,
+    });
+    expect(loadConfig({ ...base, AUTH_MAX_TOKEN_AGE: '900' }).maxTokenAgeSec).toBe(900);
+    expect(loadConfig({ ...base, AUTH_MAX_TOKEN_AGE: '15m' }).maxTokenAgeSec).toBe(900);
+  });
+
+  it('rejects nonsense values, each by name', () => {
+    expect(
+      problemsOf({
+        ...base,
+        AUTH_JWKS_MAX_AGE_SECONDS: '0',
+        AUTH_JWKS_STALE_IF_ERROR_SECONDS: '-1',
+        AUTH_MAX_TOKEN_AGE: 'forever',
+      }).map((p) => p.split(':')[0]),
+    ).toEqual([
+      'AUTH_JWKS_MAX_AGE_SECONDS',
+      'AUTH_JWKS_STALE_IF_ERROR_SECONDS',
+      'AUTH_MAX_TOKEN_AGE',
+    ]);
+    expect(problemsOf({ ...base, AUTH_MAX_TOKEN_AGE: '0' })).toEqual([
+      'AUTH_MAX_TOKEN_AGE: must be more than 0',
+    ]);
+  });
+
+  it('refuses lifetimes in production that would keep a withdrawn key or a leaked token working for long', () => {
+    expect(problemsOf(production)).toEqual([]);
+    expect(
+      problemsOf({
+        ...production,
+        AUTH_JWKS_MAX_AGE_SECONDS: String(2 * 86_400),
+        AUTH_JWKS_STALE_IF_ERROR_SECONDS: String(8 * 86_400),
+        AUTH_MAX_TOKEN_AGE: '30d',
+      }),
+    ).toEqual([
+      'AUTH_JWKS_MAX_AGE_SECONDS may not exceed 86400 in production: a key the issuer withdrew would stay trusted that long',
+      'AUTH_JWKS_STALE_IF_ERROR_SECONDS may not exceed 604800 in production',
+      'AUTH_MAX_TOKEN_AGE may not exceed 7d in production: a leaked token would work that long',
+    ]);
+    // The same values are allowed outside production.
+    expect(
+      problemsOf({
+        ...base,
+        AUTH_JWKS_MAX_AGE_SECONDS: String(2 * 86_400),
+        AUTH_MAX_TOKEN_AGE: '30d',
+      }),
+    ).toEqual([]);
+  });
+});

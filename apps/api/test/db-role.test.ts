@@ -66,7 +66,7 @@ describe('the API as a database role that cannot alter audit_log', () => {
     const url = `http://127.0.0.1:${port}`;
     const rest = restClient(url);
     try {
-      await waitForHealth(url, api);
+      await waitForHealth(`${url}/health`, api);
       const token = await issuer.token('role-user');
       const created = await rest<{ id: number }>('POST', '/api/tasks', {
         token,

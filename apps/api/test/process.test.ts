@@ -51,7 +51,7 @@ describe('the API as a process (`pnpm --filter @taskflow/api start`)', () => {
     const api = startApi({ ...authEnv(), PORT: String(port), DATABASE_URL: database.url });
     const url = `http://127.0.0.1:${port}`;
     try {
-      await waitForHealth(url, api);
+      await waitForHealth(`${url}/health`, api);
       expect((await fetch(`${url}/api/health/db`)).status).toBe(200);
       await roundTrip(url);
     } finally {
@@ -71,7 +71,7 @@ describe('the API as a process (`pnpm --filter @taskflow/api start`)', () => {
         const api = startApi({ ...authEnv(), PORT: String(port), PGLITE_DATA_DIR: dataDir });
         const url = `http://127.0.0.1:${port}`;
         try {
-          await waitForHealth(url, api);
+          await waitForHealth(`${url}/health`, api);
           expect(api.output()).toMatch(/"kind":"pglite"/);
           const token = await issuer.token('pglite-user');
           const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
       `${JSON.stringify({ time: new Date().toISOString(), level: 'info', service: 'auth', msg, ...fields })}\n`,
     );
   const service = await createAuthService(config, {
-    onPoolError: (error) => log('idle database connection failed', { error: error.message }),
+    onPoolError: (error) => log('database connection failed', { error: error.message }),
   });
   log('database ready', {
     kind: service.database.kind,

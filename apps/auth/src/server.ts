@@ -1,11 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createDialect, type DialectHandle } from '@taskflow/db';
+import { createDialect, type DialectHandle, isDatabaseUnavailable } from '@taskflow/db';
 import { betterAuth } from 'better-auth';
 import { toNodeHandler } from 'better-auth/node';
 import { AuthHttpError, createAgent, exchangeAgentKey } from './agents';
 import { type Auth, authOptions } from './auth';
 import type { AuthConfig } from './config';
+import {
+  observeDatabaseFaults,
+  RETRY_AFTER_SECONDS,
+  recordDatabaseFaults,
+} from './database-faults';
 import { migrateAuth } from './migrate';
 
 const BODY_LIMIT = 64 * 1024;
@@ -21,6 +26,21 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 
 function sendError(res: ServerResponse, status: number, code: string, message: string): void {
   send(res, status, { error: message, status_code: status, code });
+}
+
+const UNAVAILABLE = {
+  body: {
+    error: 'The database is unavailable; try again shortly',
+    status_code: 503,
+    code: 'SERVICE_UNAVAILABLE',
+  },
+  headers: { 'retry-after': String(RETRY_AFTER_SECONDS), 'cache-control': 'no-store' },
+} as const;
+
+function sendUnavailable(res: ServerResponse): void {
+  if (res.headersSent) return;
+  res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', ...UNAVAILABLE.headers });
+  res.end(JSON.stringify(UNAVAILABLE.body));
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -81,10 +101,17 @@ export async function createAuthService(
     ...(options.onPoolError && { onPoolError: options.onPoolError }),
   });
   // Migrate first, so Better Auth's own schema check at start-up finds every table.
-  const betterAuthOptions = authOptions(config, database.dialect);
+  const betterAuthOptions = authOptions(config, observeDatabaseFaults(database.dialect));
   const migrated = await migrateAuth(betterAuthOptions);
   const auth = betterAuth(betterAuthOptions);
-  const betterAuthHandler = toNodeHandler(auth);
+  const betterAuthHandler = toNodeHandler(async (request: Request) => {
+    const { result, faults } = recordDatabaseFaults(() => auth.handler(request));
+    const response = await result;
+    if (!faults.unavailable || response.status < 400) return response;
+    // Better Auth reports a lost database as 500, or as 401 / 422 as if the caller were wrong.
+    await response.body?.cancel();
+    return Response.json(UNAVAILABLE.body, { status: 503, headers: UNAVAILABLE.headers });
+  });
 
   const route = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -101,7 +128,10 @@ export async function createAuthService(
   };
 
   const server = createServer((req, res) => {
-    route(req, res).catch((error: unknown) => {
+    const { result, faults } = recordDatabaseFaults(() => route(req, res));
+    result.catch((error: unknown) => {
+      // A refusal caused by an unreachable database is not the caller's fault.
+      if (faults.unavailable || isDatabaseUnavailable(error)) return sendUnavailable(res);
       if (error instanceof AuthHttpError)
         return sendError(res, error.status, error.code, error.message);
       console.error('auth request failed:', error);

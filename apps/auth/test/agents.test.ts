@@ -65,6 +65,8 @@ describe('agents: API keys exchanged for tokens', () => {
       role: 'user',
       aud: 'taskflow-api',
       iss: s.authUrl,
+      // The API caps a token's age from its iat, so it must be there.
+      iat: expect.any(Number),
     });
 
     // The agent's first call registers it, as an agent.

@@ -16,7 +16,10 @@ export interface DbOptions {
   dataDir?: string | undefined;
   /** Pool size for PostgreSQL. */
   maxConnections?: number;
-  /** Called when an idle pooled connection fails (e.g. the server restarted). */
+  /**
+   * Called when a pooled connection fails (the server restarted, a failover,
+   * pg_terminate_backend), idle or in use. The pool drops it and reconnects.
+   */
   onPoolError?: (error: Error) => void;
 }
 
@@ -77,8 +80,17 @@ export function createDialect(options: DbOptions = {}): DialectHandle {
       idleTimeoutMillis: 30_000,
       types: pgTypes(),
     });
-    // Without a listener an idle connection's error would crash the process.
-    pool.on('error', (error) => options.onPoolError?.(error));
+    // A connection that dies emits 'error' on its client. pg-pool listens only
+    // while the client sits idle in the pool; a checked-out one (idle in a
+    // transaction, or between acquire and query) has no listener, and Node turns
+    // that into an uncaught exception that ends the process. So every client gets
+    // its own listener for its whole life; the query in flight still rejects
+    // (and becomes a 503), and the pool discards the broken client on release.
+    pool.on('connect', (client) => {
+      client.on('error', (error) => options.onPoolError?.(error));
+    });
+    // Idle clients' errors are re-emitted here too; already reported above.
+    pool.on('error', () => {});
     let closed = false;
     return {
       dialect: new PostgresDialect({ pool }),

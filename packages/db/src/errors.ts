@@ -10,6 +10,15 @@ const UNAVAILABLE_SOCKET_CODES = new Set([
   'EPIPE',
 ]);
 
+/**
+ * What pg and Kysely say when a connection is gone, without a code: the socket
+ * closed ('Connection terminated unexpectedly', '... due to connection timeout'),
+ * a later query (often the ROLLBACK) on the dead client, or Kysely reusing a
+ * connection it had given up on.
+ */
+const LOST_CONNECTION_MESSAGES =
+  /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error and is not queryable|Client was closed and is not queryable|Postgres connection has been discarded/i;
+
 function codeOf(error: unknown): string | undefined {
   if (typeof error === 'object' && error !== null && 'code' in error) {
     const code = (error as { code: unknown }).code;
@@ -26,12 +35,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
       return true;
     if (e instanceof AggregateError && e.errors.some(isDatabaseUnavailable)) return true;
     const message = e instanceof Error ? e.message : '';
-    if (
-      /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED/i.test(
-        message,
-      )
-    )
-      return true;
+    if (LOST_CONNECTION_MESSAGES.test(message)) return true;
     e = e instanceof Error ? e.cause : undefined;
   }
   return false;

@@ -12,6 +12,11 @@ export interface TestDatabase extends Database {
   name: string;
   /** Closes the pool and drops the database this helper created. */
   drop(): Promise<void>;
+  /**
+   * Ends every server process connected to this database (what a restart or a
+   * failover does to its clients); resolves with how many there were.
+   */
+  terminateConnections(): Promise<number>;
 }
 
 function withDatabase(url: string, name: string): string {
@@ -43,6 +48,14 @@ export async function createTestDatabase(
     ...database,
     url,
     name,
+    terminateConnections: () =>
+      admin(async (c) => {
+        const { rows } = await c.query(
+          'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+          [name],
+        );
+        return rows.length;
+      }),
     drop: async () => {
       await database.close();
       await admin((c) => c.query(`drop database if exists "${name}" with (force)`));

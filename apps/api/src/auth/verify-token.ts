@@ -1,4 +1,5 @@
-import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from 'jose';
+import { errors, type JWTPayload, jwtVerify } from 'jose';
+import { createKeySet, KeySetUnavailable } from './key-set';
 
 export const ALLOWED_ALGORITHMS = ['EdDSA', 'ES256', 'RS256'];
 
@@ -12,7 +13,25 @@ export interface VerifierOptions {
   jwksTimeoutMs?: number;
   /** Minimum time between two fetches of the key set (an unknown `kid` refetches after it). */
   jwksCooldownMs?: number;
+  /** How often the key set is refreshed (in the background; the current one stays in use). */
+  jwksMaxAgeMs?: number;
+  /** How long past jwksMaxAgeMs the last good key set may be used while refreshes fail. */
+  jwksStaleIfErrorMs?: number;
+  /** The oldest token accepted, counted from its `iat`, whatever its `exp` says. */
+  maxTokenAgeSec?: number;
+  /** Told when a fetch of the key set fails. */
+  onKeySetError?: (error: unknown) => void;
 }
+
+/** Defaults shared with the configuration. */
+export const VERIFIER_DEFAULTS = {
+  clockToleranceSec: 30,
+  jwksTimeoutMs: 5_000,
+  jwksCooldownMs: 30_000,
+  jwksMaxAgeMs: 10 * 60_000,
+  jwksStaleIfErrorMs: 24 * 3_600_000,
+  maxTokenAgeSec: 24 * 3_600,
+} as const;
 
 /** Why a token was not accepted: the caller's fault (401) or the key server's (503). */
 export class TokenError extends Error {
@@ -29,66 +48,53 @@ export class TokenError extends Error {
 export type TokenVerifier = (token: string) => Promise<JWTPayload & { sub: string }>;
 
 function classify(error: unknown): TokenError {
-  if (error instanceof errors.JWTExpired)
-    return new TokenError('invalid', 'Token has expired', { cause: error });
+  if (error instanceof KeySetUnavailable) {
+    return new TokenError(
+      'unavailable',
+      'The identity provider is unavailable; try again shortly',
+      {
+        cause: error,
+      },
+    );
+  }
+  if (error instanceof errors.JWTExpired) {
+    // With maxTokenAge, jose reports a token issued too long ago as expired on `iat`.
+    const message =
+      error.claim === 'iat' ? 'Token is older than the maximum token age' : 'Token has expired';
+    return new TokenError('invalid', message, { cause: error });
+  }
   if (error instanceof errors.JWTClaimValidationFailed) {
     return new TokenError('invalid', `Token claim '${error.claim}' is not accepted`, {
       cause: error,
     });
-  }
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) {
-    return new TokenError(
-      'unavailable',
-      'The identity provider is unavailable; try again shortly',
-      {
-        cause: error,
-      },
-    );
-  }
-  if (error instanceof errors.JOSEError) {
-    // A non-200 answer from the JWKS endpoint is the key server's failure, not the caller's.
-    if (error.code === 'ERR_JOSE_GENERIC' && /JSON Web Key Set/.test(error.message)) {
-      return new TokenError(
-        'unavailable',
-        'The identity provider is unavailable; try again shortly',
-        {
-          cause: error,
-        },
-      );
-    }
-    return new TokenError('invalid', 'Invalid token', { cause: error });
-  }
-  // fetch() failing (connection refused, DNS) surfaces as a plain TypeError.
-  if (error instanceof TypeError || (error instanceof Error && error.name === 'AbortError')) {
-    return new TokenError(
-      'unavailable',
-      'The identity provider is unavailable; try again shortly',
-      {
-        cause: error,
-      },
-    );
   }
   return new TokenError('invalid', 'Invalid token', { cause: error });
 }
 
 /**
  * Verifies bearer JWTs against a remote JWKS. Create one per process: the key
- * set is cached and refetched when a token names an unknown `kid` (rotation).
+ * set is cached, refetched when a token names an unknown `kid` (rotation), and
+ * its last good copy outlives a key server outage.
  */
 export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
-  const jwks = createRemoteJWKSet(options.jwksUrl, {
-    timeoutDuration: options.jwksTimeoutMs ?? 5_000,
-    cooldownDuration: options.jwksCooldownMs ?? 30_000,
-    cacheMaxAge: 10 * 60_000,
+  const keySet = createKeySet({
+    url: options.jwksUrl,
+    timeoutMs: options.jwksTimeoutMs ?? VERIFIER_DEFAULTS.jwksTimeoutMs,
+    cooldownMs: options.jwksCooldownMs ?? VERIFIER_DEFAULTS.jwksCooldownMs,
+    maxAgeMs: options.jwksMaxAgeMs ?? VERIFIER_DEFAULTS.jwksMaxAgeMs,
+    staleIfErrorMs: options.jwksStaleIfErrorMs ?? VERIFIER_DEFAULTS.jwksStaleIfErrorMs,
+    ...(options.onKeySetError && { onFetchError: options.onKeySetError }),
   });
   return async (token) => {
     try {
-      const { payload } = await jwtVerify(token, jwks, {
+      const { payload } = await jwtVerify(token, keySet, {
         algorithms: ALLOWED_ALGORITHMS,
         issuer: options.issuer,
         audience: options.audience,
-        clockTolerance: options.clockToleranceSec ?? 30,
-        requiredClaims: ['exp', 'sub'],
+        clockTolerance: options.clockToleranceSec ?? VERIFIER_DEFAULTS.clockToleranceSec,
+        // Also refuses an `iat` in the future beyond the clock tolerance.
+        maxTokenAge: options.maxTokenAgeSec ?? VERIFIER_DEFAULTS.maxTokenAgeSec,
+        requiredClaims: ['exp', 'iat', 'sub'],
       });
       if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 255) {
         throw new TokenError('invalid', "Token claim 'sub' is not accepted");

@@ -15,3 +15,14 @@ export function sendJson(
   });
   res.end(payload);
 }
+
+/**
+ * How long a client should wait before retrying after a 503 (the database or
+ * the identity provider is briefly unreachable: a restart, a failover).
+ */
+export const RETRY_AFTER_SECONDS = 2;
+
+/** Headers every 503 carries, on tRPC and REST alike. */
+export const UNAVAILABLE_HEADERS: Readonly<Record<string, string>> = {
+  'retry-after': String(RETRY_AFTER_SECONDS),
+};

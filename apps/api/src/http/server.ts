@@ -8,7 +8,7 @@ import { errorBody, handleRest, matchRoute } from '../rest/handler';
 import { buildOpenApiDocument } from '../rest/openapi';
 import { appRouter } from '../router';
 import { applyCors } from './cors';
-import { sendJson } from './respond';
+import { sendJson, UNAVAILABLE_HEADERS } from './respond';
 
 export interface HttpServerOptions extends HttpContextDeps {
   allowedOrigins: string[];
@@ -49,6 +49,8 @@ export function createHttpServer(options: HttpServerOptions): Server {
         ...ctx?.rateLimit?.headers(),
       };
       if (errors.some((e) => e.code === 'UNAUTHORIZED')) headers['www-authenticate'] = 'Bearer';
+      if (errors.some((e) => e.code === 'SERVICE_UNAVAILABLE'))
+        Object.assign(headers, UNAVAILABLE_HEADERS);
       return { headers };
     },
     onError({ error, path }) {

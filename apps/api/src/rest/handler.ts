@@ -5,6 +5,7 @@ import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { ZodError } from 'zod';
 import type { Context } from '../context';
 import { describeIssues, issuesOf } from '../errors';
+import { UNAVAILABLE_HEADERS } from '../http/respond';
 import type { Logger } from '../logger';
 import { StaleVersion } from '../services/tasks';
 import { callProcedure, inputJsonSchema, procedureDef, typesOf } from './procedures';
@@ -227,7 +228,12 @@ function restError(
     return { status: 412, headers: {}, body: errorBody(412, 'PRECONDITION_FAILED', error.message) };
   }
   const status = getHTTPStatusCodeFromError(error);
-  const headers: Record<string, string> = status === 401 ? { 'www-authenticate': 'Bearer' } : {};
+  const headers: Record<string, string> =
+    status === 401
+      ? { 'www-authenticate': 'Bearer' }
+      : status === 503
+        ? { ...UNAVAILABLE_HEADERS }
+        : {};
   if (error.code === 'INTERNAL_SERVER_ERROR') {
     logger.error('procedure failed', {
       path: route.procedure,

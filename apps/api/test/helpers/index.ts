@@ -7,4 +7,5 @@ export {
   startHarness,
 } from './harness';
 export { type Alg, type SignOptions, TestIssuer } from './jwks';
+export { type ServiceProcess, startService, waitForHealth } from './process';
 export { type RestOptions, type RestResponse, restClient } from './rest';

@@ -15,6 +15,8 @@ export interface SignOptions {
   alg?: Alg;
   /** Seconds from now; negative for an expired token. Omit `exp` with null. */
   expiresIn?: number | null;
+  /** `iat` in seconds from now (negative: issued in the past); omit `iat` with null. Default: now. */
+  issuedAt?: number | null;
   issuer?: string;
   audience?: string;
   /** Sign with a key the JWKS does not publish. */
@@ -90,14 +92,13 @@ export class TestIssuer {
         ? this.keys.find((k) => k.kid === options.kid)
         : this.keys.find((k) => k.alg === alg);
     if (!key) throw new Error(`no key for ${alg}`);
+    const now = Math.floor(Date.now() / 1000);
     let jwt = new SignJWT(claims)
       .setProtectedHeader({ alg: key.alg, kid: key.kid })
-      .setIssuedAt()
       .setIssuer(options.issuer ?? this.issuer)
       .setAudience(options.audience ?? this.audience);
-    if (options.expiresIn !== null) {
-      jwt = jwt.setExpirationTime(Math.floor(Date.now() / 1000) + (options.expiresIn ?? 600));
-    }
+    if (options.issuedAt !== null) jwt = jwt.setIssuedAt(now + (options.issuedAt ?? 0));
+    if (options.expiresIn !== null) jwt = jwt.setExpirationTime(now + (options.expiresIn ?? 600));
     return jwt.sign(key.privateKey);
   }
 

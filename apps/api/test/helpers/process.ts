@@ -1,18 +1,21 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 
-const API_DIR = resolve(import.meta.dirname, '../..');
-
-export interface RunningApi {
+export interface ServiceProcess {
   child: ChildProcess;
+  /** Everything it wrote to stdout and stderr so far. */
   output: () => string;
+  /** Resolves with the exit code once the process ends. */
   exited: Promise<number | null>;
 }
 
-/** The API as `pnpm start` runs it, minus pnpm: one process, so signals reach the API itself. */
-export function startApi(env: Record<string, string>): RunningApi {
+/**
+ * Runs a service's src/main.ts exactly as `pnpm start` does, minus pnpm: one
+ * process, so signals reach the service itself.
+ */
+export function startService(cwd: string, env: Record<string, string>): ServiceProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: API_DIR,
+    cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -27,20 +30,29 @@ export function startApi(env: Record<string, string>): RunningApi {
   return { child, output: () => out, exited };
 }
 
+/** Waits until GET `healthUrl` answers 200; fails early if the process exits. */
 export async function waitForHealth(
-  url: string,
-  running: RunningApi,
+  healthUrl: string,
+  service: ServiceProcess,
   timeoutMs = 45_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (running.child.exitCode !== null) throw new Error(`API exited early:\n${running.output()}`);
+    if (service.child.exitCode !== null)
+      throw new Error(`process exited early:\n${service.output()}`);
     try {
-      if ((await fetch(`${url}/health`)).ok) return;
+      if ((await fetch(healthUrl)).ok) return;
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`API did not become healthy:\n${running.output()}`);
+  throw new Error(`${healthUrl} did not answer 200:\n${service.output()}`);
+}
+
+const API_DIR = resolve(import.meta.dirname, '../..');
+
+/** The API (apps/api) as a process. */
+export function startApi(env: Record<string, string>): ServiceProcess {
+  return startService(API_DIR, env);
 }
