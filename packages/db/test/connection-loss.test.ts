@@ -54,7 +54,19 @@ describe('a pool whose connections the server terminates', () => {
   });
 
   it('reconnects by itself afterwards', async () => {
-    const { rows } = await sql<{ one: number }>`select 1 as one`.execute(database.db);
-    expect(rows).toEqual([{ one: 1 }]);
+    // An idle connection whose end has not reached the client yet can fail one
+    // more query (a 503 to the caller); the pool then drops it and opens anew.
+    let lastError: unknown;
+    for (let attempt = 0; attempt <= 4; attempt++) {
+      try {
+        const { rows } = await sql<{ one: number }>`select 1 as one`.execute(database.db);
+        expect(rows).toEqual([{ one: 1 }]);
+        return;
+      } catch (error) {
+        expect(isDatabaseUnavailable(error)).toBe(true);
+        lastError = error;
+      }
+    }
+    throw lastError;
   });
 });
