@@ -3,43 +3,23 @@ import type { AddressInfo } from 'node:net';
 import { createDialect, type DialectHandle } from '@taskflow/db';
 import { betterAuth } from 'better-auth';
 import { toNodeHandler } from 'better-auth/node';
-import { AuthHttpError, createAgent, exchangeAgentKey } from './agents';
+import {
+  createAgent,
+  exchangeAgentKey,
+  issueAgentKey,
+  listAgentKeys,
+  listAgents,
+  revokeAgentKey,
+} from './agents';
 import { type Auth, authOptions } from './auth';
+import { requireAdmin } from './callers';
+import { CLIENT_IP_HEADER, clientIp } from './client-ip';
 import type { AuthConfig } from './config';
+import { AuthHttpError, readJson, send, sendError } from './http';
 import { migrateAuth } from './migrate';
 
-const BODY_LIMIT = 64 * 1024;
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent) return;
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
-  });
-  res.end(JSON.stringify(body));
-}
-
-function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-  send(res, status, { error: message, status_code: status, code });
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > BODY_LIMIT)
-      throw new AuthHttpError(413, 'PAYLOAD_TOO_LARGE', 'Request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new AuthHttpError(400, 'PARSE_ERROR', 'The request body is not valid JSON');
-  }
-}
+/** /api/agents/{id}/keys[/{keyId}], ids as Better Auth makes them. */
+const AGENT_KEYS = /^\/api\/agents\/([A-Za-z0-9_-]{1,64})\/keys(?:\/([A-Za-z0-9_-]{1,64}))?$/;
 
 /** Browsers on the web app's origin call this service with cookies. */
 function cors(req: IncomingMessage, res: ServerResponse, trusted: string[]): boolean {
@@ -53,7 +33,7 @@ function cors(req: IncomingMessage, res: ServerResponse, trusted: string[]): boo
   }
   if (req.method !== 'OPTIONS' || !req.headers['access-control-request-method']) return false;
   if (allowed) {
-    res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+    res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
     res.setHeader('Access-Control-Allow-Headers', 'content-type, authorization, x-api-key');
     res.setHeader('Access-Control-Max-Age', '600');
   }
@@ -86,18 +66,50 @@ export async function createAuthService(
   const auth = betterAuth(betterAuthOptions);
   const betterAuthHandler = toNodeHandler(auth);
 
+  // Better Auth trusts its own base URL's origin too; so do the cookie-carried endpoints here.
+  const trustedOrigins = [...config.trustedOrigins, new URL(config.baseUrl).origin];
+  const admin = (req: IncomingMessage) => requireAdmin(auth, req, trustedOrigins);
+
   const route = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
     if (cors(req, res, config.trustedOrigins)) return;
-    if (url.pathname.startsWith('/api/auth/')) return betterAuthHandler(req, res);
-    if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { status: 'ok' });
-    if (req.method === 'POST' && url.pathname === '/api/agents') {
-      return send(res, 201, await createAgent(auth, req, await readJson(req)));
+    if (path.startsWith('/api/auth/')) {
+      req.headers[CLIENT_IP_HEADER] = clientIp(req, config.trustedProxies);
+      return betterAuthHandler(req, res);
     }
-    if (req.method === 'POST' && url.pathname === '/api/agents/token') {
+    if (req.method === 'GET' && path === '/health') return send(res, 200, { status: 'ok' });
+    if (path === '/api/agents') {
+      if (req.method === 'GET') {
+        await admin(req);
+        return send(res, 200, await listAgents(auth));
+      }
+      if (req.method === 'POST') {
+        const body = await readJson(req);
+        return send(res, 201, await createAgent(auth, await admin(req), body));
+      }
+    }
+    if (req.method === 'POST' && path === '/api/agents/token') {
       return send(res, 200, await exchangeAgentKey(auth, req));
     }
-    sendError(res, 404, 'NOT_FOUND', `No route for ${req.method} ${url.pathname}`);
+    const keys = AGENT_KEYS.exec(path);
+    if (keys) {
+      const [, agentId = '', keyId] = keys;
+      if (keyId === undefined && req.method === 'GET') {
+        await admin(req);
+        return send(res, 200, await listAgentKeys(auth, agentId));
+      }
+      if (keyId === undefined && req.method === 'POST') {
+        const body = await readJson(req);
+        await admin(req);
+        return send(res, 201, await issueAgentKey(auth, agentId, body));
+      }
+      if (keyId !== undefined && req.method === 'DELETE') {
+        await admin(req);
+        return send(res, 200, await revokeAgentKey(auth, agentId, keyId));
+      }
+    }
+    sendError(res, 404, 'NOT_FOUND', `No route for ${req.method} ${path}`);
   };
 
   const server = createServer((req, res) => {

@@ -61,6 +61,8 @@ export async function startStack(
     audience: DEFAULT_AUDIENCE,
     adminEmails: [],
     trustedOrigins: ['http://localhost:3000'],
+    trustedProxies: [],
+    signInLimit: { max: 10, windowSec: 60 },
     jwtExpiration: '15m',
     rotationIntervalSec: undefined,
     gracePeriodSec: undefined,
@@ -73,7 +75,7 @@ export async function startStack(
     logger: createLogger('silent'),
     auth: {
       jwksUrl: new URL(`${authUrl}/api/auth/jwks`),
-      issuer: authUrl,
+      issuer: config.baseUrl,
       audience: DEFAULT_AUDIENCE,
       ...(apiCooldownMs !== undefined && { jwksCooldownMs: apiCooldownMs }),
     },
