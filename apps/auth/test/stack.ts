@@ -68,6 +68,8 @@ export async function startStack(
     gracePeriodSec: undefined,
     ...overrides,
   };
+  // Behind a TLS-terminating proxy the public URL is not where the tests reach the service.
+  if (config.baseUrl !== authUrl) config.trustedOrigins = [...config.trustedOrigins, authUrl];
   const auth = await createAuthService(config);
   await auth.listen();
   const api = createApp({
