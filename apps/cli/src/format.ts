@@ -96,3 +96,50 @@ export function projectDetail(p: ProjectDetail): string {
     p.members.map((m) => [m.worker_id, m.type, m.role, m.name]),
   )}`;
 }
+
+/** An agent's API key as the identity service lists it (never the key itself). */
+export interface AgentKey {
+  id: string;
+  name: string | null;
+  start: string | null;
+  enabled: boolean;
+  expires_at: string | null;
+  expired: boolean;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface AgentSummary {
+  id: string;
+  name: string;
+  created_at: string | null;
+  keys: AgentKey[];
+}
+
+const usable = (k: AgentKey) => k.enabled && !k.expired;
+
+export function agentsTable(agents: AgentSummary[]): string {
+  return table(
+    ['ID', 'NAME', 'KEYS', 'CREATED'],
+    agents.map((a) => [
+      a.id,
+      truncate(a.name, 40),
+      `${a.keys.filter(usable).length} active${a.keys.some((k) => !usable(k)) ? `, ${a.keys.filter((k) => !usable(k)).length} expired/disabled` : ''}`,
+      a.created_at ?? '-',
+    ]),
+  );
+}
+
+export function agentKeysTable(keys: AgentKey[]): string {
+  return table(
+    ['KEY_ID', 'STARTS', 'STATUS', 'EXPIRES', 'LAST_USED', 'CREATED'],
+    keys.map((k) => [
+      k.id,
+      k.start ? `${k.start}…` : '-',
+      !k.enabled ? 'disabled' : k.expired ? 'expired' : 'active',
+      k.expires_at ?? 'never',
+      k.last_used_at ?? '-',
+      k.created_at,
+    ]),
+  );
+}
