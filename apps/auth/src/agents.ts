@@ -1,19 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { z } from 'zod';
+import {
+  AgentCreateInput,
+  type AgentKey,
+  AgentKeyIssueInput,
+  type AgentSummary,
+  type IssuedAgentKey,
+} from '@taskflow/contracts';
+import type { z } from 'zod';
 import { type Auth, tokenPayload } from './auth';
 import type { Admin, AuthUser } from './callers';
 import { AuthHttpError } from './http';
-
-/** Optional key lifetime in days; keys do not expire by default. */
-const ExpiresInDays = z.number().int().min(1).max(365).optional();
-
-const CreateAgentInput = z.strictObject({
-  name: z.string().trim().min(1).max(120),
-  expires_in_days: ExpiresInDays,
-});
-
-const IssueKeyInput = z.strictObject({ expires_in_days: ExpiresInDays });
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const parsed = schema.safeParse(body ?? {});
@@ -23,19 +20,6 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
     'BAD_REQUEST',
     parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
   );
-}
-
-/** What an admin sees of a key: never the key itself, which exists only hashed. */
-export interface AgentKey {
-  id: string;
-  name: string | null;
-  /** The key's first characters, to tell keys apart. */
-  start: string | null;
-  enabled: boolean;
-  expires_at: string | null;
-  expired: boolean;
-  created_at: string;
-  last_used_at: string | null;
 }
 
 interface ApiKeyRow {
@@ -74,7 +58,11 @@ function slugOf(name: string): string {
   );
 }
 
-async function issueKey(auth: Auth, agent: AuthUser, expiresInDays: number | undefined) {
+async function issueKey(
+  auth: Auth,
+  agent: AuthUser,
+  expiresInDays: number | undefined,
+): Promise<IssuedAgentKey> {
   const key = await auth.api.createApiKey({
     body: {
       userId: agent.id,
@@ -90,7 +78,7 @@ async function issueKey(auth: Auth, agent: AuthUser, expiresInDays: number | und
  * key, shown once. The agent never gets a password.
  */
 export async function createAgent(auth: Auth, admin: Admin, body: unknown) {
-  const input = parse(CreateAgentInput, body);
+  const input = parse(AgentCreateInput, body);
   const ctx = await auth.$context;
   const agent = (await ctx.internalAdapter.createUser(
     {
@@ -127,7 +115,7 @@ async function keysOf(auth: Auth, agentIds: string[]): Promise<ApiKeyRow[]> {
 }
 
 /** GET /api/agents (admin): every agent and its keys. */
-export async function listAgents(auth: Auth) {
+export async function listAgents(auth: Auth): Promise<AgentSummary[]> {
   const agents = await (await auth.$context).adapter.findMany<AuthUser>({
     model: 'user',
     where: [{ field: 'kind', value: 'agent' }],
@@ -154,7 +142,7 @@ export async function listAgentKeys(auth: Auth, agentId: string): Promise<AgentK
 
 /** POST /api/agents/{id}/keys (admin): another key for an agent, shown once. */
 export async function issueAgentKey(auth: Auth, agentId: string, body: unknown) {
-  const input = parse(IssueKeyInput, body);
+  const input = parse(AgentKeyIssueInput, body);
   const agent = await findAgent(auth, agentId);
   const { api_key, key } = await issueKey(auth, agent, input.expires_in_days);
   return { agent_id: agent.id, api_key, key };

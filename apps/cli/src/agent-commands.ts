@@ -1,6 +1,7 @@
+import type { AgentKey, AgentSummary, IssuedAgentKey } from '@taskflow/contracts';
 import { int, str } from './args';
 import type { Command } from './commands';
-import { type AgentKey, type AgentSummary, agentKeysTable, agentsTable } from './format';
+import { agentKeysTable, agentsTable } from './format';
 
 type Options = NonNullable<Command['options']>;
 
@@ -12,12 +13,7 @@ const expiresInDays = (v: string | boolean | undefined) => {
 const agentPath = (agentId: string | undefined) =>
   `/api/agents/${encodeURIComponent(agentId ?? '')}`;
 
-interface IssuedKey {
-  api_key: string;
-  key: AgentKey;
-}
-
-const shownOnce = (issued: IssuedKey, who: string) =>
+const shownOnce = (issued: IssuedAgentKey, who: string) =>
   `${issued.api_key}\n\nNew key ${issued.key.id} for ${who}${issued.key.expires_at ? `, expires ${issued.key.expires_at}` : ''}. Store it now: it is not shown again.`;
 
 /** Agents and their API keys, on the identity service (admins). */
@@ -38,7 +34,7 @@ export const AGENT_COMMANDS: Command[] = [
     run: async (ctx, v, a) => {
       const created = await ctx
         .auth()
-        .request<IssuedKey & { agent: { id: string; name: string } }>('POST', '/api/agents', {
+        .request<IssuedAgentKey & { agent: { id: string; name: string } }>('POST', '/api/agents', {
           name: a[0] ?? '',
           ...expiresInDays(v['expires-in-days']),
         });
@@ -65,7 +61,11 @@ export const AGENT_COMMANDS: Command[] = [
     run: async (ctx, v, a) => {
       const issued = await ctx
         .auth()
-        .request<IssuedKey>('POST', `${agentPath(a[0])}/keys`, expiresInDays(v['expires-in-days']));
+        .request<IssuedAgentKey>(
+          'POST',
+          `${agentPath(a[0])}/keys`,
+          expiresInDays(v['expires-in-days']),
+        );
       return { data: issued, text: shownOnce(issued, `agent ${a[0]}`) };
     },
   },

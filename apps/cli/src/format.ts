@@ -1,4 +1,12 @@
-import type { AuditEntry, Project, ProjectDetail, Task, Worker } from '@taskflow/contracts';
+import type {
+  AgentKey,
+  AgentSummary,
+  AuditEntry,
+  Project,
+  ProjectDetail,
+  Task,
+  Worker,
+} from '@taskflow/contracts';
 
 function truncate(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
@@ -95,25 +103,6 @@ export function projectDetail(p: ProjectDetail): string {
     ['MEMBER', 'TYPE', 'ROLE', 'NAME'],
     p.members.map((m) => [m.worker_id, m.type, m.role, m.name]),
   )}`;
-}
-
-/** An agent's API key as the identity service lists it (never the key itself). */
-export interface AgentKey {
-  id: string;
-  name: string | null;
-  start: string | null;
-  enabled: boolean;
-  expires_at: string | null;
-  expired: boolean;
-  created_at: string;
-  last_used_at: string | null;
-}
-
-export interface AgentSummary {
-  id: string;
-  name: string;
-  created_at: string | null;
-  keys: AgentKey[];
 }
 
 const usable = (k: AgentKey) => k.enabled && !k.expired;
