@@ -5,6 +5,7 @@ import type { Dialect } from 'kysely';
 import { adminGrantHooks, adminGrantsPlugin } from './admin-grants';
 import { CLIENT_IP_HEADER } from './client-ip';
 import type { AuthConfig } from './config';
+import { inputGuard } from './input-guard';
 
 export type WorkerKind = 'human' | 'agent';
 
@@ -64,6 +65,7 @@ export function authOptions(config: AuthConfig, dialect: Dialect) {
       // Sessions are cached in a signed cookie; its JWT carries another audience, which the API refuses.
       cookieCache: { enabled: true, maxAge: 5 * 60, strategy: 'jwt' },
     },
+    hooks: { before: inputGuard },
     databaseHooks: adminGrantHooks(config),
     rateLimit: {
       // Better Auth turns this on in production only; guessing passwords is no less bad elsewhere.

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { UNSTORABLE_TEXT, unstorableText } from './input-guard';
 
 const BODY_LIMIT = 64 * 1024;
 
@@ -49,9 +50,13 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
   if (!text) return undefined;
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     throw new AuthHttpError(400, 'PARSE_ERROR', 'The request body is not valid JSON');
   }
+  const where = unstorableText(body, 'body');
+  if (where) throw new AuthHttpError(400, 'BAD_REQUEST', `${where} ${UNSTORABLE_TEXT}`);
+  return body;
 }
