@@ -1,5 +1,7 @@
 import { apiKey } from '@better-auth/api-key';
-import { type BetterAuthOptions, betterAuth } from 'better-auth';
+import { tryGetCurrentAuthEndpointContext } from '@better-auth/core/context';
+import { type BetterAuthOptions, betterAuth, type User } from 'better-auth';
+import { APIError } from 'better-auth/api';
 import { jwt } from 'better-auth/plugins';
 import type { Dialect } from 'kysely';
 import { adminGrantHooks, adminGrantsPlugin } from './admin-grants';
@@ -22,6 +24,20 @@ export function tokenPayload(user: {
     role: user.role === 'admin' ? 'admin' : 'user',
     worker_type: user.kind === 'agent' ? 'agent' : 'human',
   };
+}
+
+/**
+ * The session's user as stored now. The session is cached in a cookie for
+ * minutes; a promotion, a demotion or a sign-out everywhere must still reach
+ * the next token.
+ */
+async function storedSessionUser(session: { session: { token: string }; user: User }) {
+  const ctx = tryGetCurrentAuthEndpointContext();
+  if (!ctx) return session.user;
+  const stored = await ctx.context.internalAdapter.findSession(session.session.token);
+  if (!stored)
+    throw new APIError('UNAUTHORIZED', { message: 'The session has ended; sign in again' });
+  return stored.user;
 }
 
 /** The plugin's HTTP routes (the server-only ones have no path). */
@@ -95,7 +111,7 @@ export function authOptions(config: AuthConfig, dialect: Dialect) {
           issuer: config.baseUrl,
           audience: config.audience,
           expirationTime: config.jwtExpiration,
-          definePayload: ({ user }) => tokenPayload(user),
+          definePayload: async (session) => tokenPayload(await storedSessionUser(session)),
         },
       }),
       adminGrantsPlugin,

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { isAPIError } from 'better-auth/api';
 import { fromNodeHeaders } from 'better-auth/node';
 import type { Auth } from './auth';
 import { AuthHttpError } from './http';
@@ -53,7 +54,13 @@ export async function caller(
     if (!user) throw new AuthHttpError(401, 'UNAUTHORIZED', 'Invalid or expired token');
     return user as AuthUser;
   }
-  const session = await auth.api.getSession({ headers: fromNodeHeaders(req.headers) });
+  const session = await auth.api
+    .getSession({ headers: fromNodeHeaders(req.headers) })
+    // An ended session (its cookie cache outliving it) is refused, like no session.
+    .catch((error: unknown) => {
+      if (isAPIError(error) && error.statusCode === 401) return null;
+      throw error;
+    });
   if (!session)
     throw new AuthHttpError(401, 'UNAUTHORIZED', 'Sign in first (session cookie or bearer token)');
   checkOrigin(req, trustedOrigins);

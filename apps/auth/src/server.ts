@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createDialect, type DialectHandle } from '@taskflow/db';
 import { betterAuth } from 'better-auth';
+import { isAPIError } from 'better-auth/api';
 import { toNodeHandler } from 'better-auth/node';
 import {
   createAgent,
@@ -116,6 +117,14 @@ export async function createAuthService(
     route(req, res).catch((error: unknown) => {
       if (error instanceof AuthHttpError)
         return sendError(res, error.status, error.code, error.message);
+      // Better Auth's own refusals (from auth.api calls) keep their status; only faults are 500.
+      if (isAPIError(error) && error.statusCode < 500)
+        return sendError(
+          res,
+          error.statusCode,
+          String(error.body?.code ?? error.status),
+          error.body?.message ?? error.message,
+        );
       console.error('auth request failed:', error);
       sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
     });

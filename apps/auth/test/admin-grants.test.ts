@@ -146,8 +146,9 @@ describe('pnpm --filter @taskflow/auth admin promote|demote EMAIL', () => {
       'Olga Ops <ops@example.com> is now an admin (from their next token).',
     );
     expect((await roles(s))['ops@example.com']).toBe('admin');
-    // Admin checks read the database, not the session's cached copy.
+    // Admin checks and the next token read the database, not the session's cached copy.
     expect(await listAgents(s, cookie)).toBe(200);
+    expect(decodeJwt(await s.tokenFor(cookie)).role).toBe('admin');
     const again = await adminCommand(['promote', 'ops@example.com'], env);
     expect([again.code, again.stdout.trim()]).toEqual([
       0,
@@ -163,7 +164,10 @@ describe('pnpm --filter @taskflow/auth admin promote|demote EMAIL', () => {
       .selectAll()
       .execute();
     expect(sessions).toEqual([]);
-    expect(await listAgents(s, cookie)).not.toBe(200);
+    expect(await listAgents(s, cookie)).toBe(401);
+    // Signed out for real: the session cached in the cookie mints no more tokens.
+    const token = await fetch(`${s.authUrl}/api/auth/token`, { headers: { cookie } });
+    expect(token.status).toBe(401);
   });
 
   it('says what is wrong: no such account (4), bad usage (2), unreachable database (1)', async () => {
