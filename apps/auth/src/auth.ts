@@ -1,8 +1,13 @@
 import { apiKey } from '@better-auth/api-key';
-import { type BetterAuthOptions, betterAuth } from 'better-auth';
+import { tryGetCurrentAuthEndpointContext } from '@better-auth/core/context';
+import { type BetterAuthOptions, betterAuth, type User } from 'better-auth';
+import { APIError } from 'better-auth/api';
 import { jwt } from 'better-auth/plugins';
 import type { Dialect } from 'kysely';
+import { adminGrantHooks, adminGrantsPlugin } from './admin-grants';
+import { CLIENT_IP_HEADER } from './client-ip';
 import type { AuthConfig } from './config';
+import { inputGuard } from './input-guard';
 
 export type WorkerKind = 'human' | 'agent';
 
@@ -21,8 +26,35 @@ export function tokenPayload(user: {
   };
 }
 
+/**
+ * The session's user as stored now. The session is cached in a cookie for
+ * minutes; a promotion, a demotion or a sign-out everywhere must still reach
+ * the next token.
+ */
+async function storedSessionUser(session: { session: { token: string }; user: User }) {
+  const ctx = tryGetCurrentAuthEndpointContext();
+  if (!ctx) return session.user;
+  const stored = await ctx.context.internalAdapter.findSession(session.session.token);
+  if (!stored)
+    throw new APIError('UNAUTHORIZED', { message: 'The session has ended; sign in again' });
+  return stored.user;
+}
+
+/** The plugin's HTTP routes (the server-only ones have no path). */
+function apiKeyRoutes(plugin: { endpoints: Record<string, { path?: string }> }): string[] {
+  return Object.values(plugin.endpoints).flatMap((endpoint) =>
+    endpoint.path ? [endpoint.path] : [],
+  );
+}
+
 /** Better Auth's options; migrations read them before the instance exists. */
 export function authOptions(config: AuthConfig, dialect: Dialect) {
+  const apiKeys = apiKey({
+    defaultPrefix: 'tf_',
+    // Agents exchange their key for a token every few minutes: allow that, refuse floods.
+    rateLimit: { enabled: true, timeWindow: 60_000, maxRequests: 60 },
+    keyExpiration: { defaultExpiresIn: null },
+  });
   return {
     appName: 'TaskFlow',
     baseURL: config.baseUrl,
@@ -30,6 +62,8 @@ export function authOptions(config: AuthConfig, dialect: Dialect) {
     database: { dialect, type: 'postgres' },
     telemetry: { enabled: false },
     trustedOrigins: config.trustedOrigins,
+    // People do not mint keys for themselves: admins issue agents' keys through /api/agents.
+    disabledPaths: apiKeyRoutes(apiKeys),
     emailAndPassword: {
       enabled: true,
       minPasswordLength: 8,
@@ -47,21 +81,25 @@ export function authOptions(config: AuthConfig, dialect: Dialect) {
       // Sessions are cached in a signed cookie; its JWT carries another audience, which the API refuses.
       cookieCache: { enabled: true, maxAge: 5 * 60, strategy: 'jwt' },
     },
-    databaseHooks: {
-      user: {
-        create: {
-          // The first account, or one named in ADMIN_EMAILS, is an admin.
-          before: async (user, ctx) => {
-            if ((user as { kind?: string }).kind === 'agent') return { data: user };
-            const email = user.email.toLowerCase();
-            let admin = config.adminEmails.includes(email);
-            if (!admin && config.adminEmails.length === 0 && ctx) {
-              admin = (await ctx.context.adapter.count({ model: 'user' })) === 0;
-            }
-            return { data: { ...user, role: admin ? 'admin' : 'user', kind: 'human' } };
-          },
-        },
+    hooks: { before: inputGuard },
+    databaseHooks: adminGrantHooks(config),
+    rateLimit: {
+      // Better Auth turns this on in production only; guessing passwords is no less bad elsewhere.
+      enabled: true,
+      // Shared by every auth process on the database, and kept across restarts.
+      storage: 'database',
+      max: config.requestLimit.max,
+      window: config.requestLimit.windowSec,
+      customRules: {
+        '/sign-in/*': { max: config.signInLimit.max, window: config.signInLimit.windowSec },
+        '/sign-up/*': { max: config.signInLimit.max, window: config.signInLimit.windowSec },
+        // Public keys for the API's verifiers: cheap, and never worth refusing.
+        '/jwks': false,
       },
+    },
+    advanced: {
+      // The server resolves the client (socket, or a trusted proxy's X-Forwarded-For) and sets this header.
+      ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
     },
     plugins: [
       jwt({
@@ -75,15 +113,11 @@ export function authOptions(config: AuthConfig, dialect: Dialect) {
           issuer: config.baseUrl,
           audience: config.audience,
           expirationTime: config.jwtExpiration,
-          definePayload: ({ user }) => tokenPayload(user),
+          definePayload: async (session) => tokenPayload(await storedSessionUser(session)),
         },
       }),
-      apiKey({
-        defaultPrefix: 'tf_',
-        // Agents exchange their key for a token every few minutes: allow that, refuse floods.
-        rateLimit: { enabled: true, timeWindow: 60_000, maxRequests: 60 },
-        keyExpiration: { defaultExpiresIn: null },
-      }),
+      adminGrantsPlugin,
+      apiKeys,
     ],
   } satisfies BetterAuthOptions;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findInvalidTrustedProxies } from '@better-auth/core/utils/ip';
 import { z } from 'zod';
 
 /** <repo>/.data, wherever the command runs. */
@@ -24,6 +25,11 @@ const EnvSchema = z.object({
   AUTH_AUDIENCE: optional,
   ADMIN_EMAILS: optional,
   TRUSTED_ORIGINS: optional,
+  TRUSTED_PROXIES: optional,
+  AUTH_SIGN_IN_LIMIT: z.coerce.number().int().min(1).max(10_000).default(10),
+  AUTH_SIGN_IN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  AUTH_REQUEST_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  AUTH_REQUEST_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(10),
   JWT_EXPIRATION: optional,
   JWKS_ROTATION_SECONDS: z.coerce.number().int().positive().optional(),
   JWKS_GRACE_SECONDS: z.coerce.number().int().positive().optional(),
@@ -40,8 +46,18 @@ export interface AuthConfig {
   pgliteDataDir: string;
   /** The `aud` of every token minted for the API. */
   audience: string;
+  /** Addresses that become admins once verified (never merely because someone typed them). */
   adminEmails: string[];
   trustedOrigins: string[];
+  /**
+   * Proxies (IPs or CIDR ranges) whose X-Forwarded-For is believed. From anyone
+   * else the socket's address is the client, whatever the headers say.
+   */
+  trustedProxies: string[];
+  /** Sign-in and sign-up attempts allowed per client IP and window. */
+  signInLimit: { max: number; windowSec: number };
+  /** Every other request of one client (sessions, tokens): Better Auth's default, made visible. */
+  requestLimit: { max: number; windowSec: number };
   jwtExpiration: string;
   rotationIntervalSec: number | undefined;
   gracePeriodSec: number | undefined;
@@ -91,14 +107,18 @@ export function loadAuthConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig
   } else if (e.BETTER_AUTH_SECRET && e.BETTER_AUTH_SECRET.length < 32) {
     problems.push('BETTER_AUTH_SECRET must be at least 32 characters');
   }
-  if (problems.length) throw new AuthConfigError(problems);
-
-  const host = e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1');
   const list = (v: string | undefined) =>
     (v ?? '')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
+  const trustedProxies = list(e.TRUSTED_PROXIES);
+  const badProxies = findInvalidTrustedProxies(trustedProxies);
+  if (badProxies.length)
+    problems.push(`TRUSTED_PROXIES: not an IP address or CIDR range: ${badProxies.join(', ')}`);
+  if (problems.length) throw new AuthConfigError(problems);
+
+  const host = e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1');
   return {
     env: e.NODE_ENV,
     host,
@@ -112,6 +132,9 @@ export function loadAuthConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig
     trustedOrigins: e.TRUSTED_ORIGINS
       ? list(e.TRUSTED_ORIGINS)
       : ['http://localhost:3000', 'http://127.0.0.1:3000'],
+    trustedProxies,
+    signInLimit: { max: e.AUTH_SIGN_IN_LIMIT, windowSec: e.AUTH_SIGN_IN_WINDOW_SECONDS },
+    requestLimit: { max: e.AUTH_REQUEST_LIMIT, windowSec: e.AUTH_REQUEST_WINDOW_SECONDS },
     jwtExpiration: e.JWT_EXPIRATION ?? '15m',
     rotationIntervalSec: e.JWKS_ROTATION_SECONDS,
     gracePeriodSec: e.JWKS_GRACE_SECONDS,

@@ -54,9 +54,22 @@ export function observeDatabaseFaults(dialect: Dialect): Dialect {
     createAdapter: () => dialect.createAdapter(),
     createIntrospector: (db) => dialect.createIntrospector(db),
     createQueryCompiler: () => dialect.createQueryCompiler(),
-    createDriver: () =>
-      observing(dialect.createDriver(), 'acquireConnection', (connection) =>
-        observing(connection as DatabaseConnection, 'executeQuery'),
-      ),
+    createDriver: () => {
+      const driver = dialect.createDriver();
+      // Drivers may check that what comes back is what they handed out (PGlite's does).
+      const originals = new WeakMap<DatabaseConnection, DatabaseConnection>();
+      const observed = observing(driver, 'acquireConnection', (connection) => {
+        const wrapped = observing(connection as DatabaseConnection, 'executeQuery');
+        originals.set(wrapped, connection as DatabaseConnection);
+        return wrapped;
+      });
+      return new Proxy(observed, {
+        get(object, key) {
+          if (key !== 'releaseConnection') return Reflect.get(object, key);
+          return (connection: DatabaseConnection) =>
+            driver.releaseConnection(originals.get(connection) ?? connection);
+        },
+      });
+    },
   };
 }

@@ -2,31 +2,30 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createDialect, type DialectHandle, isDatabaseUnavailable } from '@taskflow/db';
 import { betterAuth } from 'better-auth';
+import { isAPIError } from 'better-auth/api';
 import { toNodeHandler } from 'better-auth/node';
-import { AuthHttpError, createAgent, exchangeAgentKey } from './agents';
+import {
+  createAgent,
+  exchangeAgentKey,
+  issueAgentKey,
+  listAgentKeys,
+  listAgents,
+  revokeAgentKey,
+} from './agents';
 import { type Auth, authOptions } from './auth';
+import { requireAdmin } from './callers';
+import { CLIENT_IP_HEADER, clientIp } from './client-ip';
 import type { AuthConfig } from './config';
 import {
   observeDatabaseFaults,
   RETRY_AFTER_SECONDS,
   recordDatabaseFaults,
 } from './database-faults';
+import { AuthHttpError, readJson, send, sendError } from './http';
 import { migrateAuth } from './migrate';
 
-const BODY_LIMIT = 64 * 1024;
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent) return;
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
-  });
-  res.end(JSON.stringify(body));
-}
-
-function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-  send(res, status, { error: message, status_code: status, code });
-}
+/** /api/agents/{id}/keys[/{keyId}], ids as Better Auth makes them. */
+const AGENT_KEYS = /^\/api\/agents\/([A-Za-z0-9_-]{1,64})\/keys(?:\/([A-Za-z0-9_-]{1,64}))?$/;
 
 const UNAVAILABLE = {
   body: {
@@ -43,24 +42,6 @@ function sendUnavailable(res: ServerResponse): void {
   res.end(JSON.stringify(UNAVAILABLE.body));
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > BODY_LIMIT)
-      throw new AuthHttpError(413, 'PAYLOAD_TOO_LARGE', 'Request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new AuthHttpError(400, 'PARSE_ERROR', 'The request body is not valid JSON');
-  }
-}
-
 /** Browsers on the web app's origin call this service with cookies. */
 function cors(req: IncomingMessage, res: ServerResponse, trusted: string[]): boolean {
   const origin = req.headers.origin;
@@ -73,7 +54,7 @@ function cors(req: IncomingMessage, res: ServerResponse, trusted: string[]): boo
   }
   if (req.method !== 'OPTIONS' || !req.headers['access-control-request-method']) return false;
   if (allowed) {
-    res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+    res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
     res.setHeader('Access-Control-Allow-Headers', 'content-type, authorization, x-api-key');
     res.setHeader('Access-Control-Max-Age', '600');
   }
@@ -107,24 +88,61 @@ export async function createAuthService(
   const betterAuthHandler = toNodeHandler(async (request: Request) => {
     const { result, faults } = recordDatabaseFaults(() => auth.handler(request));
     const response = await result;
+    // Better Auth's rate limit says when to come back only in X-Retry-After.
+    const retryAfter = response.headers.get('x-retry-after');
+    if (response.status === 429 && retryAfter && !response.headers.has('retry-after')) {
+      response.headers.set('retry-after', retryAfter);
+    }
     if (!faults.unavailable || response.status < 400) return response;
     // Better Auth reports a lost database as 500, or as 401 / 422 as if the caller were wrong.
     await response.body?.cancel();
     return Response.json(UNAVAILABLE.body, { status: 503, headers: UNAVAILABLE.headers });
   });
 
+  // Better Auth trusts its own base URL's origin too; so do the cookie-carried endpoints here.
+  const trustedOrigins = [...config.trustedOrigins, new URL(config.baseUrl).origin];
+  const admin = (req: IncomingMessage) => requireAdmin(auth, req, trustedOrigins);
+
   const route = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
     if (cors(req, res, config.trustedOrigins)) return;
-    if (url.pathname.startsWith('/api/auth/')) return betterAuthHandler(req, res);
-    if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { status: 'ok' });
-    if (req.method === 'POST' && url.pathname === '/api/agents') {
-      return send(res, 201, await createAgent(auth, req, await readJson(req)));
+    if (path.startsWith('/api/auth/')) {
+      req.headers[CLIENT_IP_HEADER] = clientIp(req, config.trustedProxies);
+      return betterAuthHandler(req, res);
     }
-    if (req.method === 'POST' && url.pathname === '/api/agents/token') {
+    if (req.method === 'GET' && path === '/health') return send(res, 200, { status: 'ok' });
+    if (path === '/api/agents') {
+      if (req.method === 'GET') {
+        await admin(req);
+        return send(res, 200, await listAgents(auth));
+      }
+      if (req.method === 'POST') {
+        const body = await readJson(req);
+        return send(res, 201, await createAgent(auth, await admin(req), body));
+      }
+    }
+    if (req.method === 'POST' && path === '/api/agents/token') {
       return send(res, 200, await exchangeAgentKey(auth, req));
     }
-    sendError(res, 404, 'NOT_FOUND', `No route for ${req.method} ${url.pathname}`);
+    const keys = AGENT_KEYS.exec(path);
+    if (keys) {
+      const [, agentId = '', keyId] = keys;
+      if (keyId === undefined && req.method === 'GET') {
+        await admin(req);
+        return send(res, 200, await listAgentKeys(auth, agentId));
+      }
+      if (keyId === undefined && req.method === 'POST') {
+        const body = await readJson(req);
+        await admin(req);
+        return send(res, 201, await issueAgentKey(auth, agentId, body));
+      }
+      if (keyId !== undefined && req.method === 'DELETE') {
+        await admin(req);
+        return send(res, 200, await revokeAgentKey(auth, agentId, keyId));
+      }
+    }
+    sendError(res, 404, 'NOT_FOUND', `No route for ${req.method} ${path}`);
   };
 
   const server = createServer((req, res) => {
@@ -134,6 +152,14 @@ export async function createAuthService(
       if (faults.unavailable || isDatabaseUnavailable(error)) return sendUnavailable(res);
       if (error instanceof AuthHttpError)
         return sendError(res, error.status, error.code, error.message);
+      // Better Auth's own refusals (from auth.api calls) keep their status; only faults are 500.
+      if (isAPIError(error) && error.statusCode < 500)
+        return sendError(
+          res,
+          error.statusCode,
+          String(error.body?.code ?? error.status),
+          error.body?.message ?? error.message,
+        );
       console.error('auth request failed:', error);
       sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
     });

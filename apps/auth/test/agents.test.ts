@@ -19,7 +19,8 @@ describe('agents: API keys exchanged for tokens', () => {
   const createAgent = (headers: Record<string, string>, body: unknown = { name: 'Reviewer Bot' }) =>
     fetch(`${s.authUrl}/api/agents`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
+      // What the web app's page sends: its own (trusted) Origin.
+      headers: { 'content-type': 'application/json', origin: 'http://localhost:3000', ...headers },
       body: JSON.stringify(body),
     });
   const exchange = (key: string) =>

@@ -39,4 +39,34 @@ describe('auth configuration', () => {
       ]);
     }
   });
+
+  it('trusts forwarded headers from no proxy unless told, and limits sign-ins by default', () => {
+    const config = loadAuthConfig({ BETTER_AUTH_SECRET: 'x'.repeat(32) });
+    expect(config.trustedProxies).toEqual([]);
+    expect(config.signInLimit).toEqual({ max: 10, windowSec: 60 });
+    expect(config.requestLimit).toEqual({ max: 100, windowSec: 10 });
+    expect(
+      loadAuthConfig({
+        BETTER_AUTH_SECRET: 'x'.repeat(32),
+        TRUSTED_PROXIES: '10.0.0.5, 172.16.0.0/12,::1',
+        AUTH_SIGN_IN_LIMIT: '5',
+        AUTH_SIGN_IN_WINDOW_SECONDS: '300',
+        AUTH_REQUEST_LIMIT: '1000',
+        AUTH_REQUEST_WINDOW_SECONDS: '60',
+      }),
+    ).toMatchObject({
+      trustedProxies: ['10.0.0.5', '172.16.0.0/12', '::1'],
+      signInLimit: { max: 5, windowSec: 300 },
+      requestLimit: { max: 1000, windowSec: 60 },
+    });
+  });
+
+  it('refuses a TRUSTED_PROXIES entry that is not an address or range', () => {
+    expect(() =>
+      loadAuthConfig({
+        BETTER_AUTH_SECRET: 'x'.repeat(32),
+        TRUSTED_PROXIES: '10.0.0.5, proxy.local',
+      }),
+    ).toThrow('TRUSTED_PROXIES: not an IP address or CIDR range: proxy.local');
+  });
 });

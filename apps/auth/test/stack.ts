@@ -61,11 +61,16 @@ export async function startStack(
     audience: DEFAULT_AUDIENCE,
     adminEmails: [],
     trustedOrigins: ['http://localhost:3000'],
+    trustedProxies: [],
+    signInLimit: { max: 10, windowSec: 60 },
+    requestLimit: { max: 100, windowSec: 10 },
     jwtExpiration: '15m',
     rotationIntervalSec: undefined,
     gracePeriodSec: undefined,
     ...overrides,
   };
+  // Behind a TLS-terminating proxy the public URL is not where the tests reach the service.
+  if (config.baseUrl !== authUrl) config.trustedOrigins = [...config.trustedOrigins, authUrl];
   const auth = await createAuthService(config);
   await auth.listen();
   const api = createApp({
@@ -73,7 +78,7 @@ export async function startStack(
     logger: createLogger('silent'),
     auth: {
       jwksUrl: new URL(`${authUrl}/api/auth/jwks`),
-      issuer: authUrl,
+      issuer: config.baseUrl,
       audience: DEFAULT_AUDIENCE,
       ...(apiCooldownMs !== undefined && { jwksCooldownMs: apiCooldownMs }),
     },

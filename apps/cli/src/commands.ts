@@ -1,6 +1,8 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { ProcedurePath } from '@taskflow/api';
 import type { Task, TaskPriority, TaskStatus } from '@taskflow/contracts';
+import { AGENT_COMMANDS } from './agent-commands';
+import { int, str } from './args';
 import type { CommandContext } from './context';
 import { CliError, EXIT } from './exit-codes';
 import {
@@ -30,20 +32,10 @@ export interface Command {
   ): Promise<{ data: unknown; text: string }>;
 }
 
-const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
-
 function id(value: string | undefined, what = 'ID'): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0)
     throw new CliError(`${what} must be a positive whole number, not "${value ?? ''}"`, EXIT.usage);
-  return n;
-}
-
-function int(value: string | undefined, what: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n))
-    throw new CliError(`${what} must be a whole number, not "${value}"`, EXIT.usage);
   return n;
 }
 
@@ -324,6 +316,7 @@ export const COMMANDS: Command[] = [
       return { data: worker, text: `Registered ${worker.id} as ${worker.type} (${worker.name})` };
     },
   },
+  ...AGENT_COMMANDS,
   {
     name: 'project list',
     procedure: 'projects.list',

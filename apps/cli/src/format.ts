@@ -1,4 +1,12 @@
-import type { AuditEntry, Project, ProjectDetail, Task, Worker } from '@taskflow/contracts';
+import type {
+  AgentKey,
+  AgentSummary,
+  AuditEntry,
+  Project,
+  ProjectDetail,
+  Task,
+  Worker,
+} from '@taskflow/contracts';
 
 function truncate(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
@@ -95,4 +103,32 @@ export function projectDetail(p: ProjectDetail): string {
     ['MEMBER', 'TYPE', 'ROLE', 'NAME'],
     p.members.map((m) => [m.worker_id, m.type, m.role, m.name]),
   )}`;
+}
+
+const usable = (k: AgentKey) => k.enabled && !k.expired;
+
+export function agentsTable(agents: AgentSummary[]): string {
+  return table(
+    ['ID', 'NAME', 'KEYS', 'CREATED'],
+    agents.map((a) => [
+      a.id,
+      truncate(a.name, 40),
+      `${a.keys.filter(usable).length} active${a.keys.some((k) => !usable(k)) ? `, ${a.keys.filter((k) => !usable(k)).length} expired/disabled` : ''}`,
+      a.created_at ?? '-',
+    ]),
+  );
+}
+
+export function agentKeysTable(keys: AgentKey[]): string {
+  return table(
+    ['KEY_ID', 'STARTS', 'STATUS', 'EXPIRES', 'LAST_USED', 'CREATED'],
+    keys.map((k) => [
+      k.id,
+      k.start ? `${k.start}…` : '-',
+      !k.enabled ? 'disabled' : k.expired ? 'expired' : 'active',
+      k.expires_at ?? 'never',
+      k.last_used_at ?? '-',
+      k.created_at,
+    ]),
+  );
 }

@@ -31,6 +31,12 @@ async function readPassword(ctx: CommandContext): Promise<string> {
   return line;
 }
 
+/**
+ * Better Auth's session cookie, under whichever name it arrives: over https
+ * Better Auth prefixes it with `__Secure-`, and the server then reads only that name.
+ */
+const SESSION_COOKIE = /^(?:__Secure-|__Host-)?better-auth\.session_token=/;
+
 async function signIn(authUrl: string, email: string, password: string): Promise<string> {
   let res: Response;
   try {
@@ -52,7 +58,7 @@ async function signIn(authUrl: string, email: string, password: string): Promise
   const cookie = res.headers
     .getSetCookie()
     .map((c) => c.split(';')[0] ?? '')
-    .find((c) => c.startsWith('better-auth.session_token='));
+    .find((c) => SESSION_COOKIE.test(c));
   if (!cookie) throw new CliError('Sign-in returned no session', EXIT.notLoggedIn);
   return cookie;
 }

@@ -1,7 +1,12 @@
 import { parseArgs } from 'node:util';
 import { describeFailure } from '@taskflow/client';
+import type { AuthApi } from './auth-api';
 import { COMMANDS, type Command } from './commands';
-import { type CommandContext, createClientFromEnvironment } from './context';
+import {
+  type CommandContext,
+  createAuthApiFromEnvironment,
+  createClientFromEnvironment,
+} from './context';
 import { CliError, EXIT, exitCodeFor } from './exit-codes';
 
 const GLOBAL_OPTIONS = {
@@ -111,6 +116,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const json = values.json === true;
   const url = typeof values.url === 'string' ? values.url : undefined;
   let client: ReturnType<typeof createClientFromEnvironment> | undefined;
+  let auth: AuthApi | undefined;
   const ctx: CommandContext = {
     env: io.env,
     url,
@@ -121,6 +127,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
     client: () => {
       client ??= createClientFromEnvironment(io.env, url);
       return client;
+    },
+    auth: () => {
+      auth ??= createAuthApiFromEnvironment(io.env);
+      return auth;
     },
   };
   try {

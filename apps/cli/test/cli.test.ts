@@ -237,7 +237,7 @@ describe('the taskflow command, as a real process against a real API, auth servi
     const created = (await (
       await fetch(`${s.authUrl}/api/agents`, {
         method: 'POST',
-        headers: { cookie, 'content-type': 'application/json' },
+        headers: { cookie, origin: s.authUrl, 'content-type': 'application/json' },
         body: JSON.stringify({ name: 'Shell Bot' }),
       })
     ).json()) as { api_key: string };

@@ -56,7 +56,11 @@ describe('the MCP server over stdio, as an agent, against a real API', () => {
     for (const name of ['Claude Worker', 'Second Agent']) {
       const res = await fetch(`${s.authUrl}/api/agents`, {
         method: 'POST',
-        headers: { cookie: admin.cookie, 'content-type': 'application/json' },
+        headers: {
+          cookie: admin.cookie,
+          origin: 'http://localhost:3000',
+          'content-type': 'application/json',
+        },
         body: JSON.stringify({ name }),
       });
       const body = (await res.json()) as { api_key: string; agent: { id: string } };

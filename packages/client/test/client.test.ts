@@ -19,7 +19,11 @@ describe('@taskflow/client against a real API and identity service', () => {
     adminCookie = (await s.signUp('admin@example.com', 'Ada Admin')).cookie;
     const res = await fetch(`${s.authUrl}/api/agents`, {
       method: 'POST',
-      headers: { cookie: adminCookie, 'content-type': 'application/json' },
+      headers: {
+        cookie: adminCookie,
+        origin: 'http://localhost:3000',
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({ name: 'Import Bot' }),
     });
     const body = (await res.json()) as { api_key: string; agent: { id: string } };

@@ -1,3 +1,4 @@
+export * from './agent-keys';
 export * from './audit';
 export * from './common';
 export * from './enums';

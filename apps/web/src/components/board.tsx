@@ -6,6 +6,7 @@ import { toProblem } from '../lib/errors';
 import type { BoardFilters } from '../lib/optimistic';
 import { useTRPC } from '../lib/trpc';
 import { useView } from '../lib/use-view';
+import { AgentsDialog } from './agents-dialog';
 import { ActorBadge, STATUS_LABELS } from './badges';
 import { BoardContext } from './board-context';
 import { Column } from './column';
@@ -16,7 +17,7 @@ import { TaskForm } from './task-form';
 export function Board({ user, onSignOut }: { user: SessionUser; onSignOut: () => void }) {
   const trpc = useTRPC();
   const [view, setView] = useView();
-  const [dialog, setDialog] = useState<'task' | 'project' | 'members' | null>(null);
+  const [dialog, setDialog] = useState<'task' | 'project' | 'members' | 'agents' | null>(null);
   const me = useQuery(trpc.workers.me.queryOptions());
   const projects = useQuery(trpc.projects.list.queryOptions({ limit: 100 }));
   const workers = useQuery(trpc.workers.list.queryOptions({ limit: 100 }));
@@ -113,6 +114,11 @@ export function Board({ user, onSignOut }: { user: SessionUser; onSignOut: () =>
               Members
             </button>
           )}
+          {me.data.role === 'admin' && (
+            <button type="button" onClick={() => setDialog('agents')}>
+              Agents
+            </button>
+          )}
           <span className="user" data-testid="current-user">
             {user.name} <ActorBadge type={me.data.type} />
             {me.data.role === 'admin' && <span className="badge">admin</span>}
@@ -132,6 +138,7 @@ export function Board({ user, onSignOut }: { user: SessionUser; onSignOut: () =>
       )}
       {dialog === 'task' && <TaskForm onClose={() => setDialog(null)} />}
       {dialog === 'project' && <NewProjectDialog onClose={() => setDialog(null)} />}
+      {dialog === 'agents' && <AgentsDialog onClose={() => setDialog(null)} />}
       {dialog === 'members' && view.project && (
         <MembersDialog slug={view.project} onClose={() => setDialog(null)} />
       )}

@@ -1,0 +1,110 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, type Stack, startStack } from '@taskflow/auth/testing';
+import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIST_DIR, ensureBuilt, WEB_DIR } from '../../server/build';
+import { createWebServer } from '../../server/serve';
+
+const ARTIFACTS = join(WEB_DIR, 'test-artifacts');
+const WAIT = { timeout: 15_000, interval: 100 };
+const countOf = (locator: Locator) => expect.poll(() => locator.count(), WAIT);
+
+describe("the admin's agents view, in a real browser against the real auth service", () => {
+  let stack: Stack;
+  let web: Server;
+  let webUrl: string;
+  let profile: string;
+  let context: BrowserContext;
+  let page: Page;
+  let agentId: string;
+  let apiKey: string;
+
+  const exchange = (key: string) =>
+    fetch(`${stack.authUrl}/api/agents/token`, { method: 'POST', headers: { 'x-api-key': key } });
+
+  beforeAll(async () => {
+    await ensureBuilt();
+    const webPort = await freePort();
+    webUrl = `http://127.0.0.1:${webPort}`;
+    stack = await startStack({ trustedOrigins: [webUrl] });
+    web = createWebServer({ distDir: DIST_DIR, apiUrl: stack.apiUrl, authUrl: stack.authUrl });
+    await new Promise<void>((resolve) => web.listen(webPort, '127.0.0.1', resolve));
+    mkdirSync(ARTIFACTS, { recursive: true });
+
+    // The first account (an admin) registers an agent from a script, with a bearer token.
+    const admin = await stack.signUp('ada@example.com', 'Ada Admin', 'correct horse battery');
+    const created = await fetch(`${stack.authUrl}/api/agents`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await stack.tokenFor(admin.cookie)}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ name: 'Night Bot', expires_in_days: 30 }),
+    });
+    const body = (await created.json()) as { agent: { id: string }; api_key: string };
+    agentId = body.agent.id;
+    apiKey = body.api_key;
+    await stack.signUp('pat@example.com', 'Pat Person', 'correct horse battery');
+
+    profile = mkdtempSync(join(tmpdir(), 'taskflow-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+      viewport: { width: 1280, height: 900 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(15_000);
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await new Promise<void>((resolve) => web?.close(() => resolve()));
+    await stack?.stop();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  async function signIn(email: string): Promise<void> {
+    await page.getByRole('heading', { name: 'Sign in to TaskFlow' }).waitFor();
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByTestId('current-user').waitFor();
+  }
+
+  it('lists agents and their keys, and revokes a key so it no longer exchanges', async () => {
+    await page.goto(webUrl);
+    await signIn('ada@example.com');
+    await page.getByRole('button', { name: 'Agents' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Agents' });
+    const agent = dialog.locator(`li[data-agent="${agentId}"]`);
+    await agent.getByText('Night Bot').waitFor();
+    await countOf(agent.locator('li[data-key]')).toBe(1);
+    await expect.poll(() => agent.locator('li[data-key]').textContent(), WAIT).toContain('expires');
+    await page.screenshot({ path: join(ARTIFACTS, 'agents.png') });
+
+    expect((await exchange(apiKey)).status).toBe(200);
+    await agent.getByRole('button', { name: /^Revoke key tf_.* of Night Bot$/ }).click();
+    await countOf(agent.locator('li[data-key]')).toBe(0);
+    await page.getByTestId('toast-info').getByText('Key revoked').waitFor();
+    expect((await exchange(apiKey)).status).toBe(401);
+  });
+
+  it('offers no agents view to someone who is not an admin', async () => {
+    await page.getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn('pat@example.com');
+    await countOf(page.getByRole('button', { name: 'Agents' })).toBe(0);
+  });
+});
