@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDialect, type DialectHandle } from '@taskflow/db';
+import { answerClientErrors, guardRequests } from '@taskflow/http-guard';
 import { betterAuth } from 'better-auth';
 import { toNodeHandler } from 'better-auth/node';
 import { AuthHttpError, createAgent, exchangeAgentKey } from './agents';
@@ -86,8 +87,7 @@ export async function createAuthService(
   const auth = betterAuth(betterAuthOptions);
   const betterAuthHandler = toNodeHandler(auth);
 
-  const route = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+  const route = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     if (cors(req, res, config.trustedOrigins)) return;
     if (url.pathname.startsWith('/api/auth/')) return betterAuthHandler(req, res);
     if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { status: 'ok' });
@@ -100,14 +100,20 @@ export async function createAuthService(
     sendError(res, 404, 'NOT_FOUND', `No route for ${req.method} ${url.pathname}`);
   };
 
-  const server = createServer((req, res) => {
-    route(req, res).catch((error: unknown) => {
-      if (error instanceof AuthHttpError)
-        return sendError(res, error.status, error.code, error.message);
-      console.error('auth request failed:', error);
-      sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-    });
-  });
+  const server = answerClientErrors(
+    createServer(
+      guardRequests(
+        (req, res, url) =>
+          route(req, res, url).catch((error: unknown) => {
+            if (error instanceof AuthHttpError)
+              return sendError(res, error.status, error.code, error.message);
+            console.error('auth request failed:', error);
+            sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+          }),
+        (msg, fields) => console.error(`auth ${msg}:`, fields),
+      ),
+    ),
+  );
 
   return {
     auth,

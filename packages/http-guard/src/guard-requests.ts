@@ -1,0 +1,50 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { httpErrorBody } from './error-body';
+import { parseRequestTarget } from './request-target';
+
+export type LogFn = (msg: string, fields: Record<string, unknown>) => void;
+
+/** A request listener that is handed the request target already parsed. */
+export type GuardedListener = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+) => void | Promise<void>;
+
+function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+  });
+  res.end(JSON.stringify(httpErrorBody(status, code, message)));
+}
+
+export function describeError(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
+/**
+ * Wraps a request listener so that no request can end the process: a target
+ * that is not a decodable origin-form path gets 400 before the listener runs,
+ * and whatever the listener throws (or rejects with) is logged and answered 500.
+ */
+export function guardRequests(listener: GuardedListener, logError: LogFn): RequestListener {
+  return (req, res) => {
+    const url = parseRequestTarget(req.url);
+    if (!url) return sendError(res, 400, 'BAD_REQUEST', 'The request target is not a valid path');
+    const fail = (error: unknown) => {
+      logError('request failed', { method: req.method, error: describeError(error) });
+      sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+    };
+    try {
+      const pending = listener(req, res, url);
+      if (pending) pending.catch(fail);
+    } catch (error) {
+      fail(error);
+    }
+  };
+}

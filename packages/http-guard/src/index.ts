@@ -1,0 +1,5 @@
+export { answerClientErrors } from './client-error';
+export { type HttpErrorBody, httpErrorBody } from './error-body';
+export { describeError, type GuardedListener, guardRequests, type LogFn } from './guard-requests';
+export { installProcessGuard } from './process-guard';
+export { parseRequestTarget } from './request-target';
