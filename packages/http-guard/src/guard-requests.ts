@@ -1,6 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { httpErrorBody } from './error-body';
-import { parseRequestTarget } from './request-target';
+import { isValidHost, parseRequestTarget } from './request-target';
 
 export type LogFn = (msg: string, fields: Record<string, unknown>) => void;
 
@@ -29,13 +29,16 @@ export function describeError(error: unknown): string {
 
 /**
  * Wraps a request listener so that no request can end the process: a target
- * that is not a decodable origin-form path gets 400 before the listener runs,
+ * that is not a decodable origin-form path, or a Host that is not a host, gets
+ * 400 before the listener runs,
  * and whatever the listener throws (or rejects with) is logged and answered 500.
  */
 export function guardRequests(listener: GuardedListener, logError: LogFn): RequestListener {
   return (req, res) => {
     const url = parseRequestTarget(req.url);
     if (!url) return sendError(res, 400, 'BAD_REQUEST', 'The request target is not a valid path');
+    if (!isValidHost(req.headers.host))
+      return sendError(res, 400, 'BAD_REQUEST', 'The Host header is not a valid host');
     const fail = (error: unknown) => {
       logError('request failed', { method: req.method, error: describeError(error) });
       sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');

@@ -2,4 +2,4 @@ export { answerClientErrors } from './client-error';
 export { type HttpErrorBody, httpErrorBody } from './error-body';
 export { describeError, type GuardedListener, guardRequests, type LogFn } from './guard-requests';
 export { installProcessGuard } from './process-guard';
-export { parseRequestTarget } from './request-target';
+export { isValidHost, parseRequestTarget } from './request-target';

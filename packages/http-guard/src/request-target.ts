@@ -18,3 +18,19 @@ export function parseRequestTarget(target: string | undefined): URL | undefined 
     return undefined;
   }
 }
+
+/**
+ * Whether a Host header names a host (and port) and nothing else. Handlers
+ * that build a URL from it (Better Auth's, tRPC's) throw on "[::1" or "a b";
+ * RFC 9112 says to answer an invalid Host with 400.
+ */
+export function isValidHost(host: string | undefined): boolean {
+  // HTTP/1.0 may omit it; Node itself refuses HTTP/1.1 requests without one.
+  if (host === undefined) return true;
+  if (host === '' || /[\s/?#@\\]/.test(host)) return false;
+  try {
+    return new URL(`http://${host}`).hostname !== '';
+  } catch {
+    return false;
+  }
+}

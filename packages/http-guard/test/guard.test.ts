@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answerClientErrors, guardRequests, parseRequestTarget } from '../src';
+import { answerClientErrors, guardRequests, isValidHost, parseRequestTarget } from '../src';
 
 /** Writes raw bytes, resolves with everything the server sent before closing. */
 function raw(port: number, bytes: string | Buffer): Promise<string> {
@@ -40,6 +40,26 @@ describe('parseRequestTarget', () => {
   });
 });
 
+describe('isValidHost', () => {
+  it.each(['localhost', 'localhost:3000', '127.0.0.1:8000', '[::1]:3001', 'taskflow.example.com'])(
+    'accepts %j',
+    (host) => expect(isValidHost(host)).toBe(true),
+  );
+  it.each([
+    '',
+    '[::1',
+    'a b',
+    'a/b',
+    'user@host',
+    'host?x',
+    'host#x',
+    'a\\b',
+    'host:99999',
+    '[',
+    ':80',
+  ])('refuses %j', (host) => expect(isValidHost(host)).toBe(false));
+});
+
 describe('a guarded server', () => {
   let server: Server;
   let port: number;
@@ -72,6 +92,12 @@ describe('a guarded server', () => {
       expect(answer).toMatch(/^HTTP\/1\.1 400 /);
       expect(answer).toContain('"status_code":400,"code":"BAD_REQUEST"');
     }
+  });
+
+  it('answers a Host that is not a host with 400', async () => {
+    const answer = await raw(port, 'GET / HTTP/1.1\r\nHost: [::1\r\nConnection: close\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toContain('The Host header is not a valid host');
   });
 
   it('answers malformed HTTP 400 and closes', async () => {
