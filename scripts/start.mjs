@@ -20,7 +20,7 @@ const webOrigins = env.TRUSTED_ORIGINS ?? `${webUrl},http://127.0.0.1:${webPort}
 // long after each crash in a row (at most 30 s); a service that stayed up for a
 // minute starts again from 0.5 s. One that never becomes ready again after
 // MAX_FAILED_STARTS restarts in a row, or refuses its configuration, stops TaskFlow.
-const FIRST_DELAY_MS = Number(env.TASKFLOW_RESTART_DELAY_MS ?? 500);
+const FIRST_DELAY_MS = 500;
 const MAX_DELAY_MS = 30_000;
 const STABLE_MS = 60_000;
 const MAX_FAILED_STARTS = 5;
