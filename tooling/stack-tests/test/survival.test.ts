@@ -80,7 +80,7 @@ describe('TaskFlow as `pnpm start` runs it', () => {
         ...knownCases(PATHS),
         ...randomCases(SEED + SERVICES.indexOf(service), RANDOM_CASES),
       ];
-      const answers = await inBatches(cases, 8, (raw) => sendRaw(ports[service], raw));
+      const answers = await inBatches(cases, 16, (raw) => sendRaw(ports[service], raw));
       const wrong = cases.flatMap((raw, i) => {
         const answer = answers[i];
         if (!answer) return [];

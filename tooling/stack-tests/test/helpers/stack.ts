@@ -29,7 +29,10 @@ export interface TaskFlowRun {
 }
 
 export async function freePorts(): Promise<Ports> {
-  return { api: await freePort(), auth: await freePort(), web: await freePort() };
+  const ports = new Set<number>();
+  while (ports.size < 3) ports.add(await freePort());
+  const [api = 0, auth = 0, web = 0] = ports;
+  return { api, auth, web };
 }
 
 /** A clean environment: nothing from the test runner's (DATABASE_URL, PORT, ...) leaks in. */
