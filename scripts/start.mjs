@@ -97,9 +97,11 @@ function onExit(service, child, code, signal) {
         say(`${name} is back (pid ${next.pid}).`);
       })
       .catch((error) => {
-        // Not ready in time: end it; its exit schedules the next attempt.
-        say(`${name}: ${error.message}`);
-        if (next.exitCode === null && next.signalCode === null) next.kill('SIGKILL');
+        // An exit is reported (and the next attempt scheduled) by onExit; a
+        // process that is up but never ready is ended, which does the same.
+        if (next.exitCode !== null || next.signalCode !== null) return;
+        say(`${name}: ${error.message}; ending it.`);
+        next.kill('SIGKILL');
       });
   }, delay);
 }
