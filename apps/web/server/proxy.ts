@@ -1,4 +1,5 @@
 import { type IncomingMessage, request, type ServerResponse } from 'node:http';
+import { sendHttpError } from '@taskflow/http-guard';
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -13,15 +14,6 @@ const HOP_BY_HOP = new Set([
 /** Headers a client could send to pose as someone else; this proxy states the facts itself. */
 function isForwardingHeader(name: string): boolean {
   return name === 'forwarded' || name === 'x-real-ip' || name.startsWith('x-forwarded-');
-}
-
-function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ error: message, status_code: status, code }));
 }
 
 /**
@@ -54,11 +46,11 @@ export function proxy(req: IncomingMessage, res: ServerResponse, target: URL): v
     );
   } catch {
     // Node refuses to send some targets and header values it accepted (ERR_UNESCAPED_CHARACTERS).
-    sendError(res, 400, 'BAD_REQUEST', 'The request cannot be forwarded');
+    sendHttpError(res, 400, 'BAD_REQUEST', 'The request cannot be forwarded');
     return;
   }
   upstream.on('error', () =>
-    sendError(
+    sendHttpError(
       res,
       503,
       'SERVICE_UNAVAILABLE',

@@ -1,5 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { httpErrorBody } from './error-body';
+import { sendHttpError } from './error-body';
 import { isValidHost, parseRequestTarget } from './request-target';
 
 export type LogFn = (msg: string, fields: Record<string, unknown>) => void;
@@ -10,18 +10,6 @@ export type GuardedListener = (
   res: ServerResponse,
   url: URL,
 ) => void | Promise<void>;
-
-function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
-  });
-  res.end(JSON.stringify(httpErrorBody(status, code, message)));
-}
 
 export function describeError(error: unknown): string {
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
@@ -36,12 +24,13 @@ export function describeError(error: unknown): string {
 export function guardRequests(listener: GuardedListener, logError: LogFn): RequestListener {
   return (req, res) => {
     const url = parseRequestTarget(req.url);
-    if (!url) return sendError(res, 400, 'BAD_REQUEST', 'The request target is not a valid path');
+    if (!url)
+      return sendHttpError(res, 400, 'BAD_REQUEST', 'The request target is not a valid path');
     if (!isValidHost(req.headers.host))
-      return sendError(res, 400, 'BAD_REQUEST', 'The Host header is not a valid host');
+      return sendHttpError(res, 400, 'BAD_REQUEST', 'The Host header is not a valid host');
     const fail = (error: unknown) => {
       logError('request failed', { method: req.method, error: describeError(error) });
-      sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+      sendHttpError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
     };
     try {
       const pending = listener(req, res, url);
