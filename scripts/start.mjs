@@ -125,7 +125,8 @@ async function waitFor(name, url, child, timeoutMs = 90_000) {
         `${name} exited before it was ready (${describeExit(child.exitCode, child.signalCode)})`,
       );
     try {
-      if ((await fetch(url)).ok) return;
+      // Bounded: whatever holds the port may accept and never answer.
+      if ((await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok) return;
     } catch {
       // not listening yet
     }
