@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '@taskflow/api/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -170,6 +171,39 @@ describe('TaskFlow as `pnpm start` runs it', () => {
       expect.arrayContaining(['Before the fuzz', 'After the fuzz', 'After the restart']),
     );
   }, 120_000);
+
+  it('backs off while a restarted service keeps failing, and brings it back once it can start', async () => {
+    const pid = run.pidOf('web');
+    const from = run.output().length;
+    process.kill(pid, 'SIGKILL');
+    await run.waitForOutput(/web stopped unexpectedly \(SIGKILL\); restarting in 0\.5 s/, from);
+    // Someone else takes the web port: the restarts fail, each waiting twice as long.
+    // It accepts (pnpm start's readiness probe included) and never answers.
+    const squatter = createServer((socket) => {
+      socket.on('error', () => {});
+      held.push(socket);
+    });
+    const held: Socket[] = [];
+    await new Promise<void>((r) => squatter.listen(ports.web, '127.0.0.1', r));
+    try {
+      await run.waitForOutput(
+        /web stopped unexpectedly \(exit 1\); restarting in 1 s \(crash 2/,
+        from,
+      );
+      await run.waitForOutput(
+        /web stopped unexpectedly \(exit 1\); restarting in 2 s \(crash 3/,
+        from,
+      );
+      expect(await healthy('api')).toBe(200);
+    } finally {
+      const closed = new Promise((r) => squatter.close(r));
+      for (const socket of held) socket.destroy();
+      await closed;
+    }
+    const [, back] = await run.waitForOutput(/\[start\] web is back \(pid (\d+)\)/, from);
+    expect(Number(back)).toBe(run.pidOf('web'));
+    expect(await healthy('web')).toBe(200);
+  }, 60_000);
 
   it('stops every service and exits 0 on SIGTERM', async () => {
     const pids = SERVICES.map((service) => run.pidOf(service));
