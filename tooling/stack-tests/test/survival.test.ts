@@ -103,6 +103,26 @@ describe('TaskFlow as `pnpm start` runs it', () => {
     120_000,
   );
 
+  it.each(SERVICES)(
+    '%s answers an undecodable path with 400 in the JSON error shape',
+    async (service) => {
+      for (const path of ['/api/tasks/%E0', '/%C0%80?x=%E0', '//%']) {
+        const answer = await sendRaw(ports[service], {
+          name: path,
+          bytes: Buffer.from(`GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`),
+          mode: 'send',
+        });
+        expect(answer.statuses).toEqual([400]);
+        const body = answer.text.slice(answer.text.indexOf('{'), answer.text.lastIndexOf('}') + 1);
+        expect(JSON.parse(body)).toEqual({
+          error: 'The request target is not a valid path',
+          status_code: 400,
+          code: 'BAD_REQUEST',
+        });
+      }
+    },
+  );
+
   it('still serves on every service after the fuzz: health, a token, a task, the web proxy', async () => {
     for (const service of SERVICES) expect(await healthy(service)).toBe(200);
     expect(await roundTrip('After the fuzz')).toContain('After the fuzz');
