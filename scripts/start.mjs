@@ -1,5 +1,5 @@
-// `pnpm start`: the whole product on embedded defaults — identity service and
-// API (and the web app once it exists) — wired together, stopped with Ctrl-C.
+// `pnpm start`: the whole product on embedded defaults — identity service, API
+// and web app — wired together, kept running, stopped with Ctrl-C.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -16,8 +16,21 @@ const webUrl = `http://localhost:${webPort}`;
 const audience = env.AUTH_AUDIENCE ?? 'taskflow-api';
 const webOrigins = env.TRUSTED_ORIGINS ?? `${webUrl},http://127.0.0.1:${webPort}`;
 
-const children = [];
+// Supervision: a service that dies is restarted, waiting 0.5 s, then twice as
+// long after each crash in a row (at most 30 s); a service that stayed up for a
+// minute starts again from 0.5 s. One that never becomes ready again after
+// MAX_FAILED_STARTS restarts in a row, or refuses its configuration, stops TaskFlow.
+const FIRST_DELAY_MS = 500;
+const MAX_DELAY_MS = 30_000;
+const STABLE_MS = 60_000;
+const MAX_FAILED_STARTS = 5;
+const EX_CONFIG = 78;
+
+/** name -> { spec, child, timer, crashes, failedStarts, startedAt, ready } */
+const services = new Map();
 let stopping = false;
+
+const say = (line) => console.error(`[start] ${line}`);
 
 function prefix(name, stream, target) {
   let buffer = '';
@@ -29,7 +42,12 @@ function prefix(name, stream, target) {
   });
 }
 
-function start(name, cwd, extraEnv, entry = 'src/main.ts') {
+function describeExit(code, signal) {
+  return signal ?? `exit ${code}`;
+}
+
+function spawnService(service) {
+  const { name, cwd, extraEnv, entry } = service.spec;
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: join(root, cwd),
     env: { ...env, ...extraEnv },
@@ -37,24 +55,78 @@ function start(name, cwd, extraEnv, entry = 'src/main.ts') {
   });
   prefix(name, child.stdout, process.stdout);
   prefix(name, child.stderr, process.stderr);
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(
-        `\n${name} stopped unexpectedly (${signal ?? `exit ${code}`}); stopping TaskFlow.`,
-      );
-      void stopAll(1);
-    }
-  });
-  children.push({ name, child });
+  service.child = child;
+  service.ready = false;
+  service.startedAt = Date.now();
+  say(`${name} started (pid ${child.pid})`);
+  child.on('exit', (code, signal) => onExit(service, child, code, signal));
+  return child;
+}
+
+function onExit(service, child, code, signal) {
+  if (stopping || service.child !== child) return;
+  const { name } = service.spec;
+  const how = describeExit(code, signal);
+  // At boot, waitFor reports it: TaskFlow does not start half-way.
+  if (!service.booted) return;
+  if (code === EX_CONFIG) {
+    say(`${name} refuses its configuration (${how}); stopping TaskFlow.`);
+    return void stopAll(1);
+  }
+  if (!service.ready) service.failedStarts += 1;
+  if (service.failedStarts >= MAX_FAILED_STARTS) {
+    say(
+      `${name} did not come back after ${service.failedStarts} restarts (${how}); stopping TaskFlow.`,
+    );
+    return void stopAll(1);
+  }
+  if (Date.now() - service.startedAt >= STABLE_MS) service.crashes = 0;
+  const delay = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** service.crashes);
+  service.crashes += 1;
+  say(
+    `${name} stopped unexpectedly (${how}); restarting in ${delay / 1000} s (crash ${service.crashes} in a row).`,
+  );
+  service.timer = setTimeout(() => {
+    service.timer = undefined;
+    if (stopping) return;
+    const next = spawnService(service);
+    waitFor(name, service.spec.readyUrl, next)
+      .then(() => {
+        service.ready = true;
+        service.failedStarts = 0;
+        say(`${name} is back (pid ${next.pid}).`);
+      })
+      .catch((error) => {
+        // An exit is reported (and the next attempt scheduled) by onExit; a
+        // process that is up but never ready is ended, which does the same.
+        if (next.exitCode !== null || next.signalCode !== null) return;
+        say(`${name}: ${error.message}; ending it.`);
+        next.kill('SIGKILL');
+      });
+  }, delay);
+}
+
+/** Starts a service and resolves once it answers; at boot a failure is final. */
+async function start(spec) {
+  const service = { spec, crashes: 0, failedStarts: 0, booted: false, ready: false };
+  services.set(spec.name, service);
+  const child = spawnService(service);
+  await waitFor(spec.name, spec.readyUrl, child);
+  service.ready = true;
+  service.booted = true;
   return child;
 }
 
 async function waitFor(name, url, child, timeoutMs = 90_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited before it was ready`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(
+        `${name} exited before it was ready (${describeExit(child.exitCode, child.signalCode)})`,
+      );
     try {
-      if ((await fetch(url)).ok) return;
+      // Bounded: whatever holds the port may accept and never answer.
+      if ((await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok) return;
     } catch {
       // not listening yet
     }
@@ -66,8 +138,13 @@ async function waitFor(name, url, child, timeoutMs = 90_000) {
 async function stopAll(code) {
   if (stopping) return;
   stopping = true;
+  const children = [];
+  for (const service of services.values()) {
+    if (service.timer) clearTimeout(service.timer);
+    if (service.child) children.push(service.child);
+  }
   const exits = children.map(
-    ({ child }) =>
+    (child) =>
       new Promise((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', resolve);
@@ -75,7 +152,7 @@ async function stopAll(code) {
       }),
   );
   const timer = setTimeout(() => {
-    for (const { child } of children) child.kill('SIGKILL');
+    for (const child of children) child.kill('SIGKILL');
   }, 12_000);
   await Promise.all(exits);
   clearTimeout(timer);
@@ -86,37 +163,50 @@ process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
 try {
-  const auth = start('auth', 'apps/auth', {
-    AUTH_PORT: String(authPort),
-    BETTER_AUTH_URL: authUrl,
-    AUTH_AUDIENCE: audience,
-    TRUSTED_ORIGINS: webOrigins,
+  await start({
+    name: 'auth',
+    cwd: 'apps/auth',
+    entry: 'src/main.ts',
+    readyUrl: `http://127.0.0.1:${authPort}/health`,
+    extraEnv: {
+      AUTH_PORT: String(authPort),
+      BETTER_AUTH_URL: authUrl,
+      AUTH_AUDIENCE: audience,
+      TRUSTED_ORIGINS: webOrigins,
+      // The web server forwards each browser's address in X-Forwarded-For: believe it
+      // from loopback only, so sign-in limits apply per browser, not to the proxy.
+      TRUSTED_PROXIES: env.TRUSTED_PROXIES ?? '127.0.0.1,::1',
+    },
   });
-  await waitFor('auth', `http://127.0.0.1:${authPort}/health`, auth);
 
-  const api = start('api', 'apps/api', {
-    PORT: String(apiPort),
-    // Wired to the identity service: its keys, its issuer, the API's audience.
-    AUTH_JWKS_URL: `http://127.0.0.1:${authPort}/api/auth/jwks`,
-    AUTH_ISSUER: authUrl,
-    AUTH_AUDIENCE: audience,
-    ALLOWED_ORIGINS: env.ALLOWED_ORIGINS ?? webOrigins,
+  await start({
+    name: 'api',
+    cwd: 'apps/api',
+    entry: 'src/main.ts',
+    readyUrl: `http://127.0.0.1:${apiPort}/health`,
+    extraEnv: {
+      PORT: String(apiPort),
+      // Wired to the identity service: its keys, its issuer, the API's audience.
+      AUTH_JWKS_URL: `http://127.0.0.1:${authPort}/api/auth/jwks`,
+      AUTH_ISSUER: authUrl,
+      AUTH_AUDIENCE: audience,
+      ALLOWED_ORIGINS: env.ALLOWED_ORIGINS ?? webOrigins,
+    },
   });
-  await waitFor('api', `http://127.0.0.1:${apiPort}/health`, api);
 
   let web;
   if (existsSync(join(root, 'apps/web/server/main.ts'))) {
-    web = start(
-      'web',
-      'apps/web',
-      {
+    web = await start({
+      name: 'web',
+      cwd: 'apps/web',
+      entry: 'server/main.ts',
+      readyUrl: `http://127.0.0.1:${webPort}/`,
+      extraEnv: {
         WEB_PORT: String(webPort),
         API_INTERNAL_URL: `http://127.0.0.1:${apiPort}`,
         AUTH_INTERNAL_URL: `http://127.0.0.1:${authPort}`,
       },
-      'server/main.ts',
-    );
-    await waitFor('web', `http://127.0.0.1:${webPort}/`, web);
+    });
   }
 
   const jar = '/tmp/taskflow.cookies';

@@ -1,4 +1,5 @@
-import { createDb, migrateToLatest } from '@taskflow/db';
+import { createDb, DataDirLockedError, migrateToLatest } from '@taskflow/db';
+import { installProcessGuard } from '@taskflow/http-guard';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
       ? `${config.rateLimitPerMinute}/min per caller, ${database.pool ? 'shared in PostgreSQL' : 'in this process'}`
       : 'off',
   });
+  installProcessGuard(logger.error);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -78,6 +80,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof DataDirLockedError) {
+    console.error(`TaskFlow API cannot start. ${error.message}`);
+    process.exit(75); // EX_TEMPFAIL: free once the other process stops
+  }
   console.error('TaskFlow API failed to start:', error instanceof Error ? error.message : error);
   process.exit(1);
 });

@@ -1,3 +1,5 @@
+import { DataDirLockedError } from '@taskflow/db';
+import { installProcessGuard } from '@taskflow/http-guard';
 import { AuthConfigError, loadAuthConfig } from './config';
 import { createAuthService } from './server';
 
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
     jwks: `${config.baseUrl}/api/auth/jwks`,
     audience: config.audience,
   });
+  installProcessGuard((msg, fields) => log(msg, { level: 'error', ...fields }));
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -48,6 +51,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof DataDirLockedError) {
+    console.error(`TaskFlow auth cannot start. ${error.message}`);
+    process.exit(75); // EX_TEMPFAIL: free once the other process stops
+  }
   console.error('TaskFlow auth failed to start:', error instanceof Error ? error.message : error);
   process.exit(1);
 });

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDialect, type DialectHandle, isDatabaseUnavailable } from '@taskflow/db';
+import { answerClientErrors, guardRequests } from '@taskflow/http-guard';
 import { betterAuth } from 'better-auth';
 import { isAPIError } from 'better-auth/api';
 import { toNodeHandler } from 'better-auth/node';
@@ -103,8 +104,7 @@ export async function createAuthService(
   const trustedOrigins = [...config.trustedOrigins, new URL(config.baseUrl).origin];
   const admin = (req: IncomingMessage) => requireAdmin(auth, req, trustedOrigins);
 
-  const route = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+  const route = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     const path = url.pathname;
     if (cors(req, res, config.trustedOrigins)) return;
     if (path.startsWith('/api/auth/')) {
@@ -145,25 +145,32 @@ export async function createAuthService(
     sendError(res, 404, 'NOT_FOUND', `No route for ${req.method} ${path}`);
   };
 
-  const server = createServer((req, res) => {
-    const { result, faults } = recordDatabaseFaults(() => route(req, res));
-    result.catch((error: unknown) => {
-      // A refusal caused by an unreachable database is not the caller's fault.
-      if (faults.unavailable || isDatabaseUnavailable(error)) return sendUnavailable(res);
-      if (error instanceof AuthHttpError)
-        return sendError(res, error.status, error.code, error.message);
-      // Better Auth's own refusals (from auth.api calls) keep their status; only faults are 500.
-      if (isAPIError(error) && error.statusCode < 500)
-        return sendError(
-          res,
-          error.statusCode,
-          String(error.body?.code ?? error.status),
-          error.body?.message ?? error.message,
-        );
-      console.error('auth request failed:', error);
-      sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-    });
-  });
+  const server = answerClientErrors(
+    createServer(
+      guardRequests(
+        (req, res, url) => {
+          const { result, faults } = recordDatabaseFaults(() => route(req, res, url));
+          return result.catch((error: unknown) => {
+            // A refusal caused by an unreachable database is not the caller's fault.
+            if (faults.unavailable || isDatabaseUnavailable(error)) return sendUnavailable(res);
+            if (error instanceof AuthHttpError)
+              return sendError(res, error.status, error.code, error.message);
+            // Better Auth's own refusals (from auth.api calls) keep their status; only faults are 500.
+            if (isAPIError(error) && error.statusCode < 500)
+              return sendError(
+                res,
+                error.statusCode,
+                String(error.body?.code ?? error.status),
+                error.body?.message ?? error.message,
+              );
+            console.error('auth request failed:', error);
+            sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+          });
+        },
+        (msg, fields) => console.error(`auth ${msg}:`, fields),
+      ),
+    ),
+  );
 
   return {
     auth,

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { installProcessGuard } from '@taskflow/http-guard';
 import { DIST_DIR, ensureBuilt } from './build';
 import { createWebServer } from './serve';
 
@@ -18,6 +19,7 @@ const server = createWebServer({ distDir: DIST_DIR, apiUrl, authUrl });
 server.listen(port, host, () => {
   const { port: bound } = server.address() as AddressInfo;
   log('TaskFlow web listening', { url: `http://${host}:${bound}`, api: apiUrl, auth: authUrl });
+  installProcessGuard((msg, fields) => log(msg, { level: 'error', ...fields }));
 });
 let stopping = false;
 const stop = (signal: string) => {

@@ -1,7 +1,13 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
+import { answerClientErrors, type GuardedListener, guardRequests } from '@taskflow/http-guard';
 import { proxy } from './proxy';
+
+const logError = (msg: string, fields: Record<string, unknown>) =>
+  process.stderr.write(
+    `${JSON.stringify({ time: new Date().toISOString(), level: 'error', service: 'web', msg, ...fields })}\n`,
+  );
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -39,8 +45,8 @@ export function createWebServer(options: WebServerOptions): Server {
   const root = normalize(options.distDir);
   const index = join(root, 'index.html');
 
-  return createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  const route: GuardedListener = (req, res, url) => {
+    const path = url.pathname;
     if (path.startsWith('/api/auth/') || path.startsWith('/api/agents'))
       return proxy(req, res, auth);
     if (
@@ -74,5 +80,6 @@ export function createWebServer(options: WebServerOptions): Server {
       ...SECURITY_HEADERS,
     });
     createReadStream(index).pipe(res);
-  });
+  };
+  return answerClientErrors(createServer(guardRequests(route, logError)));
 }

@@ -5,6 +5,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { type Dialect, Kysely, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import { lockDataDir } from './data-dir-lock';
 import type { DB } from './schema';
 
 export type DbKind = 'postgres' | 'pglite';
@@ -98,21 +99,29 @@ export function createDialect(options: DbOptions = {}): DialectHandle {
       location: describeUrl(options.databaseUrl),
       pool,
       close: async () => {
-        if (closed) return;
+        // Kysely's destroy may have ended the pool already.
+        if (closed || pool.ended) return;
         closed = true;
         await pool.end();
       },
     };
   }
   const dataDir = options.dataDir ?? DEFAULT_PGLITE_DIR;
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const inMemory = dataDir.startsWith('memory://');
+  if (!inMemory) mkdirSync(dataDir, { recursive: true });
+  // Two PGlite processes on one directory both acknowledge writes and one loses them.
+  const unlock = inMemory ? () => {} : lockDataDir(dataDir);
   const pglite = new PGlite(dataDir, { extensions: { pg_trgm } });
   return {
     dialect: new PGliteDialect(pglite),
     kind: 'pglite',
     location: dataDir,
     close: async () => {
-      if (!pglite.closed) await pglite.close();
+      try {
+        if (!pglite.closed) await pglite.close();
+      } finally {
+        unlock();
+      }
     },
   };
 }
@@ -125,6 +134,10 @@ export function createDb(options: DbOptions = {}): Database {
     kind: handle.kind,
     location: handle.location,
     pool: handle.pool,
-    close: () => db.destroy(),
+    close: async () => {
+      await db.destroy();
+      // Releases what Kysely does not know of: PGlite's data directory lock.
+      await handle.close();
+    },
   };
 }

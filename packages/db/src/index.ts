@@ -10,6 +10,7 @@ export {
   DEFAULT_PGLITE_DIR,
   type DialectHandle,
 } from './create-db';
+export { DataDirLockedError } from './data-dir-lock';
 export { isDatabaseUnavailable, sqlState } from './errors';
 export { apiRoleGrants } from './grants';
 export { type MigrationReport, migrateToLatest, pendingMigrations } from './migrate';

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { answerClientErrors, type GuardedListener, guardRequests } from '@taskflow/http-guard';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { HttpContextDeps } from '../context';
 import { createHttpContextFactory } from '../context';
@@ -91,8 +92,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
     sendJson(res, result.status, result.body, result.headers);
   };
 
-  return createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+  const route: GuardedListener = (req, res, url) => {
     if (applyCors(req, res, options.allowedOrigins)) return;
     if (tooLarge(req, options.bodyLimitBytes)) {
       // Refuse before reading a byte of it; close so the client stops sending.
@@ -121,5 +121,6 @@ export function createHttpServer(options: HttpServerOptions): Server {
       });
       sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
     });
-  });
+  };
+  return answerClientErrors(createServer(guardRequests(route, options.logger.error)));
 }

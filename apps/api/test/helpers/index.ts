@@ -7,5 +7,6 @@ export {
   startHarness,
 } from './harness';
 export { type Alg, type SignOptions, TestIssuer } from './jwks';
+export { freePort } from './net';
 export { type ServiceProcess, startService, waitForHealth } from './process';
 export { type RestOptions, type RestResponse, restClient } from './rest';
