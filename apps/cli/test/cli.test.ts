@@ -1,42 +1,17 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Stack, startStack } from '@taskflow/auth/testing';
 import type { AuditEntry, Task } from '@taskflow/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const BIN = fileURLToPath(new URL('../bin/taskflow.mjs', import.meta.url));
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { cliRunner } from './helpers/run';
 
 describe('the taskflow command, as a real process against a real API, auth service and PostgreSQL', () => {
   let s: Stack;
   let home: string;
   let env: NodeJS.ProcessEnv;
 
-  const taskflow = (args: string[], extra: NodeJS.ProcessEnv = {}): Promise<Result> =>
-    new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        [BIN, ...args],
-        { env: { ...env, ...extra } },
-        (error, stdout, stderr) => {
-          const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-          resolve({ code, stdout, stderr });
-        },
-      );
-    });
-  const json = async <T>(args: string[], extra?: NodeJS.ProcessEnv): Promise<T> => {
-    const r = await taskflow([...args, '--json'], extra);
-    expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
-    return JSON.parse(r.stdout) as T;
-  };
+  const { taskflow, json } = cliRunner(() => env);
 
   beforeAll(async () => {
     s = await startStack();

@@ -1,37 +1,21 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Stack, startStack } from '@taskflow/auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const BIN = fileURLToPath(new URL('../bin/taskflow.mjs', import.meta.url));
+import { cliRunner } from './helpers/run';
 
 describe('taskflow login against an https deployment', () => {
   let s: Stack;
   let home: string;
 
-  const taskflow = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
-    new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        [BIN, ...args],
-        {
-          env: {
-            PATH: process.env.PATH ?? '',
-            HOME: home,
-            TASKFLOW_URL: s.apiUrl,
-            TASKFLOW_AUTH_URL: s.authUrl,
-            TASKFLOW_PASSWORD: 'https-password-123',
-          },
-        },
-        (error, stdout, stderr) => {
-          const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-          resolve({ code, stdout, stderr });
-        },
-      );
-    });
+  const { taskflow } = cliRunner(() => ({
+    PATH: process.env.PATH ?? '',
+    HOME: home,
+    TASKFLOW_URL: s.apiUrl,
+    TASKFLOW_AUTH_URL: s.authUrl,
+    TASKFLOW_PASSWORD: 'https-password-123',
+  }));
 
   beforeAll(async () => {
     // Public URL https (TLS ends at a proxy); the service itself answers plain HTTP on loopback.

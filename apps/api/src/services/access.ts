@@ -42,16 +42,17 @@ export function selectTasks(db: Kysely<DB>) {
     .select('projects.slug as project_slug');
 }
 
+function visibleTask(db: Kysely<DB>, actor: Actor, id: number) {
+  return selectTasks(db).where('tasks.id', '=', id).where(taskVisibleTo(actor));
+}
+
 /** The task, if it exists and the actor may see it; to anyone else it does not exist. */
 export async function requireVisibleTask(
   db: Kysely<DB>,
   actor: Actor,
   id: number,
 ): Promise<TaskWithSlug> {
-  const row = await selectTasks(db)
-    .where('tasks.id', '=', id)
-    .where(taskVisibleTo(actor))
-    .executeTakeFirst();
+  const row = await visibleTask(db, actor, id).executeTakeFirst();
   if (!row) throw notFound(`Task ${id}`);
   return row;
 }
@@ -66,11 +67,7 @@ export async function lockVisibleTask(
   actor: Actor,
   id: number,
 ): Promise<TaskWithSlug> {
-  const row = await selectTasks(trx)
-    .where('tasks.id', '=', id)
-    .where(taskVisibleTo(actor))
-    .forUpdate('tasks')
-    .executeTakeFirst();
+  const row = await visibleTask(trx, actor, id).forUpdate('tasks').executeTakeFirst();
   if (!row) throw notFound(`Task ${id}`);
   return row;
 }
