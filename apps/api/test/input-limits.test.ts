@@ -84,6 +84,14 @@ describe('inputs at the database limits get 400, never 500, never silently chang
     expect(query.status).toBe(400);
     expect(query.body.issues?.[0]?.path).toBe('q');
     expect((await rest('GET', '/api/tasks?assigned_to=%00', { token })).status).toBe(400);
+    // Bytes that are not UTF-8 would reach the schema as U+FFFD: refused, not changed.
+    expect((await rest('GET', '/api/tasks?q=%E0', { token })).status).toBe(400);
+    expect((await rest('GET', '/api/tasks?q=%ED%A0%80', { token })).status).toBe(400);
+    const trpcQuery = await fetch(
+      `${h.baseUrl}/trpc/tasks.list?input=${encodeURIComponent('{"q":"x').replace('x', '%E0')}`,
+      { headers: { authorization: `Bearer ${token}` } },
+    );
+    expect(trpcQuery.status).toBe(400);
     expect((await rest('GET', '/api/projects/a%00b', { token })).status).toBe(400);
 
     const admin = await h.issuer.token('limits-admin', { role: 'admin' });

@@ -1,6 +1,7 @@
 /**
  * The URL of an origin-form request target ("/path?query"), or undefined when
- * the target is anything else or its path cannot be percent-decoded.
+ * the target is anything else or its path or query cannot be percent-decoded
+ * (URLSearchParams would quietly turn "%E0" into U+FFFD: a changed value).
  *
  * `new URL(target, base)` throws on "//[" (it reads "[" as a host) and
  * `decodeURIComponent` throws on "%E0"; either, thrown in a request listener,
@@ -13,6 +14,7 @@ export function parseRequestTarget(target: string | undefined): URL | undefined 
     // Behind an origin, "//evil.example/x" stays a path instead of becoming an authority.
     const url = new URL(`http://localhost${target}`);
     decodeURIComponent(url.pathname);
+    decodeURIComponent(url.search);
     return url;
   } catch {
     return undefined;

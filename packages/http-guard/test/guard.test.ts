@@ -24,6 +24,9 @@ describe('parseRequestTarget', () => {
     expect(parseRequestTarget('//evil.example/x')?.pathname).toBe('//evil.example/x');
     // `new URL('//[', base)` throws; as a path it is just an odd one (a 404, not a crash).
     expect(parseRequestTarget('//[')?.pathname).toBe('//[');
+    expect(parseRequestTarget('/api/tasks?q=caf%C3%A9+au+lait')?.searchParams.get('q')).toBe(
+      'café au lait',
+    );
   });
 
   it.each([
@@ -31,6 +34,9 @@ describe('parseRequestTarget', () => {
     '/%C0%80',
     '/api/tasks/%',
     '/a/%ZZ',
+    '/api/tasks?q=%E0',
+    '/api/tasks?q=100%',
+    '/api/tasks?q=a&tag=%ED%A0%80',
     '*',
     'http://other.example/',
     '',
