@@ -1,7 +1,5 @@
-import { LIMITS } from '@taskflow/contracts';
+import { isStorableText, LIMITS } from '@taskflow/contracts';
 import { APIError, createAuthMiddleware } from 'better-auth/api';
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Where in a parsed JSON value (or query) a string hides that PostgreSQL
@@ -9,8 +7,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * would be stored as U+FFFD, silently changed); undefined when there is none.
  */
 export function unstorableText(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string')
-    return value.includes('\u0000') || LONE_SURROGATE.test(value) ? path : undefined;
+  if (typeof value === 'string') return isStorableText(value) ? undefined : path;
   if (Array.isArray(value)) {
     for (const [i, item] of value.entries()) {
       const found = unstorableText(item, `${path}[${i}]`);
