@@ -107,6 +107,40 @@ describe('changes under contention', () => {
     expect(await auditCount(id, 'deleted')).toBe(1);
   });
 
+  it('never ignores a version sent where the route does not read it', async () => {
+    const { id, version } = await owner.tasks.create.mutate({ title: 'Kept' });
+    await owner.tasks.update.mutate({ id, title: 'Kept still' });
+
+    // DELETE reads expected_version from the query: stale is 409, as in a body elsewhere.
+    const staleQuery = await rest('DELETE', `/api/tasks/${id}?expected_version=${version}`, {
+      token,
+    });
+    expect(staleQuery.status).toBe(409);
+    // A body on DELETE, or a query on PATCH, is refused rather than dropped.
+    const deleteBody = await rest('DELETE', `/api/tasks/${id}`, {
+      token,
+      body: { expected_version: version },
+    });
+    expect(deleteBody.status).toBe(400);
+    expect(deleteBody.body).toMatchObject({
+      error: expect.stringMatching(/takes no request body/),
+    });
+    const patchQuery = await rest('PATCH', `/api/tasks/${id}?expected_version=${version}`, {
+      token,
+      body: { title: 'Lost update' },
+    });
+    expect(patchQuery.status).toBe(400);
+    expect(patchQuery.body).toMatchObject({
+      error: expect.stringMatching(/takes no query parameters \(got expected_version\)/),
+    });
+    expect(await owner.tasks.get.query({ id })).toMatchObject({ title: 'Kept still', version: 2 });
+
+    const current = await rest('DELETE', `/api/tasks/${id}?expected_version=${version + 1}`, {
+      token,
+    });
+    expect(current.status).toBe(200);
+  });
+
   it('concurrent deletes of one task: one 200, the rest 404, one audit row', async () => {
     const { id } = await owner.tasks.create.mutate({ title: 'Twice deleted' });
     const results = await Promise.all(

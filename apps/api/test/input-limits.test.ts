@@ -79,6 +79,35 @@ describe('inputs at the database limits get 400, never 500, never silently chang
     expect(task.body).toMatchObject({ version: 1, tags: [] });
   });
 
+  it('refuses bodies that are not UTF-8 instead of storing U+FFFD', async () => {
+    const before = await taskCount();
+    // {"title":"<E0 80>"}: E0 80 is no UTF-8 sequence.
+    const body = Buffer.concat([
+      Buffer.from('{"title":"'),
+      Buffer.from([0xe0, 0x80]),
+      Buffer.from('"}'),
+    ]);
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const viaRest = await fetch(`${h.baseUrl}/api/tasks`, { method: 'POST', headers, body });
+    expect(viaRest.status).toBe(400);
+    expect(await viaRest.json()).toMatchObject({
+      code: 'PARSE_ERROR',
+      error: expect.stringMatching(/not valid UTF-8/),
+    });
+    const viaTrpc = await fetch(`${h.baseUrl}/trpc/tasks.create`, {
+      method: 'POST',
+      headers,
+      body,
+    });
+    expect(viaTrpc.status).toBe(400);
+    expect(await viaTrpc.json()).toMatchObject({
+      error: { data: { code: 'PARSE_ERROR', httpStatus: 400 } },
+    });
+    expect(await taskCount()).toBe(before);
+    // Valid UTF-8 still goes through tRPC's own body handling.
+    expect((await trpc('tasks.create', { title: 'café ☕' })).status).toBe(200);
+  });
+
   it('refuses them in query and path parameters', async () => {
     const query = await rest<ErrorBody>('GET', '/api/tasks?q=a%00b', { token });
     expect(query.status).toBe(400);

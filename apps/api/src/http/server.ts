@@ -8,6 +8,7 @@ import { serveDocs } from '../rest/docs';
 import { errorBody, handleRest, matchRoute } from '../rest/handler';
 import { buildOpenApiDocument } from '../rest/openapi';
 import { appRouter } from '../router';
+import { HttpError, readBody } from './body';
 import { applyCors } from './cors';
 import { sendJson, UNAVAILABLE_HEADERS } from './respond';
 
@@ -32,6 +33,20 @@ function sendError(
   headers = {},
 ): void {
   sendJson(res, status, errorBody(status, code, message), headers);
+}
+
+/** JSON-RPC's codes for the refusals made before tRPC sees a request. */
+const JSON_RPC_CODES: Record<string, number> = { PARSE_ERROR: -32700, PAYLOAD_TOO_LARGE: -32013 };
+
+/** An HTTP-layer refusal in tRPC's wire shape, so tRPC clients read it like any other. */
+function trpcErrorBody(error: HttpError) {
+  return {
+    error: {
+      message: error.message,
+      code: JSON_RPC_CODES[error.code] ?? -32600,
+      data: { code: error.code, httpStatus: error.status },
+    },
+  };
 }
 
 /** A thin HTTP layer over the procedures: routing, CORS and limits, no rules. */
@@ -104,7 +119,21 @@ export function createHttpServer(options: HttpServerOptions): Server {
         `Request body exceeds ${options.bodyLimitBytes} bytes`,
       );
     }
-    if (url.pathname.startsWith('/trpc/')) return trpc(req, res);
+    if (url.pathname.startsWith('/trpc/')) {
+      if (req.method !== 'POST') return trpc(req, res);
+      // Read here so that bytes which are not UTF-8 are refused, not decoded to U+FFFD;
+      // tRPC takes a body already read from `req.body`.
+      return readBody(req, options.bodyLimitBytes).then(
+        (text) => {
+          (req as IncomingMessage & { body?: string }).body = text;
+          return trpc(req, res);
+        },
+        (error: unknown) => {
+          if (!(error instanceof HttpError)) throw error;
+          sendJson(res, error.status, trpcErrorBody(error));
+        },
+      );
+    }
     if (req.method === 'GET' && url.pathname === '/openapi.json') {
       res.writeHead(200, {
         'content-type': 'application/json; charset=utf-8',

@@ -5,6 +5,7 @@ import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { ZodError } from 'zod';
 import type { Context } from '../context';
 import { describeIssues, issuesOf } from '../errors';
+import { HttpError, readBody } from '../http/body';
 import { UNAVAILABLE_HEADERS } from '../http/respond';
 import type { Logger } from '../logger';
 import { StaleVersion } from '../services/tasks';
@@ -61,26 +62,8 @@ function coerce(value: string, types: string[]): unknown {
   return value;
 }
 
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit)
-      throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${limit} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
+  const text = (await readBody(req, limit)).trim();
   if (!text) return undefined;
   const type = req.headers['content-type'] ?? 'application/json';
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
@@ -91,6 +74,22 @@ async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknow
   } catch {
     throw new HttpError(400, 'PARSE_ERROR', 'The request body is not valid JSON');
   }
+}
+
+/** A route that reads no body refuses one rather than ignore what it says. */
+async function refuseBody(
+  req: IncomingMessage,
+  route: RestRoute,
+  limit: number,
+): Promise<undefined> {
+  if ((await readBody(req, limit)).trim()) {
+    throw new HttpError(
+      400,
+      'BAD_REQUEST',
+      `${route.method} ${route.path} takes no request body${route.input === 'query' ? '; send its input as query parameters' : ''}`,
+    );
+  }
+  return undefined;
 }
 
 /** `"3"`, `W/"3"` or `3` → 3; `*` or absent → undefined. */
@@ -124,8 +123,17 @@ function assembleInput(
     return out;
   };
   const path = fromStrings(Object.entries(params));
-  const fromQuery =
-    route.input === 'query' || route.input === 'query+body' ? fromStrings(query.entries()) : {};
+  const takesQuery = route.input === 'query' || route.input === 'query+body';
+  const ignored = takesQuery ? [] : [...new Set(query.keys())];
+  if (ignored.length) {
+    // Silently dropping them would, for `?expected_version=`, turn a conditional change into an unconditional one.
+    throw new HttpError(
+      400,
+      'BAD_REQUEST',
+      `${route.method} ${route.path} takes no query parameters (got ${ignored.join(', ')})${route.input === 'body' ? '; send them in the JSON body' : ''}`,
+    );
+  }
+  const fromQuery = takesQuery ? fromStrings(query.entries()) : {};
   if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
     throw new HttpError(400, 'BAD_REQUEST', 'The request body must be a JSON object');
   }
@@ -180,7 +188,7 @@ async function runProcedure(
     const body =
       route.input === 'body' || route.input === 'query+body'
         ? await readJsonBody(req, options.bodyLimitBytes)
-        : undefined;
+        : await refuseBody(req, route, options.bodyLimitBytes);
     const input = assembleInput(route, params, url.searchParams, body);
     const ifMatch = route.ifMatch ? parseIfMatch(req.headers['if-match']) : undefined;
     if (input && ifMatch !== undefined) {

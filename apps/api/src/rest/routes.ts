@@ -119,9 +119,9 @@ export const REST_ROUTES: readonly RestRoute[] = [
     procedure: 'tasks.delete',
     summary: 'Delete a task (its audit trail stays)',
     description:
-      'Send If-Match with the ETag from GET to delete only the version you read (412 when stale).',
+      'Send If-Match with the ETag from GET (or expected_version) to delete only the version you read (412 when stale).',
     tag: 'tasks',
-    input: 'none',
+    input: 'query',
     ifMatch: true,
   },
   {

@@ -73,7 +73,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a task (its audit trail stays)
-         * @description Send If-Match with the ETag from GET to delete only the version you read (412 when stale).
+         * @description Send If-Match with the ETag from GET (or expected_version) to delete only the version you read (412 when stale).
          */
         delete: operations["tasks_delete"];
         options?: never;
@@ -778,7 +778,9 @@ export interface operations {
     };
     tasks_delete: {
         parameters: {
-            query?: never;
+            query?: {
+                expected_version?: number;
+            };
             header?: {
                 /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
                 "If-Match"?: string;
