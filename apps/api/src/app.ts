@@ -56,9 +56,6 @@ export function createApp(options: AppOptions): App {
       options.logger,
     ),
   });
-  server.keepAliveTimeout = 5_000;
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
 
   return {
     server,

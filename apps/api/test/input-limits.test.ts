@@ -149,6 +149,11 @@ describe('inputs at the database limits get 400, never 500, never silently chang
       expect(res.status, JSON.stringify(claims)).toBe(400);
       expect(res.body.error).toMatch(/token's '(sub|name)' claim/);
     }
+    // A blank subject names nobody.
+    const blank = await rest<ErrorBody>('GET', '/api/workers/me', {
+      token: await h.issuer.sign({ sub: '  ' }),
+    });
+    expect(blank.status).toBe(401);
     const stored = await h.database.db
       .selectFrom('workers')
       .select('id')

@@ -1,18 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { UNSTORABLE_TEXT, unstorableText } from './input-guard';
+import { HttpError, readBody } from '@taskflow/http-guard';
+import { badInput } from './input-guard';
 
-const BODY_LIMIT = 64 * 1024;
+/** Sign-ups, sign-ins and agent requests are small. */
+export const BODY_LIMIT = 64 * 1024;
 
 /** A refusal with its status; the server turns it into the shared error shape. */
-export class AuthHttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { HttpError as AuthHttpError };
 
 export function send(res: ServerResponse, status: number, body: unknown): void {
   if (res.headersSent) return;
@@ -35,28 +29,20 @@ export function sendError(res: ServerResponse, status: number, code: string, mes
 export async function readJson(req: IncomingMessage): Promise<unknown> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json')
-    throw new AuthHttpError(
+    throw new HttpError(
       415,
       'UNSUPPORTED_MEDIA_TYPE',
       'Send the body as JSON (content-type: application/json)',
     );
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > BODY_LIMIT)
-      throw new AuthHttpError(413, 'PAYLOAD_TOO_LARGE', 'Request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
+  const text = (await readBody(req, BODY_LIMIT)).trim();
   if (!text) return undefined;
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    throw new AuthHttpError(400, 'PARSE_ERROR', 'The request body is not valid JSON');
+    throw new HttpError(400, 'PARSE_ERROR', 'The request body is not valid JSON');
   }
-  const where = unstorableText(body, 'body');
-  if (where) throw new AuthHttpError(400, 'BAD_REQUEST', `${where} ${UNSTORABLE_TEXT}`);
+  const problem = badInput(body, 'body');
+  if (problem) throw new HttpError(400, 'BAD_REQUEST', problem);
   return body;
 }

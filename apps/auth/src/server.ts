@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDialect, type DialectHandle, isDatabaseUnavailable } from '@taskflow/db';
-import { answerClientErrors, guardRequests } from '@taskflow/http-guard';
+import { answerClientErrors, guardRequests, readBody } from '@taskflow/http-guard';
 import { betterAuth } from 'better-auth';
 import { isAPIError } from 'better-auth/api';
 import { toNodeHandler } from 'better-auth/node';
@@ -22,7 +22,7 @@ import {
   RETRY_AFTER_SECONDS,
   recordDatabaseFaults,
 } from './database-faults';
-import { AuthHttpError, readJson, send, sendError } from './http';
+import { AuthHttpError, BODY_LIMIT, readJson, send, sendError } from './http';
 import { migrateAuth } from './migrate';
 
 /** /api/agents/{id}/keys[/{keyId}], ids as Better Auth makes them. */
@@ -109,6 +109,10 @@ export async function createAuthService(
     if (cors(req, res, config.trustedOrigins)) return;
     if (path.startsWith('/api/auth/')) {
       req.headers[CLIENT_IP_HEADER] = clientIp(req, config.trustedProxies);
+      // Read here so that bytes which are not UTF-8 are refused, not stored as U+FFFD;
+      // Better Auth's adapter takes a body already read from `req.body`.
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        (req as IncomingMessage & { body?: string }).body = await readBody(req, BODY_LIMIT);
       return betterAuthHandler(req, res);
     }
     if (req.method === 'GET' && path === '/health') return send(res, 200, { status: 'ok' });

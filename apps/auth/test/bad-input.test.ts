@@ -76,3 +76,44 @@ describe('bad input to the auth service: a clear 400, never a 500, never silentl
     expect((await post('/api/agents', { name: 'Bot 🤖' }, { cookie })).status).toBe(201);
   });
 });
+
+describe('hostile bodies to the auth service', () => {
+  let s: Stack;
+  beforeAll(async () => {
+    s = await startStack({ signInLimit: { max: 100, windowSec: 60 } });
+  });
+  afterAll(() => s.stop());
+
+  const post = (path: string, body: string | Buffer) =>
+    fetch(`${s.authUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: WEB },
+      body,
+    });
+  const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+
+  it.each(['/api/auth/sign-up/email', '/api/auth/sign-in/email', '/api/agents'])(
+    'refuses 30,000 nested arrays (60 KB) to %s with 400, before any sign-in',
+    async (path) => {
+      const res = await post(path, nested(30_000));
+      expect(res.status).toBe(400);
+      expect((await fetch(`${s.authUrl}/health`)).status).toBe(200);
+    },
+  );
+
+  it('refuses a sign-up whose bytes are not UTF-8, and creates no account', async () => {
+    const body = Buffer.concat([
+      Buffer.from('{"email":"utf@example.com","password":"long enough password","name":"bad'),
+      Buffer.from([0xe0, 0x80]),
+      Buffer.from('name"}'),
+    ]);
+    const res = await post('/api/auth/sign-up/email', body);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 'PARSE_ERROR' });
+    const users = await s.database.db
+      .selectFrom('user' as never)
+      .select('email' as never)
+      .execute();
+    expect(users).toEqual([]);
+  });
+});

@@ -27,8 +27,14 @@ function rawResponse(errorCode: string | undefined): string {
  * HTTP that Node's parser refuses (a bad request line, header or chunk) never
  * reaches a listener: answer it here and drop the connection. Only when nothing
  * was written on the connection yet, or the answer would land inside a response.
+ * Slow clients get the same bounds on every server: 10 s for the headers, 30 s
+ * for the whole request (Node's defaults, 60 s and 300 s, let a few hundred
+ * slow connections sit on a server for minutes).
  */
 export function answerClientErrors(server: Server): Server {
+  server.keepAliveTimeout = 5_000;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     const written = 'bytesWritten' in socket ? Number(socket.bytesWritten) : 0;
     if (error.code === 'ECONNRESET' || !socket.writable || written > 0) {

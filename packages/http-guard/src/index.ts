@@ -1,3 +1,4 @@
+export { HttpError, readBody } from './body';
 export { answerClientErrors } from './client-error';
 export { type HttpErrorBody, httpErrorBody, sendHttpError } from './error-body';
 export { describeError, type GuardedListener, guardRequests, type LogFn } from './guard-requests';

@@ -96,7 +96,11 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
         maxTokenAge: options.maxTokenAgeSec ?? VERIFIER_DEFAULTS.maxTokenAgeSec,
         requiredClaims: ['exp', 'iat', 'sub'],
       });
-      if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 255) {
+      if (
+        typeof payload.sub !== 'string' ||
+        payload.sub.trim() === '' ||
+        payload.sub.length > 255
+      ) {
         throw new TokenError('invalid', "Token claim 'sub' is not accepted");
       }
       return payload as JWTPayload & { sub: string };

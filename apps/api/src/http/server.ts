@@ -1,5 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { answerClientErrors, type GuardedListener, guardRequests } from '@taskflow/http-guard';
+import {
+  answerClientErrors,
+  type GuardedListener,
+  guardRequests,
+  HttpError,
+  readBody,
+} from '@taskflow/http-guard';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { HttpContextDeps } from '../context';
 import { createHttpContextFactory } from '../context';
@@ -8,7 +14,6 @@ import { serveDocs } from '../rest/docs';
 import { errorBody, handleRest, matchRoute } from '../rest/handler';
 import { buildOpenApiDocument } from '../rest/openapi';
 import { appRouter } from '../router';
-import { HttpError, readBody } from './body';
 import { applyCors } from './cors';
 import { sendJson, UNAVAILABLE_HEADERS } from './respond';
 

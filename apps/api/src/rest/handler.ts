@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { ErrorBody } from '@taskflow/contracts';
+import { HttpError, readBody } from '@taskflow/http-guard';
 import { getTRPCErrorFromUnknown, type TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { ZodError } from 'zod';
 import type { Context } from '../context';
 import { describeIssues, issuesOf } from '../errors';
-import { HttpError, readBody } from '../http/body';
 import { UNAVAILABLE_HEADERS } from '../http/respond';
 import type { Logger } from '../logger';
 import { StaleVersion } from '../services/tasks';

@@ -18,11 +18,17 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit)
-      throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${limit} bytes`);
-    chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > limit)
+        throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${limit} bytes`);
+      chunks.push(chunk as Buffer);
+    }
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    // The client went away mid-body: its fault, not the server's, and nobody hears the answer.
+    throw new HttpError(400, 'INCOMPLETE_BODY', 'The request body ended before it was complete');
   }
   try {
     return utf8.decode(Buffer.concat(chunks));
