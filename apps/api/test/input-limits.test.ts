@@ -113,6 +113,13 @@ describe('inputs at the database limits get 400, never 500, never silently chang
     expect(query.status).toBe(400);
     expect(query.body.issues?.[0]?.path).toBe('q');
     expect((await rest('GET', '/api/tasks?assigned_to=%00', { token })).status).toBe(400);
+    // Two values for one field: neither is picked silently.
+    const twice = await rest<ErrorBody>('GET', '/api/tasks?limit=1&limit=2', { token });
+    expect(twice.status).toBe(400);
+    expect(twice.body.error).toBe('limit is given more than once');
+    expect((await rest('GET', '/api/tasks?project=a-b&project_slug=c-d', { token })).status).toBe(
+      400,
+    );
     // Bytes that are not UTF-8 would reach the schema as U+FFFD: refused, not changed.
     expect((await rest('GET', '/api/tasks?q=%E0', { token })).status).toBe(400);
     expect((await rest('GET', '/api/tasks?q=%ED%A0%80', { token })).status).toBe(400);

@@ -118,6 +118,8 @@ function assembleInput(
     const out: Record<string, unknown> = {};
     for (const [key, value] of entries) {
       const field = rename(key);
+      // `limit=1&limit=2`, or `project=a&project_slug=b`: no value is picked silently.
+      if (field in out) throw new HttpError(400, 'BAD_REQUEST', `${field} is given more than once`);
       out[field] = coerce(value, typesOf(props[field]));
     }
     return out;
