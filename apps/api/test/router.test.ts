@@ -1,8 +1,10 @@
+import { MOVES } from '@taskflow/contracts';
 import { createDb, type Database } from '@taskflow/db';
+import type { inferRouterInputs } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInnerContext } from '../src/context';
 import { createLogger } from '../src/logger';
-import { appRouter } from '../src/router';
+import { type AppRouter, appRouter } from '../src/router';
 import { createCallerFactory, inTransaction } from '../src/trpc';
 
 type AnyProcedure = {
@@ -76,5 +78,20 @@ describe('the router contract', () => {
       if (PUBLIC.includes(path)) continue;
       await expect(call({}), path).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     }
+  });
+});
+
+describe('move procedures built from the MOVES table', () => {
+  it('keep each move its own input type', () => {
+    type Inputs = inferRouterInputs<AppRouter>;
+    const progress: Inputs['tasks']['progress'] = { id: 1, percent: 50, note: 'half' };
+    // @ts-expect-error percent is required to report progress
+    const noPercent: Inputs['tasks']['progress'] = { id: 1 };
+    // @ts-expect-error a reason belongs to block, not start
+    const startWithReason: Inputs['tasks']['start'] = { id: 1, reason: 'x' };
+    // The types above and the validation agree.
+    expect(MOVES.progress.input.safeParse(progress).success).toBe(true);
+    expect(MOVES.progress.input.safeParse(noPercent).success).toBe(false);
+    expect(MOVES.start.input.safeParse(startWithReason).success).toBe(false);
   });
 });

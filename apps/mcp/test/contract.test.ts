@@ -1,5 +1,6 @@
 import { appRouter, type ProcedurePath, REST_ROUTES } from '@taskflow/api';
 import { CLI_EXCEPTIONS, COMMANDS } from '@taskflow/cli';
+import { MOVES, TASK_ACTIONS } from '@taskflow/contracts';
 import { describe, expect, it } from 'vitest';
 import { MCP_EXCEPTIONS, TOOLS } from '../src/tools';
 
@@ -44,5 +45,34 @@ describe('clients cannot drift from the API', () => {
   it('points every command and tool at a procedure that exists', () => {
     for (const c of COMMANDS) if (c.procedure) expect(procedures, c.name).toContain(c.procedure);
     for (const t of TOOLS) expect(procedures, t.name).toContain(t.procedure);
+  });
+});
+
+/** The workflow's moves come from one table: every surface has each row, under the row's names. */
+describe('every surface is built from (or held to) the MOVES table', () => {
+  it('has a row for each move of the transition table', () => {
+    expect(Object.keys(MOVES).sort()).toEqual([...TASK_ACTIONS].sort());
+  });
+
+  it.each(TASK_ACTIONS)('%s: procedure, REST route, CLI command and MCP tool', (action) => {
+    const row = MOVES[action];
+    const procedure = `tasks.${action}` as ProcedurePath;
+    // At run time the router keeps its procedures flat, under 'tasks.start' and the like.
+    const procedures = appRouter._def.procedures as unknown as Record<
+      string,
+      { _def: { inputs: unknown[] } } | undefined
+    >;
+    const def = procedures[procedure];
+    expect(def?._def.inputs).toEqual([row.input]);
+
+    const route = REST_ROUTES.find((r) => r.procedure === procedure);
+    expect(route).toMatchObject({
+      method: 'POST',
+      path: `/api/tasks/{id}/${row.rest}`,
+      summary: row.summary,
+      input: 'restQuery' in row ? 'query+body' : 'body',
+    });
+    expect(COMMANDS.find((c) => c.procedure === procedure)?.name).toBe(row.cli);
+    expect(TOOLS.find((t) => t.procedure === procedure)?.name).toBe(row.mcp);
   });
 });

@@ -1,3 +1,4 @@
+import { MOVES, type MoveSurfaces, TASK_ACTIONS, type TaskAction } from '@taskflow/contracts';
 import type { inferRouterInputs } from '@trpc/server';
 import type { AppRouter } from '../router';
 
@@ -29,22 +30,21 @@ export interface RestRoute {
   description?: string;
 }
 
-const move = (
-  segment: string,
-  procedure: ProcedurePath,
-  summary: string,
-  description?: string,
-): RestRoute => ({
-  method: 'POST',
-  path: `/api/tasks/{id}/${segment}`,
-  procedure,
-  summary,
-  tag: 'workflow',
-  input: 'body',
-  etag: true,
-  ifMatch: true,
-  ...(description && { description }),
-});
+/** POST /api/tasks/{id}/<segment>, from the move's row of MOVES. */
+function moveRoute(action: TaskAction): RestRoute {
+  const row: MoveSurfaces = MOVES[action];
+  return {
+    method: 'POST',
+    path: `/api/tasks/{id}/${row.rest}`,
+    procedure: `tasks.${action}`,
+    summary: row.summary,
+    tag: 'workflow',
+    input: row.restQuery ? 'query+body' : 'body',
+    etag: true,
+    ifMatch: true,
+    ...(row.description && { description: row.description }),
+  };
+}
 
 /**
  * The REST surface: the original FastAPI design's paths, each mapped onto the
@@ -135,24 +135,8 @@ export const REST_ROUTES: readonly RestRoute[] = [
     ifMatch: true,
   },
 
-  move(
-    'start',
-    'tasks.start',
-    'Start (claim) a task',
-    'Exactly one of any number of concurrent starts wins; the others get 409.',
-  ),
-  {
-    ...move('progress', 'tasks.progress', 'Report progress (percent 0..100, note)'),
-    input: 'query+body',
-    description:
-      'percent and note may come as query parameters (?percent=50&note=x) or as a JSON body.',
-  },
-  move('review', 'tasks.submitForReview', 'Submit for review'),
-  move('request-changes', 'tasks.requestChanges', 'Request changes (note required)'),
-  move('complete', 'tasks.complete', 'Complete (progress becomes 100)'),
-  move('reopen', 'tasks.reopen', 'Reopen a completed task into review (note required)'),
-  move('block', 'tasks.block', 'Block (reason required)'),
-  move('unblock', 'tasks.unblock', 'Unblock: back to the status it had'),
+  // The workflow: one route per row of the shared MOVES table.
+  ...TASK_ACTIONS.map(moveRoute),
 
   {
     method: 'GET',

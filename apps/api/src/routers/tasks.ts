@@ -1,19 +1,14 @@
 import {
+  MOVES,
+  TASK_ACTIONS,
+  type TaskAction,
   TaskAssignInput,
-  TaskBlockInput,
-  TaskCompleteInput,
   TaskCreateInput,
   TaskDeleteInput,
   TaskDeleteResult,
   TaskIdInput,
   TaskListInput,
-  TaskProgressInput,
-  TaskReopenInput,
-  TaskRequestChangesInput,
   TaskSchema,
-  TaskStartInput,
-  TaskSubmitForReviewInput,
-  TaskUnblockInput,
   TaskUpdateInput,
 } from '@taskflow/contracts';
 import { z } from 'zod';
@@ -25,8 +20,21 @@ import {
   listTasks,
   updateTask,
 } from '../services/tasks';
-import { moveTask } from '../services/workflow';
+import { type MoveInput, moveTask } from '../services/workflow';
 import { protectedMutation, protectedProcedure, router } from '../trpc';
+
+function moveProcedure<S extends z.ZodType>(action: TaskAction, input: S) {
+  return protectedMutation
+    .input(input)
+    .output(TaskSchema)
+    .mutation(({ ctx, input }) => moveTask(ctx.trx, ctx.actor, action, input as MoveInput));
+}
+type MoveProcedure<S extends z.ZodType> = ReturnType<typeof moveProcedure<S>>;
+
+/** tasks.start, tasks.progress, ...: each typed by its own row's input schema. */
+const moveProcedures = Object.fromEntries(
+  TASK_ACTIONS.map((action) => [action, moveProcedure(action, MOVES[action].input)]),
+) as { [A in TaskAction]: MoveProcedure<(typeof MOVES)[A]['input']> };
 
 export const tasksRouter = router({
   create: protectedMutation
@@ -54,37 +62,6 @@ export const tasksRouter = router({
     .output(TaskDeleteResult)
     .mutation(({ ctx, input }) => deleteTask(ctx.trx, ctx.actor, input)),
 
-  // The workflow: one procedure per move of the shared transition table.
-  start: protectedMutation
-    .input(TaskStartInput)
-    .output(TaskSchema)
-    .mutation(({ ctx, input }) => moveTask(ctx.trx, ctx.actor, 'start', input)),
-  progress: protectedMutation
-    .input(TaskProgressInput)
-    .output(TaskSchema)
-    .mutation(({ ctx, input }) => moveTask(ctx.trx, ctx.actor, 'progress', input)),
-  submitForReview: protectedMutation
-    .input(TaskSubmitForReviewInput)
-    .output(TaskSchema)
-    .mutation(({ ctx, input }) => moveTask(ctx.trx, ctx.actor, 'submitForReview', input)),
-  requestChanges: protectedMutation
-    .input(TaskRequestChangesInput)
-    .output(TaskSchema)
-    .mutation(({ ctx, input }) => moveTask(ctx.trx, ctx.actor, 'requestChanges', input)),
-  complete: protectedMutation
-    .input(TaskCompleteInput)
-    .output(TaskSchema)
-    .mutation(({ ctx, input }) => moveTask(ctx.trx, ctx.actor, 'complete', input)),
-  reopen: protectedMutation
-    .input(TaskReopenInput)
-    .output(TaskSchema)
-    .mutation(({ ctx, input }) => moveTask(ctx.trx, ctx.actor, 'reopen', input)),
-  block: protectedMutation
-    .input(TaskBlockInput)
-    .output(TaskSchema)
-    .mutation(({ ctx, input }) => moveTask(ctx.trx, ctx.actor, 'block', input)),
-  unblock: protectedMutation
-    .input(TaskUnblockInput)
-    .output(TaskSchema)
-    .mutation(({ ctx, input }) => moveTask(ctx.trx, ctx.actor, 'unblock', input)),
+  // The workflow: one procedure per row of the shared MOVES table.
+  ...moveProcedures,
 });
