@@ -1,6 +1,14 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { ProcedurePath } from '@taskflow/api';
-import type { Task, TaskPriority, TaskStatus } from '@taskflow/contracts';
+import {
+  MOVES,
+  TASK_ACTIONS,
+  type Task,
+  type TaskAction,
+  type TaskPriority,
+  type TaskStatus,
+} from '@taskflow/contracts';
+import type { z } from 'zod';
 import { AGENT_COMMANDS } from './agent-commands';
 import { int, str } from './args';
 import type { CommandContext } from './context';
@@ -57,7 +65,6 @@ const taskResult = (task: Task, verb?: string) => ({
     : taskDetail(task),
 });
 
-const note: Options = { note: { type: 'string', short: 'n' } };
 const editOptions: Options = {
   title: { type: 'string' },
   description: { type: 'string', short: 'd' },
@@ -68,22 +75,53 @@ const editOptions: Options = {
   due: { type: 'string' },
 };
 
-function move(
-  name: string,
-  procedure: ProcedurePath,
-  summary: string,
-  verb: string,
-  call: (ctx: CommandContext, taskId: number, values: Values, args: string[]) => Promise<Task>,
-  options: Options = note,
-  extraArgs: string[] = [],
-): Command {
+/** A field's type, under any optional wrapper: numbers go positional, the rest become options. */
+function fieldType(schema: z.ZodType): string {
+  const def = schema._zod.def as { type: string; innerType?: z.ZodType };
+  return def.type === 'optional' && def.innerType ? fieldType(def.innerType) : def.type;
+}
+
+/**
+ * `taskflow <cli> ID [NUMBERS...] [--note ...] [--reason ...] [--if-version N]`, from the
+ * move's row of MOVES: its number fields (percent) are positional, its text
+ * fields options, and --if-version makes the move conditional.
+ */
+function moveCommand(action: TaskAction): Command {
+  const row = MOVES[action];
+  const fields = Object.entries((row.input as z.ZodObject).shape).filter(
+    ([name]) => name !== 'id' && name !== 'expected_version',
+  );
+  const positional = fields.filter(([, s]) => fieldType(s) === 'number').map(([name]) => name);
+  const named = fields.filter(([, s]) => fieldType(s) !== 'number').map(([name]) => name);
+  const options: Options = Object.fromEntries(
+    named.map((name) => [name, { type: 'string', short: name.charAt(0) }]),
+  );
+  options['if-version'] = { type: 'string' };
   return {
-    name,
-    procedure,
-    summary,
-    args: ['ID', ...extraArgs],
+    name: row.cli,
+    procedure: `tasks.${action}`,
+    summary: row.summary,
+    args: ['ID', ...positional.map((name) => name.toUpperCase())],
     options,
-    run: async (ctx, values, args) => taskResult(await call(ctx, id(args[0]), values, args), verb),
+    run: async (ctx, values, args) => {
+      const version = int(str(values['if-version']), '--if-version');
+      const input = {
+        id: id(args[0]),
+        ...Object.fromEntries(
+          positional.map((name, i) => [name, int(args[i + 1], name.toUpperCase())]),
+        ),
+        ...Object.fromEntries(
+          named.flatMap((name) => {
+            const value = str(values[name]);
+            return value === undefined ? [] : [[name, value]];
+          }),
+        ),
+        ...(version !== undefined && { expected_version: version }),
+      };
+      // The row's schema is its procedure's input; the server validates what the shell gave.
+      const task = await ctx.client().tasks[action].mutate(input as never);
+      return taskResult(task, row.done);
+    },
   };
 }
 
@@ -199,59 +237,8 @@ export const COMMANDS: Command[] = [
       return taskResult(task, 'Updated');
     },
   },
-  move(
-    'start',
-    'tasks.start',
-    'Start (claim) a task',
-    'Started',
-    (ctx, i) => ctx.client().tasks.start.mutate({ id: i }),
-    {},
-  ),
-  move(
-    'progress',
-    'tasks.progress',
-    'Report progress: PERCENT 0..100',
-    'Progress on',
-    (ctx, i, v, a) =>
-      ctx.client().tasks.progress.mutate({
-        id: i,
-        percent: int(a[1], 'PERCENT') ?? -1,
-        ...(str(v.note) && { note: str(v.note) }),
-      }),
-    note,
-    ['PERCENT'],
-  ),
-  move('review', 'tasks.submitForReview', 'Submit for review', 'Submitted', (ctx, i, v) =>
-    ctx.client().tasks.submitForReview.mutate({ id: i, ...(str(v.note) && { note: str(v.note) }) }),
-  ),
-  move(
-    'request-changes',
-    'tasks.requestChanges',
-    'Send back from review (--note required)',
-    'Changes requested on',
-    (ctx, i, v) => ctx.client().tasks.requestChanges.mutate({ id: i, note: str(v.note) ?? '' }),
-  ),
-  move('complete', 'tasks.complete', 'Complete a task', 'Completed', (ctx, i, v) =>
-    ctx.client().tasks.complete.mutate({ id: i, ...(str(v.note) && { note: str(v.note) }) }),
-  ),
-  move(
-    'reopen',
-    'tasks.reopen',
-    'Reopen a completed task into review (--note required)',
-    'Reopened',
-    (ctx, i, v) => ctx.client().tasks.reopen.mutate({ id: i, note: str(v.note) ?? '' }),
-  ),
-  move(
-    'block',
-    'tasks.block',
-    'Block a task (--reason required)',
-    'Blocked',
-    (ctx, i, v) => ctx.client().tasks.block.mutate({ id: i, reason: str(v.reason) ?? '' }),
-    { reason: { type: 'string', short: 'r' } },
-  ),
-  move('unblock', 'tasks.unblock', 'Unblock a task', 'Unblocked', (ctx, i, v) =>
-    ctx.client().tasks.unblock.mutate({ id: i, ...(str(v.note) && { note: str(v.note) }) }),
-  ),
+  // The workflow: one command per row of the shared MOVES table.
+  ...TASK_ACTIONS.map(moveCommand),
   {
     name: 'assign',
     procedure: 'tasks.assign',

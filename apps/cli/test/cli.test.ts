@@ -89,6 +89,18 @@ describe('the taskflow command, as a real process against a real API, auth servi
     );
     expect((await json<Task>(['block', id, '--reason', 'vault down'])).status).toBe('blocked');
     expect((await json<Task>(['unblock', id])).status).toBe('in_progress');
+    // --if-version makes a move conditional: a stale version is a conflict (5), nothing moves.
+    const current = await json<Task>(['show', id]);
+    const stale = await taskflow([
+      'progress',
+      id,
+      '70',
+      '--if-version',
+      String(current.version - 1),
+    ]);
+    expect(stale.code).toBe(5);
+    const fresh = await json<Task>(['progress', id, '70', '--if-version', String(current.version)]);
+    expect(fresh).toMatchObject({ progress_percent: 70, version: current.version + 1 });
     expect((await json<Task>(['edit', id, '--title', 'Rotate all the keys'])).title).toBe(
       'Rotate all the keys',
     );
@@ -119,6 +131,7 @@ describe('the taskflow command, as a real process against a real API, auth servi
       'changes_requested',
       'blocked',
       'unblocked',
+      'progress',
       'updated',
     ]);
     expect(trail.every((e) => e.client === 'cli' && e.actor_type === 'human')).toBe(true);

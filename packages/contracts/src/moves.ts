@@ -23,8 +23,13 @@ export interface MoveSurfaces {
   cli: string;
   /** The MCP tool agents call. */
   mcp: string;
+  /** One line for REST documents and `taskflow --help`. */
   summary: string;
   description?: string;
+  /** The MCP tool's description: what an agent needs to know to call it well. */
+  forAgents: string;
+  /** What was done, as a confirmation starts: "Started task 7: ...". */
+  done: string;
 }
 
 /**
@@ -41,6 +46,9 @@ export const MOVES = {
     mcp: 'claim_task',
     summary: 'Start (claim) a task',
     description: 'Exactly one of any number of concurrent starts wins; the others get 409.',
+    forAgents:
+      'Claim a pending task and start it (it becomes yours). If someone claimed it first you get an error saying so.',
+    done: 'Started',
   },
   progress: {
     input: TaskProgressInput,
@@ -51,6 +59,8 @@ export const MOVES = {
     summary: 'Report progress (percent 0..100, note)',
     description:
       'percent and note may come as query parameters (?percent=50&note=x) or as a JSON body.',
+    forAgents: 'Report progress (0-100) on a task you are working on, with a note.',
+    done: 'Progress on',
   },
   submitForReview: {
     input: TaskSubmitForReviewInput,
@@ -58,6 +68,8 @@ export const MOVES = {
     cli: 'review',
     mcp: 'submit_for_review',
     summary: 'Submit for review',
+    forAgents: 'Submit your in-progress task for review.',
+    done: 'Submitted',
   },
   requestChanges: {
     input: TaskRequestChangesInput,
@@ -65,6 +77,8 @@ export const MOVES = {
     cli: 'request-changes',
     mcp: 'request_changes',
     summary: 'Request changes (note required)',
+    forAgents: 'Send a task in review back to its assignee, with a note saying what to change.',
+    done: 'Changes requested on',
   },
   complete: {
     input: TaskCompleteInput,
@@ -72,6 +86,8 @@ export const MOVES = {
     cli: 'complete',
     mcp: 'complete_task',
     summary: 'Complete (progress becomes 100)',
+    forAgents: 'Complete a task (in progress, or in review as its reviewer).',
+    done: 'Completed',
   },
   reopen: {
     input: TaskReopenInput,
@@ -79,6 +95,8 @@ export const MOVES = {
     cli: 'reopen',
     mcp: 'reopen_task',
     summary: 'Reopen a completed task into review (note required)',
+    forAgents: 'Reopen a completed task into review, with a note saying why.',
+    done: 'Reopened',
   },
   block: {
     input: TaskBlockInput,
@@ -86,6 +104,8 @@ export const MOVES = {
     cli: 'block',
     mcp: 'block_task',
     summary: 'Block (reason required)',
+    forAgents: 'Mark a task blocked, with the reason.',
+    done: 'Blocked',
   },
   unblock: {
     input: TaskUnblockInput,
@@ -93,5 +113,7 @@ export const MOVES = {
     cli: 'unblock',
     mcp: 'unblock_task',
     summary: 'Unblock: back to the status it had',
+    forAgents: 'Unblock a task: it returns to the status it had.',
+    done: 'Unblocked',
   },
 } as const satisfies Record<TaskAction, MoveSurfaces>;
