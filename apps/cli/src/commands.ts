@@ -2,13 +2,13 @@ import type { ParseArgsConfig } from 'node:util';
 import type { ProcedurePath } from '@taskflow/api';
 import {
   MOVES,
+  moveFields,
   TASK_ACTIONS,
   type Task,
   type TaskAction,
   type TaskPriority,
   type TaskStatus,
 } from '@taskflow/contracts';
-import type { z } from 'zod';
 import { AGENT_COMMANDS } from './agent-commands';
 import { int, str } from './args';
 import type { CommandContext } from './context';
@@ -75,12 +75,6 @@ const editOptions: Options = {
   due: { type: 'string' },
 };
 
-/** A field's type, under any optional wrapper: numbers go positional, the rest become options. */
-function fieldType(schema: z.ZodType): string {
-  const def = schema._zod.def as { type: string; innerType?: z.ZodType };
-  return def.type === 'optional' && def.innerType ? fieldType(def.innerType) : def.type;
-}
-
 /**
  * `taskflow <cli> ID [NUMBERS...] [--note ...] [--reason ...] [--if-version N]`, from the
  * move's row of MOVES: its number fields (percent) are positional, its text
@@ -88,11 +82,9 @@ function fieldType(schema: z.ZodType): string {
  */
 function moveCommand(action: TaskAction): Command {
   const row = MOVES[action];
-  const fields = Object.entries((row.input as z.ZodObject).shape).filter(
-    ([name]) => name !== 'id' && name !== 'expected_version',
-  );
-  const positional = fields.filter(([, s]) => fieldType(s) === 'number').map(([name]) => name);
-  const named = fields.filter(([, s]) => fieldType(s) !== 'number').map(([name]) => name);
+  const fields = moveFields(action);
+  const positional = fields.filter((f) => f.kind === 'number').map((f) => f.name);
+  const named = fields.filter((f) => f.kind !== 'number').map((f) => f.name);
   const options: Options = Object.fromEntries(
     named.map((name) => [name, { type: 'string', short: name.charAt(0) }]),
   );

@@ -117,3 +117,26 @@ export const MOVES = {
     done: 'Unblocked',
   },
 } as const satisfies Record<TaskAction, MoveSurfaces>;
+
+/** One of a move's own fields (besides the task's id and expected_version). */
+export interface MoveField {
+  name: string;
+  kind: 'number' | 'text';
+  required: boolean;
+}
+
+/** A move's own fields, read off its row's schema: what a form or a command line asks for. */
+export function moveFields(action: TaskAction): MoveField[] {
+  const shape = (MOVES[action].input as z.ZodObject).shape;
+  return Object.entries(shape)
+    .filter(([name]) => name !== 'id' && name !== 'expected_version')
+    .map(([name, schema]) => {
+      const def = schema._zod.def as { type: string; innerType?: z.ZodType };
+      const inner = def.type === 'optional' && def.innerType ? def.innerType._zod.def : def;
+      return {
+        name,
+        kind: inner.type === 'number' ? 'number' : 'text',
+        required: def.type !== 'optional',
+      };
+    });
+}

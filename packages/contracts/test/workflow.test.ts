@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TASK_STATUSES, type TaskStatus } from '../src/enums';
+import { moveFields } from '../src/moves';
 import {
   availableActions,
   checkTransition,
@@ -115,5 +116,18 @@ describe('transition table', () => {
     expect(targetStatus('unblock', 'in_progress')).toBe('in_progress');
     expect(targetStatus('unblock', 'pending')).toBe('pending');
     expect(targetStatus('reopen', null)).toBe('review');
+  });
+});
+
+describe('moveFields', () => {
+  it('reads each move’s own fields off its schema', () => {
+    expect(moveFields('start')).toEqual([]);
+    expect(moveFields('progress')).toEqual([
+      { name: 'percent', kind: 'number', required: true },
+      { name: 'note', kind: 'text', required: false },
+    ]);
+    expect(moveFields('block')).toEqual([{ name: 'reason', kind: 'text', required: true }]);
+    expect(moveFields('reopen')).toEqual([{ name: 'note', kind: 'text', required: true }]);
+    expect(moveFields('complete')).toEqual([{ name: 'note', kind: 'text', required: false }]);
   });
 });

@@ -1,17 +1,10 @@
 import { availableActions, type Task, type TaskAction } from '@taskflow/contracts';
 import { type FormEvent, useState } from 'react';
 import { toProblem } from '../lib/errors';
-import { actionLabel } from '../lib/optimistic';
+import { FIELD_LABELS, formFor } from '../lib/move-form';
+import { actionLabel, type MoveInput } from '../lib/optimistic';
 import { useBoard } from './board-context';
 import { useMoveTask } from './use-move-task';
-
-/** Moves that need words (or a number) before they can be made. */
-const NEEDS_INPUT: Partial<Record<TaskAction, 'progress' | 'note' | 'reason'>> = {
-  progress: 'progress',
-  requestChanges: 'note',
-  reopen: 'note',
-  block: 'reason',
-};
 
 /** Only the moves the shared transition table allows this user to make now. */
 export function ActionBar({ task }: { task: Task }) {
@@ -20,10 +13,7 @@ export function ActionBar({ task }: { task: Task }) {
   const [asking, setAsking] = useState<TaskAction | null>(null);
   const actions = availableActions(task, { id: me.id, is_admin: me.role === 'admin' });
 
-  const run = (
-    action: TaskAction,
-    input: { percent?: number; note?: string; reason?: string } = {},
-  ) => {
+  const run = (action: TaskAction, input: MoveInput = {}) => {
     setAsking(null);
     move.mutate({ action, task, input });
   };
@@ -33,13 +23,15 @@ export function ActionBar({ task }: { task: Task }) {
     if (!asking) return;
     const data = new FormData(event.currentTarget);
     const text = String(data.get('text') ?? '').trim();
-    if (asking === 'progress')
-      run('progress', { percent: Number(data.get('percent')), ...(text && { note: text }) });
-    else if (asking === 'block') run('block', { reason: text });
-    else run(asking, { note: text });
+    const { number, text: textField } = formFor(asking) ?? {};
+    // Field names come from the move's schema, which MoveInput mirrors.
+    run(asking, {
+      ...(number && { [number.name]: Number(data.get('number')) }),
+      ...(textField && text && { [textField.name]: text }),
+    } as MoveInput);
   };
 
-  const kind = asking ? NEEDS_INPUT[asking] : undefined;
+  const form = asking ? formFor(asking) : undefined;
   return (
     <div className="actions">
       {actions.length === 0 && <p className="muted">No moves available to you on this task.</p>}
@@ -50,9 +42,9 @@ export function ActionBar({ task }: { task: Task }) {
             type="button"
             className={action === 'start' || action === 'complete' ? 'primary' : ''}
             disabled={move.isPending}
-            aria-expanded={NEEDS_INPUT[action] ? asking === action : undefined}
+            aria-expanded={formFor(action) ? asking === action : undefined}
             onClick={() =>
-              NEEDS_INPUT[action] ? setAsking(asking === action ? null : action) : run(action)
+              formFor(action) ? setAsking(asking === action ? null : action) : run(action)
             }
           >
             {actionLabel(action)}
@@ -64,7 +56,7 @@ export function ActionBar({ task }: { task: Task }) {
           {toProblem(move.error).message}
         </p>
       )}
-      {asking && kind && (
+      {asking && form && (
         <form
           className="action-form"
           onSubmit={submit}
@@ -72,24 +64,27 @@ export function ActionBar({ task }: { task: Task }) {
           // The user just asked for this form: take them to its first field.
           ref={(form) => form?.querySelector('input')?.focus()}
         >
-          {kind === 'progress' && (
+          {form.number && (
             <label>
-              Percent done
+              {FIELD_LABELS[form.number.name] ?? form.number.name}
               <input
-                name="percent"
+                name="number"
                 type="number"
                 min={0}
                 max={100}
                 step={1}
                 defaultValue={task.progress_percent}
-                required
+                required={form.number.required}
               />
             </label>
           )}
-          <label>
-            {kind === 'reason' ? 'Reason' : kind === 'progress' ? 'Note (optional)' : 'Note'}
-            <input name="text" required={kind !== 'progress'} maxLength={2000} />
-          </label>
+          {form.text && (
+            <label>
+              {FIELD_LABELS[form.text.name] ?? form.text.name}
+              {form.text.required ? '' : ' (optional)'}
+              <input name="text" required={form.text.required} maxLength={2000} />
+            </label>
+          )}
           <button type="submit" className="primary">
             {actionLabel(asking)}
           </button>
