@@ -1,14 +1,15 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DB, Kysely } from '@taskflow/db';
-import { createTokenVerifier, type VerifierOptions } from './auth/verify-token';
-import { createHttpServer } from './http/server';
-import type { Logger } from './logger';
+import type { Logger } from '@taskflow/router';
 import {
   createRateLimiter,
+  createTokenVerifier,
   DEFAULT_RATE_LIMIT_PER_MINUTE,
   type RateLimitOptions,
-} from './rate-limit';
+  type VerifierOptions,
+} from '@taskflow/router';
+import { createHttpServer } from './http/server';
 
 export const DEFAULT_MAX_BATCH_SIZE = 50;
 

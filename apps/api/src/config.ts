@@ -1,7 +1,10 @@
+import {
+  DEFAULT_RATE_LIMIT_PER_MINUTE,
+  isLogLevel,
+  type LogLevel,
+  VERIFIER_DEFAULTS,
+} from '@taskflow/router';
 import { z } from 'zod';
-import { VERIFIER_DEFAULTS } from './auth/verify-token';
-import { isLogLevel, type LogLevel } from './logger';
-import { DEFAULT_RATE_LIMIT_PER_MINUTE } from './rate-limit';
 
 const HOUR = 3_600;
 const DAY = 24 * HOUR;

@@ -1,10 +1,5 @@
+// The host: HTTP server, REST adapter and configuration around @taskflow/router.
 export { type App, type AppOptions, createApp } from './app';
 export { type Config, loadConfig } from './config';
-export { type Context, createInnerContext } from './context';
-export { createLogger, type Logger } from './logger';
 export { buildOpenApiDocument } from './rest/openapi';
-export type { ProcedurePath } from './rest/routes';
 export { REST_ROUTES, type RestRoute } from './rest/routes';
-export type { AppRouter } from './router';
-export { appRouter } from './router';
-export { createCallerFactory } from './trpc';

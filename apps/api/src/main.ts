@@ -1,8 +1,8 @@
 import { createDb, DataDirLockedError, migrateToLatest } from '@taskflow/db';
 import { installProcessGuard } from '@taskflow/http-guard';
+import { createLogger } from '@taskflow/router';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
-import { createLogger } from './logger';
 
 // `pnpm --filter @taskflow/api start`: migrate, serve, and stop cleanly on SIGTERM / SIGINT.
 async function main(): Promise<void> {

@@ -1,8 +1,8 @@
 import { connect } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
+import type { Logger } from '@taskflow/router';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../src/app';
-import type { Logger } from '../src/logger';
 import { TestIssuer } from './helpers/jwks';
 
 /** Sends the start of a request whose body never completes, then hangs up. */

@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
+import { createLogger } from '@taskflow/router';
 import { exportSPKI, importJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
-import { createLogger } from '../src/logger';
 import { type Harness, startHarness } from './helpers/harness';
 import { freePort } from './helpers/net';
 

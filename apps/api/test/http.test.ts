@@ -1,7 +1,7 @@
 import { createDb } from '@taskflow/db';
+import { createLogger } from '@taskflow/router';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
-import { createLogger } from '../src/logger';
 import { type Harness, startHarness } from './helpers/harness';
 import { freePort } from './helpers/net';
 

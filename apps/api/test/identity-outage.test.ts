@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
+import { createLogger } from '@taskflow/router';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type App, createApp } from '../src/app';
-import { createLogger } from '../src/logger';
 import { TestIssuer } from './helpers/jwks';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

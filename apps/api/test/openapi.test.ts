@@ -1,7 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { appRouter } from '@taskflow/router';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REST_ROUTES } from '../src/rest/routes';
-import { appRouter } from '../src/router';
 import { type Harness, startHarness } from './helpers/harness';
 
 type Doc = {

@@ -1,9 +1,6 @@
 import { createDb, type Database, migrateToLatest } from '@taskflow/db';
+import { appRouter, createCallerFactory, createInnerContext, createLogger } from '@taskflow/router';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInnerContext } from '../src/context';
-import { createLogger } from '../src/logger';
-import { appRouter } from '../src/router';
-import { createCallerFactory } from '../src/trpc';
 
 describe('embedded PGlite: same migrations, same procedures', () => {
   let database: Database;

@@ -1,8 +1,8 @@
 import type { ErrorBody } from '@taskflow/contracts';
 import { createDb, type Database, migrateToLatest, sql } from '@taskflow/db';
+import { createLogger } from '@taskflow/router';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../src/app';
-import { createLogger } from '../src/logger';
 import { type Harness, startHarness } from './helpers/harness';
 import { TestIssuer } from './helpers/jwks';
 import { freePort } from './helpers/net';

@@ -1,6 +1,6 @@
+import { createLogger } from '@taskflow/router';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
-import { createLogger } from '../src/logger';
 import { type Harness, startHarness } from './helpers/harness';
 import type { SignOptions } from './helpers/jwks';
 

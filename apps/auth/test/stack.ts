@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
-import { type App, createApp, createLogger } from '@taskflow/api';
+import { type App, createApp } from '@taskflow/api';
 import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
+import { createLogger } from '@taskflow/router';
 import { type AuthConfig, DEFAULT_AUDIENCE } from '../src/config';
 import { type AuthService, createAuthService } from '../src/server';
 

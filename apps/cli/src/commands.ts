@@ -1,5 +1,4 @@
 import type { ParseArgsConfig } from 'node:util';
-import type { ProcedurePath } from '@taskflow/api';
 import {
   MOVES,
   moveFields,
@@ -9,6 +8,7 @@ import {
   type TaskPriority,
   type TaskStatus,
 } from '@taskflow/contracts';
+import type { ProcedurePath } from '@taskflow/router';
 import { AGENT_COMMANDS } from './agent-commands';
 import { int, str } from './args';
 import type { CommandContext } from './context';

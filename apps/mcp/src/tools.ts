@@ -1,5 +1,4 @@
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import type { ProcedurePath } from '@taskflow/api';
 import { describeFailure, type TaskflowClient } from '@taskflow/client';
 import {
   AuditListInput,
@@ -18,6 +17,7 @@ import {
   TaskStatus,
   TaskUpdateInput,
 } from '@taskflow/contracts';
+import type { ProcedurePath } from '@taskflow/router';
 import { z } from 'zod';
 
 /** Agents have small context windows: lists are paged and compact unless asked. */

@@ -1,6 +1,7 @@
-import { appRouter, type ProcedurePath, REST_ROUTES } from '@taskflow/api';
+import { REST_ROUTES } from '@taskflow/api';
 import { CLI_EXCEPTIONS, COMMANDS } from '@taskflow/cli';
 import { MOVES, TASK_ACTIONS } from '@taskflow/contracts';
+import { appRouter, type ProcedurePath } from '@taskflow/router';
 import { describe, expect, it } from 'vitest';
 import { MCP_EXCEPTIONS, TOOLS } from '../src/tools';
 

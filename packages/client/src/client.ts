@@ -1,4 +1,4 @@
-import type { AppRouter } from '@taskflow/api';
+import type { AppRouter } from '@taskflow/router';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { apiKeyToken, staticToken, TokenCache, type TokenSource } from './credentials';
 

@@ -1,4 +1,4 @@
-export type { AppRouter } from '@taskflow/api';
+export type { AppRouter } from '@taskflow/router';
 export {
   createTaskflowClient,
   describeFailure,

@@ -6,14 +6,12 @@ import {
   HttpError,
   readBody,
 } from '@taskflow/http-guard';
+import type { HttpContextDeps, Logger } from '@taskflow/router';
+import { appRouter, createHttpContextFactory } from '@taskflow/router';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import type { HttpContextDeps } from '../context';
-import { createHttpContextFactory } from '../context';
-import type { Logger } from '../logger';
 import { serveDocs } from '../rest/docs';
 import { errorBody, handleRest, matchRoute } from '../rest/handler';
 import { buildOpenApiDocument } from '../rest/openapi';
-import { appRouter } from '../router';
 import { applyCors } from './cors';
 import { sendJson, UNAVAILABLE_HEADERS } from './respond';
 

@@ -1,14 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { ErrorBody } from '@taskflow/contracts';
 import { HttpError, readBody } from '@taskflow/http-guard';
+import type { Context, Logger } from '@taskflow/router';
+import { describeIssues, issuesOf, StaleVersion } from '@taskflow/router';
 import { getTRPCErrorFromUnknown, type TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { ZodError } from 'zod';
-import type { Context } from '../context';
-import { describeIssues, issuesOf } from '../errors';
 import { UNAVAILABLE_HEADERS } from '../http/respond';
-import type { Logger } from '../logger';
-import { StaleVersion } from '../services/tasks';
 import { callProcedure, inputJsonSchema, procedureDef, typesOf } from './procedures';
 import { REST_ROUTES, type RestRoute } from './routes';
 

@@ -1,8 +1,6 @@
+import type { Context, ProcedurePath } from '@taskflow/router';
+import { appRouter, createCallerFactory } from '@taskflow/router';
 import { z } from 'zod';
-import type { Context } from '../context';
-import { appRouter } from '../router';
-import { createCallerFactory } from '../trpc';
-import type { ProcedurePath } from './routes';
 
 interface ProcedureDef {
   type: 'query' | 'mutation' | 'subscription';

@@ -1,12 +1,5 @@
 import { MOVES, type MoveSurfaces, TASK_ACTIONS, type TaskAction } from '@taskflow/contracts';
-import type { inferRouterInputs } from '@trpc/server';
-import type { AppRouter } from '../router';
-
-type Inputs = inferRouterInputs<AppRouter>;
-/** 'tasks.create', 'projects.get', ...: every procedure of the router. */
-export type ProcedurePath = {
-  [NS in keyof Inputs & string]: `${NS}.${keyof Inputs[NS] & string}`;
-}[keyof Inputs & string];
+import type { ProcedurePath } from '@taskflow/router';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

@@ -1,9 +1,9 @@
 import { migrateToLatest } from '@taskflow/db';
 import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
+import type { AppRouter } from '@taskflow/router';
+import { createLogger } from '@taskflow/router';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { type App, createApp } from '../../src/app';
-import { createLogger } from '../../src/logger';
-import type { AppRouter } from '../../src/router';
 import { TestIssuer } from './jwks';
 
 export type Client = ReturnType<typeof makeClient>;

@@ -1,4 +1,4 @@
-import type { AppRouter } from '@taskflow/api';
+import type { AppRouter } from '@taskflow/router';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { tokens } from './auth-client';

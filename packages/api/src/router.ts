@@ -1,3 +1,4 @@
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { auditRouter } from './routers/audit';
 import { healthRouter } from './routers/health';
 import { projectsRouter } from './routers/projects';
@@ -15,3 +16,11 @@ export const appRouter = router({
 
 /** The API's type: what every TypeScript client imports (type-only). */
 export type AppRouter = typeof appRouter;
+
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+
+/** 'tasks.create', 'projects.get', ...: every procedure of the router. */
+export type ProcedurePath = {
+  [NS in keyof RouterInputs & string]: `${NS}.${keyof RouterInputs[NS] & string}`;
+}[keyof RouterInputs & string];
