@@ -1,10 +1,20 @@
 // Sums the vitest JSON reports of every package into one closing line.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+// `--save FILE` keeps this run's totals for a later `--add FILE` (one line for two Node versions).
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-let passed = 0;
-let failed = 0;
-let skipped = 0;
+const option = (name) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const earlier =
+  option('--add') && existsSync(option('--add'))
+    ? JSON.parse(readFileSync(option('--add'), 'utf8'))
+    : {};
+let passed = earlier.passed ?? 0;
+let failed = earlier.failed ?? 0;
+let skipped = earlier.skipped ?? 0;
+const before = passed;
 const missing = [];
 for (const group of ['apps', 'packages', 'tooling']) {
   if (!existsSync(group)) continue;
@@ -26,5 +36,13 @@ for (const group of ['apps', 'packages', 'tooling']) {
   }
 }
 if (missing.length) console.log(`no test report from: ${missing.join(', ')}`);
-console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
-process.exit(failed > 0 || missing.length > 0 || passed === 0 ? 1 : 0);
+const bad = failed > 0 || missing.length > 0 || passed === before;
+if (option('--save')) {
+  writeFileSync(option('--save'), JSON.stringify({ passed, failed, skipped }));
+  console.log(
+    `on node ${process.version}: ${passed} tests passed (${failed} failed, ${skipped} skipped)`,
+  );
+} else {
+  console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+}
+process.exit(bad ? 1 : 0);
