@@ -2,9 +2,6 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { isDatabaseUnavailable } from '@taskflow/db';
 import type { DatabaseConnection, Dialect } from 'kysely';
 
-/** Seconds a client should wait after a 503 (a restart or failover is brief). */
-export const RETRY_AFTER_SECONDS = 2;
-
 export interface DatabaseFaults {
   /** The database was unreachable (connection lost or refused) at some point. */
   unavailable: boolean;

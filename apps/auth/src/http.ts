@@ -1,25 +1,13 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { HttpError, readBody } from '@taskflow/http-guard';
 import { badInput } from './input-guard';
 
 /** Sign-ups, sign-ins and agent requests are small. */
 export const BODY_LIMIT = 64 * 1024;
 
+export { sendHttpError as sendError, sendJson as send } from '@taskflow/http-guard';
 /** A refusal with its status; the server turns it into the shared error shape. */
 export { HttpError as AuthHttpError };
-
-export function send(res: ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent) return;
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
-  });
-  res.end(JSON.stringify(body));
-}
-
-export function sendError(res: ServerResponse, status: number, code: string, message: string) {
-  send(res, status, { error: message, status_code: status, code });
-}
 
 /**
  * The JSON body. Anything else is refused with 415 before it is read: a

@@ -1,7 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDialect, type DialectHandle, isDatabaseUnavailable } from '@taskflow/db';
-import { answerClientErrors, guardRequests, readBody } from '@taskflow/http-guard';
+import {
+  answerClientErrors,
+  guardRequests,
+  httpErrorBody,
+  readBody,
+  sendJson,
+  UNAVAILABLE_HEADERS,
+} from '@taskflow/http-guard';
 import { betterAuth } from 'better-auth';
 import { isAPIError } from 'better-auth/api';
 import { toNodeHandler } from 'better-auth/node';
@@ -17,11 +24,7 @@ import { type Auth, authOptions } from './auth';
 import { requireAdmin } from './callers';
 import { CLIENT_IP_HEADER, clientIp } from './client-ip';
 import type { AuthConfig } from './config';
-import {
-  observeDatabaseFaults,
-  RETRY_AFTER_SECONDS,
-  recordDatabaseFaults,
-} from './database-faults';
+import { observeDatabaseFaults, recordDatabaseFaults } from './database-faults';
 import { AuthHttpError, BODY_LIMIT, readJson, send, sendError } from './http';
 import { migrateAuth } from './migrate';
 
@@ -29,19 +32,12 @@ import { migrateAuth } from './migrate';
 const AGENT_KEYS = /^\/api\/agents\/([A-Za-z0-9_-]{1,64})\/keys(?:\/([A-Za-z0-9_-]{1,64}))?$/;
 
 const UNAVAILABLE = {
-  body: {
-    error: 'The database is unavailable; try again shortly',
-    status_code: 503,
-    code: 'SERVICE_UNAVAILABLE',
-  },
-  headers: { 'retry-after': String(RETRY_AFTER_SECONDS), 'cache-control': 'no-store' },
+  body: httpErrorBody(503, 'SERVICE_UNAVAILABLE', 'The database is unavailable; try again shortly'),
+  headers: { ...UNAVAILABLE_HEADERS, 'cache-control': 'no-store' },
 } as const;
 
-function sendUnavailable(res: ServerResponse): void {
-  if (res.headersSent) return;
-  res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', ...UNAVAILABLE.headers });
-  res.end(JSON.stringify(UNAVAILABLE.body));
-}
+const sendUnavailable = (res: ServerResponse) =>
+  sendJson(res, 503, UNAVAILABLE.body, UNAVAILABLE.headers);
 
 /** Browsers on the web app's origin call this service with cookies. */
 function cors(req: IncomingMessage, res: ServerResponse, trusted: string[]): boolean {

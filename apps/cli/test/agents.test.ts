@@ -1,9 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Stack, startStack } from '@taskflow/auth/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliRunner } from './helpers/run';
+import type { Stack } from '@taskflow/auth/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cliAgainstStack } from './helpers/run';
 
 interface Key {
   id: string;
@@ -12,27 +9,14 @@ interface Key {
 }
 
 describe('taskflow agents: admins manage agents and their keys from a shell', () => {
+  const cli = cliAgainstStack('taskflow-cli-agents-');
+  const { taskflow, json } = cli;
   let s: Stack;
-  let home: string;
-  let env: NodeJS.ProcessEnv;
-
-  const { taskflow, json } = cliRunner(() => env);
 
   beforeAll(async () => {
-    s = await startStack();
-    home = mkdtempSync(join(tmpdir(), 'taskflow-cli-agents-'));
-    env = {
-      PATH: process.env.PATH ?? '',
-      HOME: home,
-      TASKFLOW_URL: s.apiUrl,
-      TASKFLOW_AUTH_URL: s.authUrl,
-    };
+    s = cli.stack();
     await s.signUp('boss@example.com', 'Bo Boss', 'boss-password-123');
     await s.signUp('dev@example.com', 'Dee Dev', 'dev-password-123');
-  });
-  afterAll(async () => {
-    await s.stop();
-    rmSync(home, { recursive: true, force: true });
   });
 
   it('needs a login, and an admin', async () => {

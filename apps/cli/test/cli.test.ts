@@ -1,33 +1,21 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Stack, startStack } from '@taskflow/auth/testing';
+import type { Stack } from '@taskflow/auth/testing';
 import type { AuditEntry, Task } from '@taskflow/contracts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliRunner } from './helpers/run';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cliAgainstStack } from './helpers/run';
 
 describe('the taskflow command, as a real process against a real API, auth service and PostgreSQL', () => {
+  const cli = cliAgainstStack('taskflow-cli-');
+  const { taskflow, json } = cli;
   let s: Stack;
   let home: string;
-  let env: NodeJS.ProcessEnv;
-
-  const { taskflow, json } = cliRunner(() => env);
 
   beforeAll(async () => {
-    s = await startStack();
-    home = mkdtempSync(join(tmpdir(), 'taskflow-cli-'));
-    env = {
-      PATH: process.env.PATH ?? '',
-      HOME: home,
-      TASKFLOW_URL: s.apiUrl,
-      TASKFLOW_AUTH_URL: s.authUrl,
-    };
+    s = cli.stack();
+    home = cli.home();
     await s.signUp('ivy@example.com', 'Ivy Ops', 'ivy-password-123');
     await s.signUp('rex@example.com', 'Rex Review', 'rex-password-123');
-  });
-  afterAll(async () => {
-    await s.stop();
-    rmSync(home, { recursive: true, force: true });
   });
 
   it('says you are not logged in, with exit code 3', async () => {

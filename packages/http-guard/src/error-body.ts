@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { sendJson } from './respond';
 
 /** The error shape every TaskFlow service answers with. */
 export interface HttpErrorBody {
@@ -22,9 +23,5 @@ export function sendHttpError(
     res.destroy();
     return;
   }
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
-  });
-  res.end(JSON.stringify(httpErrorBody(status, code, message)));
+  sendJson(res, status, httpErrorBody(status, code, message));
 }

@@ -5,6 +5,8 @@ import {
   guardRequests,
   HttpError,
   readBody,
+  sendJson,
+  UNAVAILABLE_HEADERS,
 } from '@taskflow/http-guard';
 import type { HttpContextDeps, Logger } from '@taskflow/router';
 import { appRouter, createHttpContextFactory } from '@taskflow/router';
@@ -13,7 +15,6 @@ import { serveDocs } from '../rest/docs';
 import { errorBody, handleRest, matchRoute } from '../rest/handler';
 import { buildOpenApiDocument } from '../rest/openapi';
 import { applyCors } from './cors';
-import { sendJson, UNAVAILABLE_HEADERS } from './respond';
 
 export interface HttpServerOptions extends HttpContextDeps {
   allowedOrigins: string[];

@@ -1,12 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { ErrorBody } from '@taskflow/contracts';
-import { HttpError, readBody } from '@taskflow/http-guard';
+import { HttpError, httpErrorBody, readBody, UNAVAILABLE_HEADERS } from '@taskflow/http-guard';
 import type { Context, Logger } from '@taskflow/router';
 import { describeIssues, issuesOf, StaleVersion } from '@taskflow/router';
 import { getTRPCErrorFromUnknown, type TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { ZodError } from 'zod';
-import { UNAVAILABLE_HEADERS } from '../http/respond';
 import { callProcedure, inputJsonSchema, procedureDef, typesOf } from './procedures';
 import { REST_ROUTES, type RestRoute } from './routes';
 
@@ -153,7 +152,7 @@ export function errorBody(
   message: string,
   issues?: ErrorBody['issues'],
 ): ErrorBody {
-  return { error: message, status_code: status, code, ...(issues && { issues }) };
+  return { ...httpErrorBody(status, code, message), ...(issues && { issues }) };
 }
 
 export interface RestResult {

@@ -1,6 +1,10 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
+import { type Stack, startStack } from '@taskflow/auth/testing';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 const BIN = fileURLToPath(new URL('../../bin/taskflow.mjs', import.meta.url));
 
@@ -31,4 +35,31 @@ export function cliRunner(env: () => NodeJS.ProcessEnv) {
     return JSON.parse(r.stdout) as T;
   };
   return { taskflow, json };
+}
+
+/**
+ * A real stack (API, identity service, PostgreSQL) for one test file, and the
+ * CLI as a process with a HOME of its own pointed at it.
+ */
+export function cliAgainstStack(homePrefix: string) {
+  const state: { stack?: Stack; home?: string } = {};
+  const env = (): NodeJS.ProcessEnv => ({
+    PATH: process.env.PATH ?? '',
+    HOME: state.home,
+    TASKFLOW_URL: state.stack?.apiUrl,
+    TASKFLOW_AUTH_URL: state.stack?.authUrl,
+  });
+  beforeAll(async () => {
+    state.stack = await startStack();
+    state.home = mkdtempSync(join(tmpdir(), homePrefix));
+  });
+  afterAll(async () => {
+    await state.stack?.stop();
+    if (state.home) rmSync(state.home, { recursive: true, force: true });
+  });
+  return {
+    ...cliRunner(env),
+    stack: () => state.stack as Stack,
+    home: () => state.home as string,
+  };
 }
