@@ -12,5 +12,7 @@ export const ErrorBodySchema = z.object({
   status_code: z.number().int(),
   code: z.string(),
   issues: z.array(FieldIssueSchema).optional(),
+  /** The request's X-Request-Id, as the service's log lines carry it. */
+  request_id: z.string().optional(),
 });
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;

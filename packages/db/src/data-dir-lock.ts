@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 
 /** A PGlite data directory that another live process (or this one) already serves. */
 export class DataDirLockedError extends Error {
+  /** EX_TEMPFAIL: free once the other process stops. */
+  readonly exitCode = 75;
   constructor(
     readonly dataDir: string,
     readonly pid: number,

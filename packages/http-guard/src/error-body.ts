@@ -6,6 +6,8 @@ export interface HttpErrorBody {
   error: string;
   status_code: number;
   code: string;
+  /** The X-Request-Id of the request, for matching a report to the service's logs. */
+  request_id?: string;
 }
 
 export function httpErrorBody(status: number, code: string, message: string): HttpErrorBody {
@@ -23,5 +25,9 @@ export function sendHttpError(
     res.destroy();
     return;
   }
-  sendJson(res, status, httpErrorBody(status, code, message));
+  const requestId = res.getHeader('x-request-id');
+  sendJson(res, status, {
+    ...httpErrorBody(status, code, message),
+    ...(typeof requestId === 'string' && { request_id: requestId }),
+  });
 }

@@ -1,0 +1,77 @@
+import { installProcessGuard } from '@taskflow/http-guard';
+import type { Logger } from './logger';
+
+export interface Started {
+  logger: Logger;
+  /** Stops accepting work, lets in-flight requests finish, releases the database. */
+  close(): Promise<void>;
+}
+
+export interface ServiceMain<C> {
+  /** As people call it: "TaskFlow API". */
+  name: string;
+  loadConfig(): C;
+  start(config: C): Promise<Started>;
+  /** How long in-flight requests get on SIGTERM before the process leaves anyway. */
+  shutdownTimeoutMs?: number;
+}
+
+/** An error that names its exit code (78 config refused, 75 data directory busy). */
+function exitCodeOf(error: unknown): number {
+  const code = (error as { exitCode?: unknown } | null)?.exitCode;
+  return typeof code === 'number' ? code : 1;
+}
+
+/**
+ * A service's main: load the config, start, then stop cleanly on SIGTERM / SIGINT.
+ * A refusal exits with the error's own code, so a supervisor can tell "fix the
+ * config" (78) from "try again later" (75) from a crash (1).
+ */
+export function runService<C>(main: ServiceMain<C>): void {
+  const refuse = (error: unknown): never => {
+    const code = exitCodeOf(error);
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(
+      code === 1
+        ? `${main.name} failed to start: ${message}\n`
+        : `${main.name} cannot start. ${message}\n`,
+    );
+    process.exit(code);
+  };
+  let config: C;
+  try {
+    config = main.loadConfig();
+  } catch (error) {
+    refuse(error);
+    return;
+  }
+  main.start(config).then(({ logger, close }) => {
+    // Only now: a failure while starting must still end the process.
+    installProcessGuard((msg, fields) => logger.error(fields, msg));
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      setTimeout(() => {
+        logger.warn('shutdown timed out; exiting');
+        logger.flush();
+        process.exit(1);
+      }, main.shutdownTimeoutMs ?? 10_000).unref();
+      close().then(
+        () => {
+          logger.info('stopped');
+          logger.flush();
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          logger.flush();
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  }, refuse);
+}

@@ -1,0 +1,138 @@
+import { createServer } from 'node:http';
+import { answerClientErrors, guardRequests, HttpError } from '@taskflow/http-guard';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
+import { errorBody, replyWithError } from './error-reply';
+import type { Logger } from './logger';
+import type { HttpMetrics } from './metrics';
+import { REQUEST_ID_HEADER, requestIdFor } from './request-id';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who made the request, once authenticated; the access line and metrics name them. */
+    principalId: string | undefined;
+    /** What the access line and metrics call the route when Fastify's pattern says too little (tRPC). */
+    routeLabel: string | undefined;
+  }
+}
+
+export interface ServiceOptions {
+  logger: Logger;
+  /** Largest request body read, in bytes (Fastify answers 413 beyond it). */
+  bodyLimit?: number;
+  /** Request counts and durations per route and status. */
+  metrics?: HttpMetrics;
+}
+
+// Fatal: bytes that are not UTF-8 would otherwise become U+FFFD, a value the caller never sent.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The route a request is counted under: a pattern, never the raw path (bounded cardinality). */
+export function routeOf(request: FastifyRequest): string {
+  return request.routeLabel ?? request.routeOptions.url ?? 'unmatched';
+}
+
+/**
+ * A Fastify instance with what every TaskFlow service needs in front of its routes:
+ * http-guard's checks before Fastify sees a request (bad targets, bad Host, malformed
+ * HTTP, slow clients), an X-Request-Id on every response and log line, one access line
+ * per request, strict UTF-8 JSON bodies, and one error shape.
+ */
+export function createService(options: ServiceOptions): FastifyInstance {
+  const { logger } = options;
+  const logError = (msg: string, fields: Record<string, unknown>) => logger.error(fields, msg);
+  // Widened so the instance has Fastify's default type, which plugins and adapters expect.
+  const loggerInstance: FastifyBaseLogger = logger;
+  const app = Fastify({
+    loggerInstance,
+    // Fastify's own two lines per request give way to the one access line below.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'req_id' }),
+    genReqId: (req) => requestIdFor(req.headers[REQUEST_ID_HEADER]),
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    // The same bounds answerClientErrors sets, so neither overrides the other.
+    keepAliveTimeout: 5_000,
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    serverFactory: (handler) => {
+      const guarded = guardRequests((req, res) => handler(req, res), logError);
+      return answerClientErrors(
+        createServer((req, res) => {
+          // Decided before the guard so that even its refusals carry the id.
+          const id = requestIdFor(req.headers[REQUEST_ID_HEADER]);
+          req.headers[REQUEST_ID_HEADER] = id;
+          res.setHeader(REQUEST_ID_HEADER, id);
+          guarded(req, res);
+        }),
+      );
+    },
+  });
+  app.decorateRequest('principalId', undefined);
+  app.decorateRequest('routeLabel', undefined);
+
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    done();
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = routeOf(request);
+    const status = reply.statusCode;
+    const seconds = reply.elapsedTime / 1000;
+    options.metrics?.observe(request.method, route, status, seconds);
+    request.log.info(
+      {
+        method: request.method,
+        route,
+        status,
+        duration_ms: Math.round(reply.elapsedTime * 10) / 10,
+        principal: request.principalId ?? null,
+      },
+      'request',
+    );
+    done();
+  });
+
+  // Fastify's parser, which refuses `__proto__` and `constructor.prototype` keys, fed strict UTF-8.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser(['application/json']);
+  app.addContentTypeParser(
+    /^application\/(.+\+)?json$/,
+    { parseAs: 'buffer' },
+    (request, body: Buffer, done) => {
+      let text: string;
+      try {
+        text = utf8.decode(body).trim();
+      } catch {
+        return done(new HttpError(400, 'PARSE_ERROR', 'The request body is not valid UTF-8'));
+      }
+      if (!text) return done(null, undefined);
+      parseJson(request, text, (error, value) =>
+        error
+          ? done(
+              new HttpError(
+                400,
+                'PARSE_ERROR',
+                `The request body is not valid JSON: ${error.message}`,
+              ),
+            )
+          : done(null, value),
+      );
+    },
+  );
+
+  app.setErrorHandler(replyWithError);
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .code(404)
+      .header('cache-control', 'no-store')
+      .send(
+        errorBody(404, 'NOT_FOUND', `No route for ${request.method} ${request.url}`, request.id),
+      );
+  });
+  return app;
+}
