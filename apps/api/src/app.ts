@@ -1,7 +1,4 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { DB, Kysely } from '@taskflow/db';
-import type { Logger } from '@taskflow/router';
+import type { Database, DB, Kysely } from '@taskflow/db';
 import {
   createRateLimiter,
   createTokenVerifier,
@@ -9,7 +6,14 @@ import {
   type RateLimitOptions,
   type VerifierOptions,
 } from '@taskflow/router';
-import { createHttpServer } from './http/server';
+import { createService, exposeMetrics, type Logger, type MetricsExposure } from '@taskflow/service';
+import type { FastifyInstance } from 'fastify';
+import { registerCors } from './http/cors';
+import { trpcPlugin } from './http/trpc';
+import { createApiMetrics } from './metrics';
+import { docsPlugin } from './rest/docs';
+import { buildOpenApiDocument } from './rest/openapi';
+import { restPlugin } from './rest/plugin';
 
 export const DEFAULT_MAX_BATCH_SIZE = 50;
 
@@ -25,10 +29,14 @@ export interface AppOptions {
    * process. Pass the database's pool to share the count between processes.
    */
   rateLimit?: RateLimitOptions;
+  /** Where /metrics is served; default nowhere. */
+  metrics?: MetricsExposure;
+  /** The pg pool behind `db`, for the pool gauges (PGlite has none). */
+  pool?: Database['pool'];
 }
 
 export interface App {
-  server: Server;
+  fastify: FastifyInstance;
   /** Listens and resolves with the base URL, e.g. http://127.0.0.1:8000. */
   listen(port: number, host?: string): Promise<string>;
   /** Stops accepting connections and waits for in-flight requests (the database is the caller's). */
@@ -36,44 +44,70 @@ export interface App {
 }
 
 export function createApp(options: AppOptions): App {
+  const { logger } = options;
   // One verifier (and so one cached remote key set) per process.
   const verifyToken = createTokenVerifier({
     onKeySetError: (error) =>
-      options.logger.warn('identity provider key set could not be fetched', {
-        jwks: options.auth.jwksUrl.href,
-        error: error instanceof Error ? error.message : String(error),
-      }),
+      logger.warn(
+        { jwks: options.auth.jwksUrl.href, err: error },
+        'identity provider key set could not be fetched',
+      ),
     ...options.auth,
   });
-  const server = createHttpServer({
+  const exposure = options.metrics ?? { mode: 'off' };
+  // No counting at all when nobody can read the counts.
+  const metrics =
+    exposure.mode === 'off' ? undefined : createApiMetrics(options.pool ?? options.rateLimit?.pool);
+  const app = createService({
+    logger,
+    bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
+    ...(metrics && { metrics }),
+  });
+  const deps = {
     db: options.db,
-    logger: options.logger,
+    logger,
     verifyToken,
-    allowedOrigins: options.allowedOrigins ?? [],
-    bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
-    maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
     rateLimiter: createRateLimiter(
       options.rateLimit ?? { perMinute: DEFAULT_RATE_LIMIT_PER_MINUTE },
-      options.logger,
+      logger,
     ),
-  });
+    metrics: metrics?.router,
+  };
+  // Built once: the document only changes with the code.
+  const openApiJson = JSON.stringify(buildOpenApiDocument());
+
+  let closeMetrics: () => Promise<void> = async () => undefined;
+  const ready = (async () => {
+    await registerCors(app, options.allowedOrigins ?? []);
+    await app.register(trpcPlugin, {
+      prefix: '/trpc',
+      ...deps,
+      maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
+    });
+    await app.register(restPlugin, deps);
+    app.get('/openapi.json', (_request, reply) =>
+      reply
+        .type('application/json; charset=utf-8')
+        .header('cache-control', 'no-cache')
+        .send(openApiJson),
+    );
+    await app.register(docsPlugin);
+    if (metrics) closeMetrics = await exposeMetrics(app, metrics.registry, exposure, logger);
+  })();
 
   return {
-    server,
-    listen: (port, host = '127.0.0.1') =>
-      new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          const { port: bound } = server.address() as AddressInfo;
-          resolve(`http://${host.includes(':') ? `[${host}]` : host}:${bound}`);
-        });
-      }),
-    close: () =>
-      new Promise((resolve, reject) => {
-        if (!server.listening) return resolve();
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeIdleConnections();
-      }),
+    fastify: app,
+    listen: async (port, host = '127.0.0.1') => {
+      await ready;
+      await app.listen({ port, host });
+      const address = app.server.address();
+      const bound = typeof address === 'object' && address ? address.port : port;
+      return `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+    },
+    close: async () => {
+      await ready.catch(() => undefined);
+      await app.close();
+      await closeMetrics();
+    },
   };
 }

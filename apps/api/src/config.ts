@@ -1,10 +1,15 @@
+import { DEFAULT_RATE_LIMIT_PER_MINUTE, VERIFIER_DEFAULTS } from '@taskflow/router';
 import {
-  DEFAULT_RATE_LIMIT_PER_MINUTE,
-  isLogLevel,
-  type LogLevel,
-  VERIFIER_DEFAULTS,
-} from '@taskflow/router';
+  ConfigError,
+  optionalString,
+  parseEnv,
+  ServiceEnvSchema,
+  type ServiceSettings,
+  serviceSettings,
+} from '@taskflow/service';
 import { z } from 'zod';
+
+export { ConfigError };
 
 const HOUR = 3_600;
 const DAY = 24 * HOUR;
@@ -23,14 +28,7 @@ const duration = z
   })
   .pipe(z.number().positive({ message: 'must be more than 0' }));
 
-const optionalString = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v) => (v ? v : undefined));
-
-const EnvSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+const ApiEnvSchema = z.object({
   HOST: optionalString,
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
   DATABASE_URL: optionalString,
@@ -40,9 +38,6 @@ const EnvSchema = z.object({
   AUTH_ISSUER: optionalString,
   AUTH_AUDIENCE: optionalString,
   ALLOWED_ORIGINS: optionalString,
-  LOG_LEVEL: optionalString.refine((v) => v === undefined || isLogLevel(v), {
-    message: 'must be one of debug, info, warn, error, silent',
-  }),
   BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()
@@ -68,6 +63,9 @@ const EnvSchema = z.object({
   AUTH_MAX_TOKEN_AGE: duration.default(VERIFIER_DEFAULTS.maxTokenAgeSec),
 });
 
+// The API's variables, then every service's (NODE_ENV, LOG_LEVEL, LOG_PRETTY, METRICS*).
+const EnvSchema = z.object({ ...ApiEnvSchema.shape, ...ServiceEnvSchema.shape });
+
 /** Beyond these, production refuses to start: each stretches how long a withdrawn key or a leaked token keeps working. */
 export const PRODUCTION_LIMITS = {
   jwksMaxAgeSec: DAY,
@@ -85,7 +83,8 @@ export interface Config {
   issuer: string | undefined;
   audience: string | undefined;
   allowedOrigins: string[];
-  logLevel: LogLevel;
+  /** Log level, pretty logs and where /metrics is served. */
+  service: ServiceSettings;
   bodyLimitBytes: number;
   /** Most calls in one tRPC batch request. */
   maxBatchSize: number;
@@ -101,27 +100,15 @@ export interface Config {
   maxTokenAgeSec: number;
 }
 
-export class ConfigError extends Error {
-  constructor(public readonly problems: string[]) {
-    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
-    this.name = 'ConfigError';
-  }
-}
-
 function isLoopback(url: URL): boolean {
   return ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
 }
 
 /** Reads the environment; throws ConfigError listing every problem at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`),
-    );
-  }
-  const e = parsed.data;
+  const e = parseEnv(EnvSchema, env);
   const problems: string[] = [];
+  const service = serviceSettings(e, problems);
   const production = e.NODE_ENV === 'production';
 
   const jwks =
@@ -172,7 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     issuer: e.AUTH_ISSUER,
     audience: e.AUTH_AUDIENCE,
     allowedOrigins,
-    logLevel: (e.LOG_LEVEL as LogLevel | undefined) ?? 'info',
+    service,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     maxBatchSize: e.TRPC_MAX_BATCH_SIZE,
     jwksCooldownMs: e.AUTH_JWKS_COOLDOWN_SECONDS * 1000,

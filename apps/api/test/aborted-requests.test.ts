@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
+import { Writable } from 'node:stream';
 import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
-import type { Logger } from '@taskflow/router';
+import { createLogger } from '@taskflow/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../src/app';
 import { TestIssuer } from './helpers/jwks';
@@ -26,17 +27,17 @@ describe('clients that hang up mid-body', () => {
   let app: App;
   let port: number;
   const logged: { level: string; msg: string }[] = [];
-  const record =
-    (level: string) =>
-    (msg: string): void => {
-      logged.push({ level, msg });
-    };
-  const logger: Logger = {
-    debug: record('debug'),
-    info: record('info'),
-    warn: record('warn'),
-    error: record('error'),
-  };
+  // The real logger, writing its JSON lines here instead of stderr.
+  const logger = createLogger({
+    service: 'api',
+    level: 'debug',
+    destination: new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) logged.push(JSON.parse(line));
+        done();
+      },
+    }),
+  });
 
   beforeAll(async () => {
     database = await createTestDatabase();

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
-import { createLogger } from '@taskflow/router';
+import { createLogger } from '@taskflow/service';
 import { exportSPKI, importJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
@@ -148,7 +148,7 @@ describe('bearer tokens over real HTTP', () => {
     const database = h.database;
     const app = createApp({
       db: database.db,
-      logger: createLogger('silent'),
+      logger: createLogger({ service: 'api', level: 'silent' }),
       auth: {
         jwksUrl: new URL(h.issuer.url),
         issuer: h.issuer.issuer,
@@ -188,7 +188,7 @@ describe('an unreachable or failing key server is a 503, not a 401 or a 500', ()
     const port = await freePort();
     const app = createApp({
       db: database.db,
-      logger: createLogger('silent'),
+      logger: createLogger({ service: 'api', level: 'silent' }),
       auth: { jwksUrl: new URL(`http://127.0.0.1:${port}/jwks`) },
     });
     const url = await app.listen(0);

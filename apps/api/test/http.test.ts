@@ -1,5 +1,5 @@
 import { createDb } from '@taskflow/db';
-import { createLogger } from '@taskflow/router';
+import { createLogger } from '@taskflow/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
 import { type Harness, startHarness } from './helpers/harness';
@@ -62,7 +62,12 @@ describe('the HTTP server', () => {
       body: JSON.stringify({ title: 'big', description: 'x'.repeat(1024 * 1024 + 10) }),
     });
     expect(res.status).toBe(413);
-    expect(((await res.json()) as { code: string }).code).toBe('PAYLOAD_TOO_LARGE');
+    // In tRPC's wire shape, as every /trpc answer is, with the request's id.
+    expect(await res.json()).toMatchObject({
+      error: {
+        data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413, request_id: expect.any(String) },
+      },
+    });
     const rows = await h.database.db
       .selectFrom('tasks')
       .select('id')
@@ -159,7 +164,7 @@ describe('an unreachable database', () => {
     const dead = createDb({ databaseUrl: `postgres://postgres@127.0.0.1:${port}/nowhere` });
     const app = createApp({
       db: dead.db,
-      logger: createLogger('silent'),
+      logger: createLogger({ service: 'api', level: 'silent' }),
       auth: {
         jwksUrl: new URL(h.issuer.url),
         issuer: h.issuer.issuer,
@@ -175,6 +180,7 @@ describe('an unreachable database', () => {
         error: 'The database is unavailable; try again shortly',
         status_code: 503,
         code: 'SERVICE_UNAVAILABLE',
+        request_id: ready.headers.get('x-request-id'),
       });
       const token = await h.issuer.token('someone');
       const res = await fetch(`${url}/trpc/tasks.create`, {

@@ -1,5 +1,5 @@
 import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
-import { createLogger } from '@taskflow/router';
+import { createLogger } from '@taskflow/service';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type App, createApp } from '../src/app';
 import { TestIssuer } from './helpers/jwks';
@@ -28,7 +28,7 @@ describe('an identity provider outage (stale-if-error on the key set)', () => {
     issuer = await new TestIssuer().start();
     app = createApp({
       db: database.db,
-      logger: createLogger('silent'),
+      logger: createLogger({ service: 'api', level: 'silent' }),
       auth: {
         jwksUrl: new URL(issuer.url),
         issuer: issuer.issuer,

@@ -1,5 +1,6 @@
 import { createDb, type Database, migrateToLatest } from '@taskflow/db';
-import { appRouter, createCallerFactory, createInnerContext, createLogger } from '@taskflow/router';
+import { appRouter, createCallerFactory, createInnerContext } from '@taskflow/router';
+import { createLogger } from '@taskflow/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 describe('embedded PGlite: same migrations, same procedures', () => {
@@ -9,7 +10,7 @@ describe('embedded PGlite: same migrations, same procedures', () => {
     createCaller(
       createInnerContext({
         db: database.db,
-        logger: createLogger('silent'),
+        logger: createLogger({ service: 'api', level: 'silent' }),
         principal: { id, role: 'user', name: id },
       }),
     );

@@ -1,6 +1,6 @@
 import type { ErrorBody } from '@taskflow/contracts';
 import { createDb, type Database, migrateToLatest, sql } from '@taskflow/db';
-import { createLogger } from '@taskflow/router';
+import { createLogger } from '@taskflow/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../src/app';
 import { type Harness, startHarness } from './helpers/harness';
@@ -174,7 +174,7 @@ describe('when the shared count cannot be reached', () => {
     });
     const app = createApp({
       db: dead.db,
-      logger: createLogger('silent'),
+      logger: createLogger({ service: 'api', level: 'silent' }),
       auth: h.issuer.verifierOptions(),
       rateLimit: { perMinute: 3, pool: dead.pool },
     });
@@ -205,7 +205,7 @@ describe('on PGlite', () => {
     issuer = await new TestIssuer().start();
     app = createApp({
       db: database.db,
-      logger: createLogger('silent'),
+      logger: createLogger({ service: 'api', level: 'silent' }),
       auth: issuer.verifierOptions(),
       rateLimit: { perMinute: 3, pool: database.pool },
     });

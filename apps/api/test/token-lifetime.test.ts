@@ -1,4 +1,4 @@
-import { createLogger } from '@taskflow/router';
+import { createLogger } from '@taskflow/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
 import { type Harness, startHarness } from './helpers/harness';
@@ -54,7 +54,7 @@ describe('a token lives at most AUTH_MAX_TOKEN_AGE from its iat, whatever its ex
   it('honours a configured maximum age', async () => {
     const app = createApp({
       db: h.database.db,
-      logger: createLogger('silent'),
+      logger: createLogger({ service: 'api', level: 'silent' }),
       auth: {
         jwksUrl: new URL(h.issuer.url),
         issuer: h.issuer.issuer,

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { CLIENT_NAME_PATTERN } from '@taskflow/contracts';
 import type { DB, Kysely } from '@taskflow/db';
+import type { Logger } from '@taskflow/service';
 import type { Principal } from './auth/principal';
 import type { TokenVerifier } from './auth/verify-token';
-import type { Logger } from './logger';
+import type { RouterMetrics } from './metrics';
 import { type PrincipalRateLimiter, RequestRateLimit } from './rate-limit';
 
 export interface InnerContextOptions {
@@ -20,6 +21,9 @@ export interface InnerContextOptions {
   client?: string | undefined;
   /** Counts this request's calls against the caller's quota; absent: not limited. */
   rateLimit?: RequestRateLimit | undefined;
+  metrics?: RouterMetrics | undefined;
+  /** Told the caller's id once the token is verified (the host's access line names it). */
+  onAuthenticated?: ((principalId: string) => void) | undefined;
 }
 
 /** Everything a procedure needs that does not depend on HTTP: easy to build in tests. */
@@ -33,6 +37,8 @@ export function createInnerContext(opts: InnerContextOptions) {
     requestId: opts.requestId ?? randomUUID(),
     client: opts.client,
     rateLimit: opts.rateLimit,
+    metrics: opts.metrics,
+    onAuthenticated: opts.onAuthenticated,
   };
 }
 export type Context = ReturnType<typeof createInnerContext>;
@@ -70,18 +76,33 @@ export function clientName(headers: IncomingMessage['headers'], fallback: string
   return value && CLIENT_NAME_PATTERN.test(value) ? value : fallback;
 }
 
-/** The HTTP part: pulls the token, a request id and the client's name off the request. */
-export function createHttpContextFactory(deps: HttpContextDeps, surface: 'trpc' | 'rest' = 'trpc') {
-  return ({ req }: { req: IncomingMessage }) => {
-    const requestId = req.headers['x-request-id'];
-    const { rateLimiter, ...rest } = deps;
-    return createInnerContext({
+/** What a host's request offers the context (a Fastify request fits). */
+export interface HttpRequestLike {
+  headers: IncomingMessage['headers'];
+  /** The request's id (X-Request-Id): on every log line and in every error body. */
+  id: string;
+  /** A logger bound to the request, so each of its lines carries the id. */
+  log: Logger;
+  /** Set once the caller is authenticated, for the host's access line. */
+  principalId: string | undefined;
+}
+
+/** The HTTP part: the token, the request's id and logger, and the client's name. */
+export function createHttpContextFactory(
+  deps: HttpContextDeps & { metrics?: RouterMetrics | undefined },
+  surface: 'trpc' | 'rest' = 'trpc',
+) {
+  const { rateLimiter, logger: _processLogger, ...rest } = deps;
+  return (request: HttpRequestLike) =>
+    createInnerContext({
       ...rest,
+      logger: request.log,
+      requestId: request.id,
       rateLimit: rateLimiter && new RequestRateLimit(rateLimiter),
-      token: bearerToken(req.headers),
-      client: clientName(req.headers, surface),
-      requestId:
-        typeof requestId === 'string' && requestId.length <= 128 ? requestId : randomUUID(),
+      token: bearerToken(request.headers),
+      client: clientName(request.headers, surface),
+      onAuthenticated: (id) => {
+        request.principalId = id;
+      },
     });
-  };
 }

@@ -16,10 +16,25 @@ export {
   createHttpContextFactory,
   createInnerContext,
   type HttpContextDeps,
+  type HttpRequestLike,
   type InnerContextOptions,
 } from './context';
-export { describeIssues, type FieldIssue, issuesOf, translateError } from './errors';
-export { createLogger, isLogLevel, type Logger, type LogLevel } from './logger';
+export {
+  describeIssues,
+  type ErrorMetrics,
+  errorHeaders,
+  type FieldIssue,
+  formatTrpcError,
+  issuesOf,
+  type RestErrorReply,
+  reportError,
+  restErrorBody,
+  restErrorReply,
+  StaleVersion,
+  translateError,
+  trpcRefusalBody,
+} from './errors';
+export type { RouterMetrics } from './metrics';
 export {
   createRateLimiter,
   DEFAULT_RATE_LIMIT_PER_MINUTE,
@@ -34,5 +49,4 @@ export {
   type RouterInputs,
   type RouterOutputs,
 } from './router';
-export { StaleVersion } from './services/tasks';
 export { createCallerFactory, inTransaction } from './trpc';

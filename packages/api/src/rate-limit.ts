@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '@taskflow/db';
+import type { Logger } from '@taskflow/service';
 import {
   type RateLimiterAbstract,
   RateLimiterMemory,
   RateLimiterPostgres,
   RateLimiterRes,
 } from 'rate-limiter-flexible';
-import type { Logger } from './logger';
 
 /** Calls a principal may make a minute unless configured otherwise: agents in loops are why. */
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
@@ -94,9 +94,10 @@ export class PrincipalRateLimiter {
       // database answers again (a request that needs it gets its own 503).
       if (!this.storeFailing) {
         this.storeFailing = true;
-        this.logger.warn('rate limit store failed; counting per process until it recovers', {
-          error: error instanceof Error ? error.message : String(error),
-        });
+        this.logger.warn(
+          { err: error },
+          'rate limit store failed; counting per process until it recovers',
+        );
       }
       return this.fallback.consume(key).then(
         (res) => verdictOf(this.limit, res, false),

@@ -1,35 +1,16 @@
 import type { DB, Transaction } from '@taskflow/db';
 import { initTRPC, TRPCError } from '@trpc/server';
-import { ZodError } from 'zod';
 import { principalFromClaims, unstorableClaim } from './auth/principal';
 import { TokenError } from './auth/verify-token';
 import type { Context } from './context';
-import { describeIssues, fieldErrorsOf, issuesOf, translateError } from './errors';
+import { badRequest, forbidden, formatTrpcError, translateError, unauthorized } from './errors';
+import { auditRowsWritten } from './services/record';
 import { ensureWorker } from './services/workers';
 
 const t = initTRPC.context<Context>().create({
   // Never put stack traces in responses, whatever NODE_ENV says.
   isDev: false,
-  errorFormatter({ shape, error }) {
-    const validation =
-      error.code === 'BAD_REQUEST' && error.cause instanceof ZodError ? error.cause : undefined;
-    const issues = validation ? issuesOf(validation) : undefined;
-    return {
-      message:
-        error.code === 'INTERNAL_SERVER_ERROR'
-          ? 'Internal server error'
-          : issues
-            ? describeIssues(issues)
-            : shape.message,
-      code: shape.code,
-      data: {
-        code: shape.data.code,
-        httpStatus: shape.data.httpStatus,
-        path: shape.data.path,
-        ...(validation && { issues, fieldErrors: fieldErrorsOf(validation) }),
-      },
-    };
-  },
+  errorFormatter: ({ shape, error, ctx }) => formatTrpcError(shape, error, ctx?.requestId),
 });
 
 export const router = t.router;
@@ -55,38 +36,23 @@ export const publicProcedure = t.procedure.use(translateErrors);
 export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   let principal = ctx.principal;
   if (!principal) {
-    if (ctx.token === undefined)
-      throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Missing bearer token' });
-    if (ctx.token === '') {
-      throw new TRPCError({
-        code: 'UNAUTHORIZED',
-        message: "The Authorization header must be 'Bearer <token>'",
-      });
-    }
-    if (!ctx.verifyToken)
-      throw new TRPCError({
-        code: 'UNAUTHORIZED',
-        message: 'Token verification is not configured',
-      });
+    if (ctx.token === undefined) throw unauthorized('Missing bearer token');
+    if (ctx.token === '') throw unauthorized("The Authorization header must be 'Bearer <token>'");
+    if (!ctx.verifyToken) throw unauthorized('Token verification is not configured');
     try {
       principal = principalFromClaims(await ctx.verifyToken(ctx.token));
     } catch (error) {
       if (error instanceof TokenError && error.kind === 'unavailable') {
         throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: error.message, cause: error });
       }
-      throw new TRPCError({
-        code: 'UNAUTHORIZED',
-        message: error instanceof TokenError ? error.message : 'Invalid token',
-        cause: error,
-      });
+      throw unauthorized(error instanceof TokenError ? error.message : 'Invalid token', error);
     }
   }
   const claim = unstorableClaim(principal);
   if (claim) {
-    throw new TRPCError({
-      code: 'BAD_REQUEST',
-      message: `The token's '${claim}' claim contains NUL characters or unpaired UTF-16 surrogates`,
-    });
+    throw badRequest(
+      `The token's '${claim}' claim contains NUL characters or unpaired UTF-16 surrogates`,
+    );
   }
   // Counted once the caller is known (401 first, so nobody is charged for a
   // stranger's calls) and before any work; each call of a tRPC batch counts.
@@ -97,7 +63,8 @@ export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
       message: `Rate limit exceeded: ${verdict.limit} calls a minute per caller; retry in ${verdict.resetSeconds} s`,
     });
   }
-  const worker = await ensureWorker(ctx.db, principal, ctx.client);
+  ctx.onAuthenticated?.(principal.id);
+  const worker = await ensureWorker(ctx.db, principal, ctx.client, ctx.metrics?.auditRowsCommitted);
   return next({
     ctx: {
       actor: {
@@ -113,7 +80,7 @@ export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
 });
 
 export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
-  if (!ctx.actor.is_admin) throw new TRPCError({ code: 'FORBIDDEN', message: 'Admins only' });
+  if (!ctx.actor.is_admin) throw forbidden('Admins only');
   return next();
 });
 
@@ -128,8 +95,10 @@ export const inTransaction = t.middleware(async ({ ctx, next, type }) => {
   if (type !== 'mutation') throw new Error('inTransaction is for mutations only');
   const run = (trx: Transaction<DB>) => next({ ctx: { db: trx, trx } });
   let outcome: Awaited<ReturnType<typeof run>> | undefined;
+  let transaction: Transaction<DB> | undefined;
   try {
     await ctx.db.transaction().execute(async (trx) => {
+      transaction = trx;
       outcome = await run(trx);
       if (!outcome.ok) throw new Rollback();
     });
@@ -137,6 +106,8 @@ export const inTransaction = t.middleware(async ({ ctx, next, type }) => {
     if (!(error instanceof Rollback)) throw error;
   }
   if (!outcome) throw new Error('transaction finished without a result');
+  // Counted only now that they are committed.
+  if (outcome.ok && transaction) ctx.metrics?.auditRowsCommitted(auditRowsWritten(transaction));
   return outcome;
 });
 

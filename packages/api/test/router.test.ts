@@ -1,9 +1,9 @@
 import { MOVES } from '@taskflow/contracts';
 import { createDb, type Database } from '@taskflow/db';
+import { createLogger } from '@taskflow/service';
 import type { inferRouterInputs } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInnerContext } from '../src/context';
-import { createLogger } from '../src/logger';
 import { type AppRouter, appRouter } from '../src/router';
 import { createCallerFactory, inTransaction } from '../src/trpc';
 
@@ -69,7 +69,10 @@ describe('the router contract', () => {
 
   it('protects every procedure but health', async () => {
     const caller = createCallerFactory(appRouter)(
-      createInnerContext({ db: database.db, logger: createLogger('silent') }),
+      createInnerContext({
+        db: database.db,
+        logger: createLogger({ service: 'api', level: 'silent' }),
+      }),
     ) as unknown as Record<string, Record<string, (input: unknown) => Promise<unknown>>>;
     for (const [path] of procedures) {
       const [ns, name] = path.split('.') as [string, string];

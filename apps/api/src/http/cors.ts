@@ -1,33 +1,42 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import cors, { type FastifyCorsOptions } from '@fastify/cors';
+import { HttpError } from '@taskflow/http-guard';
+import type { FastifyInstance } from 'fastify';
 
-const ALLOWED_HEADERS =
-  'authorization, content-type, x-request-id, x-taskflow-client, trpc-accept, if-match';
-const ALLOWED_METHODS = 'GET, POST, PUT, PATCH, DELETE, OPTIONS';
+const BASE: FastifyCorsOptions = {
+  methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+  allowedHeaders: [
+    'authorization',
+    'content-type',
+    'x-request-id',
+    'x-taskflow-client',
+    'trpc-accept',
+    'if-match',
+  ],
+  exposedHeaders: ['ETag', 'WWW-Authenticate', 'X-Request-Id'],
+  maxAge: 600,
+  optionsSuccessStatus: 204,
+};
+const ALLOW: FastifyCorsOptions = { ...BASE, origin: true };
+const DENY: FastifyCorsOptions = { ...BASE, origin: false };
 
 /**
- * Sets CORS headers for allowed origins. Returns true when the request was a
- * preflight and has been answered.
+ * CORS for the origins in ALLOWED_ORIGINS ("*" allows any): an allowed origin is echoed
+ * back; any other gets no CORS headers, and its preflight a 403.
  */
-export function applyCors(
-  req: IncomingMessage,
-  res: ServerResponse,
-  allowedOrigins: string[],
-): boolean {
-  const origin = req.headers.origin;
-  res.setHeader('Vary', 'Origin');
-  const allowed =
-    origin !== undefined && (allowedOrigins.includes(origin) || allowedOrigins.includes('*'));
-  if (allowed) {
-    res.setHeader('Access-Control-Allow-Origin', origin);
-    res.setHeader('Access-Control-Expose-Headers', 'ETag, WWW-Authenticate, X-Request-Id');
-  }
-  if (req.method !== 'OPTIONS' || !req.headers['access-control-request-method']) return false;
-  if (allowed) {
-    res.setHeader('Access-Control-Allow-Methods', ALLOWED_METHODS);
-    res.setHeader('Access-Control-Allow-Headers', ALLOWED_HEADERS);
-    res.setHeader('Access-Control-Max-Age', '600');
-  }
-  res.statusCode = allowed ? 204 : 403;
-  res.end();
-  return true;
+export async function registerCors(app: FastifyInstance, allowedOrigins: string[]): Promise<void> {
+  const any = allowedOrigins.includes('*');
+  const listed = new Set(allowedOrigins);
+  await app.register(cors, {
+    delegator: (request, callback) => {
+      const { origin } = request.headers;
+      const allowed = origin !== undefined && (any || listed.has(origin));
+      if (
+        !allowed &&
+        request.method === 'OPTIONS' &&
+        request.headers['access-control-request-method']
+      )
+        return callback(new HttpError(403, 'FORBIDDEN', 'This origin may not call the API'));
+      callback(null, allowed ? ALLOW : DENY);
+    },
+  });
 }

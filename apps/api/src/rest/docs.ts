@@ -1,16 +1,14 @@
-import { createReadStream } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { getAbsoluteFSPath } from 'swagger-ui-dist';
 
-// Served from the package itself: the docs work offline, with no CDN.
-const ASSET_DIR = getAbsoluteFSPath();
-const ASSETS: Record<string, string> = {
-  'swagger-ui.css': 'text/css; charset=utf-8',
-  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
-  'swagger-ui-standalone-preset.js': 'text/javascript; charset=utf-8',
-  'favicon-32x32.png': 'image/png',
-};
+// Served from the package itself: the docs work offline, with no CDN. Only these files.
+const ASSETS = new Set([
+  'swagger-ui.css',
+  'swagger-ui-bundle.js',
+  'swagger-ui-standalone-preset.js',
+  'favicon-32x32.png',
+]);
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -47,31 +45,24 @@ const SECURITY_HEADERS = {
 };
 
 /** Swagger UI at /docs, with an Authorize button for the bearer token. */
-export function serveDocs(req: IncomingMessage, res: ServerResponse, url: URL): void {
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.writeHead(405, { allow: 'GET' }).end();
-    return;
-  }
-  const name = url.pathname.replace(/^\/docs\/?/, '');
-  if (name === '' || name === 'index.html') {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...SECURITY_HEADERS });
-    res.end(PAGE);
-    return;
-  }
-  if (name === 'init.js') {
-    res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', ...SECURITY_HEADERS });
-    res.end(INIT);
-    return;
-  }
-  const type = ASSETS[name];
-  if (!type) {
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
-    return;
-  }
-  res.writeHead(200, {
-    'content-type': type,
-    'cache-control': 'public, max-age=86400',
-    ...SECURITY_HEADERS,
+export async function docsPlugin(app: FastifyInstance): Promise<void> {
+  const page = (type: string, body: string) => async (_: unknown, reply: FastifyReply) =>
+    reply.type(type).headers(SECURITY_HEADERS).send(body);
+  const html = page('text/html; charset=utf-8', PAGE);
+  app.get('/docs', html);
+  app.get('/docs/index.html', html);
+  app.get('/docs/init.js', page('text/javascript; charset=utf-8', INIT));
+  await app.register(fastifyStatic, {
+    root: getAbsoluteFSPath(),
+    prefix: '/docs/',
+    decorateReply: false,
+    index: false,
+    list: false,
+    // Anything else in the package (source maps, its own index.html) is not ours to serve.
+    allowedPath: (path) => ASSETS.has(path.replace(/^\//, '')),
+    maxAge: '1d',
+    setHeaders: (res) => {
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.header(name, value);
+    },
   });
-  createReadStream(join(ASSET_DIR, name)).pipe(res);
 }

@@ -1,7 +1,7 @@
 import { migrateToLatest } from '@taskflow/db';
 import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
 import type { AppRouter } from '@taskflow/router';
-import { createLogger } from '@taskflow/router';
+import { createLogger, isLogLevel } from '@taskflow/service';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { type App, createApp } from '../../src/app';
 import { TestIssuer } from './jwks';
@@ -47,10 +47,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   await migrateToLatest(database.db);
   const issuer = await new TestIssuer().start();
   const apps: App[] = [];
+  const level = process.env.LOG_LEVEL ?? 'silent';
   const startApp = async ({ rateLimitPerMinute = options.rateLimitPerMinute ?? 0 } = {}) => {
     const app = createApp({
       db: database.db,
-      logger: createLogger((process.env.LOG_LEVEL as 'debug' | undefined) ?? 'silent'),
+      logger: createLogger({ service: 'api', level: isLogLevel(level) ? level : 'silent' }),
       auth: issuer.verifierOptions(),
       allowedOrigins: ['http://localhost:3000'],
       rateLimit: { perMinute: rateLimitPerMinute, pool: database.pool },

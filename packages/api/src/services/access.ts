@@ -1,24 +1,8 @@
 import type { MemberRole } from '@taskflow/contracts';
 import type { DB, ExpressionBuilder, Kysely, ProjectRow, Transaction } from '@taskflow/db';
-import { TRPCError } from '@trpc/server';
+import { notFound } from '../errors';
 import type { Actor } from './actor';
 import type { TaskWithSlug } from './rows';
-
-export function notFound(what: string): TRPCError {
-  return new TRPCError({ code: 'NOT_FOUND', message: `${what} not found` });
-}
-
-export function forbidden(message: string): TRPCError {
-  return new TRPCError({ code: 'FORBIDDEN', message });
-}
-
-export function conflict(message: string): TRPCError {
-  return new TRPCError({ code: 'CONFLICT', message });
-}
-
-export function unprocessable(message: string): TRPCError {
-  return new TRPCError({ code: 'UNPROCESSABLE_CONTENT', message });
-}
 
 /** `tasks.project_id` is one of the actor's projects (admins see all). */
 export function taskVisibleTo(actor: Actor) {

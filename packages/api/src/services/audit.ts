@@ -2,7 +2,8 @@ import type { AuditEntry, AuditListInput } from '@taskflow/contracts';
 import type { AuditRow, DB, Kysely } from '@taskflow/db';
 import { TRPCError } from '@trpc/server';
 import type { z } from 'zod';
-import { notFound, requireVisibleProject } from './access';
+import { notFound } from '../errors';
+import { requireVisibleProject } from './access';
 import type { Actor } from './actor';
 import { iso } from './rows';
 

@@ -13,7 +13,8 @@ import {
 import type { DB, Kysely, ProjectRow, Transaction } from '@taskflow/db';
 import { TRPCError } from '@trpc/server';
 import type { z } from 'zod';
-import { conflict, forbidden, notFound, type ProjectAccess, requireVisibleProject } from './access';
+import { conflict, forbidden, notFound } from '../errors';
+import { type ProjectAccess, requireVisibleProject } from './access';
 import type { Actor } from './actor';
 import { record } from './record';
 import { iso, toProject } from './rows';

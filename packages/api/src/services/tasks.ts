@@ -8,18 +8,16 @@ import type {
 } from '@taskflow/contracts';
 import { TASK_PRIORITIES } from '@taskflow/contracts';
 import { type DB, type Kysely, sql, type TaskPatch, type Transaction } from '@taskflow/db';
-import { TRPCError } from '@trpc/server';
+import type { TRPCError } from '@trpc/server';
 import type { z } from 'zod';
+import { conflict, forbidden, stale, unprocessable } from '../errors';
 import {
-  conflict,
-  forbidden,
   isProjectMember,
   lockVisibleTask,
   requireVisibleProject,
   requireVisibleTask,
   selectTasks,
   taskVisibleTo,
-  unprocessable,
 } from './access';
 import type { Actor } from './actor';
 import { ensureDefaultProject, lockProject } from './projects';
@@ -155,15 +153,6 @@ function requireEditor(task: TaskWithSlug, actor: Actor, doing: string): void {
   if (!actor.is_admin && task.created_by !== actor.id && task.assigned_to !== actor.id) {
     throw forbidden(`Only the task's creator, its assignee or an admin can ${doing}`);
   }
-}
-
-/** Marks a 409 that means "the version you sent is stale" (REST answers it with 412). */
-export class StaleVersion extends Error {
-  override name = 'StaleVersion';
-}
-
-function stale(message: string): TRPCError {
-  return new TRPCError({ code: 'CONFLICT', message, cause: new StaleVersion(message) });
 }
 
 export function requireVersion(task: TaskWithSlug, expected: number | undefined): void {

@@ -11,7 +11,7 @@ import type { z } from 'zod';
 import type { Principal } from '../auth/principal';
 import { requireVisibleProject } from './access';
 import type { Actor } from './actor';
-import { record } from './record';
+import { auditRowsWritten, record } from './record';
 import { iso } from './rows';
 
 export function toWorker(row: WorkerRow): Worker {
@@ -28,10 +28,13 @@ export async function ensureWorker(
   db: Kysely<DB>,
   principal: Principal,
   client?: string,
+  onAuditCommitted?: (rows: number) => void,
 ): Promise<WorkerRow> {
   const existing = await getWorkerRow(db, principal.id);
   if (existing && !renamed(existing, principal)) return existing;
-  return db.transaction().execute(async (trx) => {
+  let transaction: Transaction<DB> | undefined;
+  const row = await db.transaction().execute(async (trx) => {
+    transaction = trx;
     const current = await trx
       .selectFrom('workers')
       .selectAll()
@@ -79,6 +82,8 @@ export async function ensureWorker(
     });
     return row;
   });
+  if (transaction && onAuditCommitted) onAuditCommitted(auditRowsWritten(transaction));
+  return row;
 }
 
 /** A person's name follows their identity provider; an agent's is set by the admin who registered it. */

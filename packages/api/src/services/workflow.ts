@@ -7,8 +7,9 @@ import {
   TRANSITIONS,
 } from '@taskflow/contracts';
 import type { DB, TaskPatch, Transaction } from '@taskflow/db';
-import { TRPCError } from '@trpc/server';
-import { conflict, lockVisibleTask, requireVisibleTask } from './access';
+import type { TRPCError } from '@trpc/server';
+import { conflict, forbidden } from '../errors';
+import { lockVisibleTask, requireVisibleTask } from './access';
 import type { Actor } from './actor';
 import { recordTask } from './record';
 import { toTask } from './rows';
@@ -23,10 +24,7 @@ export interface MoveInput {
 }
 
 function fail(check: { reason: 'status' | 'forbidden'; message: string }): TRPCError {
-  return new TRPCError({
-    code: check.reason === 'status' ? 'CONFLICT' : 'FORBIDDEN',
-    message: check.message,
-  });
+  return check.reason === 'status' ? conflict(check.message) : forbidden(check.message);
 }
 
 /**

@@ -1,0 +1,76 @@
+import {
+  appRouter,
+  createHttpContextFactory,
+  errorHeaders,
+  type HttpContextDeps,
+  type RouterMetrics,
+  reportError,
+  trpcRefusalBody,
+} from '@taskflow/router';
+import { describeFailure, replyWithError } from '@taskflow/service';
+import { fastifyRequestHandler } from '@trpc/server/adapters/fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { asRequestLike } from './request';
+import { parseBodiesAsText } from './text-body';
+
+export interface TrpcOptions extends HttpContextDeps {
+  /** Most calls one batch may carry; a larger batch is refused whole. */
+  maxBatchSize: number;
+  metrics?: RouterMetrics | undefined;
+}
+
+const PROCEDURES = new Set(Object.keys(appRouter._def.procedures));
+
+/** What the access line and metrics call a tRPC call: bounded, whatever path a client sends. */
+export function trpcRouteLabel(path: string): string {
+  if (PROCEDURES.has(path)) return `/trpc/${path}`;
+  return path.includes(',') ? '/trpc/batch' : '/trpc/unknown';
+}
+
+/** Refusals made before tRPC runs (bad bytes, too big), in tRPC's wire shape; 500s as every route's. */
+function replyTrpcRefusal(error: Error, request: FastifyRequest, reply: FastifyReply) {
+  const { status, code, message } = describeFailure(error);
+  if (status >= 500) return replyWithError(error, request, reply);
+  if (status === 413) reply.header('connection', 'close');
+  return reply
+    .code(status)
+    .header('cache-control', 'no-store')
+    .send(trpcRefusalBody(status, code, message, request.id));
+}
+
+/**
+ * tRPC at /trpc, through tRPC's Fastify adapter. Registered with a prefix, so its body
+ * parser and error handler stay inside this scope. Bodies reach tRPC as strict UTF-8
+ * text, which tRPC parses itself (one parse, not two).
+ */
+export async function trpcPlugin(app: FastifyInstance, options: TrpcOptions): Promise<void> {
+  const createContext = createHttpContextFactory(options, 'trpc');
+  app.removeAllContentTypeParsers();
+  parseBodiesAsText(app, '*', (text) => text);
+  app.setErrorHandler(replyTrpcRefusal);
+  // A wildcard, not `/:path`: a batch's path ("a,b,c,...") may be longer than a parameter may.
+  app.all('/*', async (request, reply) => {
+    const path = (request.params as { '*': string })['*'];
+    request.routeLabel = trpcRouteLabel(path);
+    await fastifyRequestHandler({
+      router: appRouter,
+      req: request,
+      res: reply,
+      path,
+      maxBatchSize: options.maxBatchSize,
+      createContext: ({ req }) => createContext(asRequestLike(req)),
+      responseMeta({ ctx, errors }) {
+        return {
+          headers: {
+            'cache-control': 'no-store',
+            ...ctx?.rateLimit?.headers(),
+            ...errorHeaders(errors.map((e) => e.code)),
+          },
+        };
+      },
+      onError({ error, path: procedure, req }) {
+        reportError(error, procedure, asRequestLike(req).log, options.metrics);
+      },
+    });
+  });
+}

@@ -1,0 +1,58 @@
+import type { Database } from '@taskflow/db';
+import type { RouterMetrics } from '@taskflow/router';
+import { createHttpMetrics, type HttpMetrics } from '@taskflow/service';
+import { Counter, Gauge } from 'prom-client';
+
+export interface ApiMetrics extends HttpMetrics {
+  /** What the router reports: audit rows committed, CONFLICT refusals. */
+  router: RouterMetrics;
+}
+
+/**
+ * The service's HTTP and process figures plus the API's own: the database pool
+ * (read at scrape time, so no request pays for it), audit rows committed and
+ * conflicts per procedure (procedure names are a fixed set: bounded labels).
+ */
+export function createApiMetrics(pool: Database['pool']): ApiMetrics {
+  const http = createHttpMetrics('api');
+  const registers = [http.registry];
+  if (pool) {
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read());
+        },
+      });
+    gauge('db_pool_connections', 'Connections the database pool holds', () => pool.totalCount);
+    gauge('db_pool_idle_connections', 'Pool connections not in use', () => pool.idleCount);
+    gauge(
+      'db_pool_waiting_requests',
+      'Queries waiting for a pool connection',
+      () => pool.waitingCount,
+    );
+  }
+  const audit = new Counter({
+    name: 'audit_rows_written_total',
+    help: 'Audit rows written by transactions that committed',
+    registers,
+  });
+  const conflicts = new Counter({
+    name: 'workflow_conflicts_total',
+    help: 'Calls refused with CONFLICT (409), by procedure',
+    labelNames: ['procedure'],
+    registers,
+  });
+  return {
+    ...http,
+    // Arrow functions: the router may hand them on unbound.
+    router: {
+      conflict: (procedure) => conflicts.inc({ procedure }),
+      auditRowsCommitted: (rows) => {
+        if (rows > 0) audit.inc(rows);
+      },
+    },
+  };
+}
