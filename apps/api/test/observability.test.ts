@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestIssuer } from './helpers/jwks';
 import { freePort } from './helpers/net';
-import { logLines, parsePrometheus, valueOf, waitForLog } from './helpers/observe';
+import { logLines, parsePrometheus, sampleValue, waitForLog } from './helpers/observe';
 import { type ServiceProcess, startApi, waitForHealth } from './helpers/process';
 
 const METRICS_TOKEN = 'scrape-token-0123456789';
@@ -178,12 +178,12 @@ describe('the API process: request ids, access lines and metrics', () => {
 
     it('counts requests per route, and shows the pool and the event loop', async () => {
       const labels = { method: 'GET', route: '/api/workers/me', status: '200' };
-      const before = valueOf(await scrape(), 'http_requests_total', labels);
+      const before = sampleValue(await scrape(), 'http_requests_total', labels);
       for (let i = 0; i < 3; i++)
         expect((await fetch(`${url}/api/workers/me`, { headers: headers() })).status).toBe(200);
       const after = await scrape();
-      expect(valueOf(after, 'http_requests_total', labels)).toBe(before + 3);
-      expect(valueOf(after, 'db_pool_connections')).toBeGreaterThan(0);
+      expect(sampleValue(after, 'http_requests_total', labels)).toBe(before + 3);
+      expect(sampleValue(after, 'db_pool_connections')).toBeGreaterThan(0);
       expect(after.some((s) => s.name === 'db_pool_idle_connections')).toBe(true);
       expect(after.some((s) => s.name === 'db_pool_waiting_requests')).toBe(true);
       expect(after.some((s) => s.name === 'nodejs_eventloop_lag_seconds')).toBe(true);
@@ -197,10 +197,10 @@ describe('the API process: request ids, access lines and metrics', () => {
     });
 
     it('counts committed audit rows and conflicts by procedure', async () => {
-      const audit = () => scrape().then((s) => valueOf(s, 'audit_rows_written_total'));
+      const audit = () => scrape().then((s) => sampleValue(s, 'audit_rows_written_total'));
       const conflicts = () =>
         scrape().then((s) =>
-          valueOf(s, 'workflow_conflicts_total', { procedure: 'tasks.complete' }),
+          sampleValue(s, 'workflow_conflicts_total', { procedure: 'tasks.complete' }),
         );
       const rows = async () =>
         (await sql<{ n: number }>`select count(*)::int as n from audit_log`.execute(database.db))
@@ -238,7 +238,7 @@ describe('the API process: request ids, access lines and metrics', () => {
         await fetch(`${own.base}/health`);
         const samples = await scrape(`http://127.0.0.1:${metricsPort}`, '');
         expect(
-          valueOf(samples, 'http_requests_total', { route: '/health', status: '200' }),
+          sampleValue(samples, 'http_requests_total', { route: '/health', status: '200' }),
         ).toBeGreaterThan(0);
       } finally {
         await stop(own.proc);

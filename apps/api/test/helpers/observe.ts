@@ -26,7 +26,7 @@ export function parsePrometheus(text: string): Sample[] {
 }
 
 /** The value of the one sample with this name whose labels include `labels` (0 when absent). */
-export function valueOf(
+export function sampleValue(
   samples: Sample[],
   name: string,
   labels: Record<string, string> = {},
