@@ -18,6 +18,9 @@ const PACKAGE = /^(@[^/\0]+\/[^/\0]+|[^./\0][^/\0]*)/;
  * export their .ts sources, so they are bundled in; npm packages stay imports,
  * and the build fails when the output would import one that is not among the
  * app's own `dependencies` (all that a production install of the app has).
+ * `import.meta.url` is kept as is: apps/x/dist/ sits as deep as apps/x/src/ and
+ * packages/y/src/, so the sources' `new URL('../../../.data', import.meta.url)`
+ * still names the repository's .data/ from the bundle.
  */
 export function appBuild(appDir: string, entry: Record<string, string>): UserConfig {
   const pkg = JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf8')) as PackageJson;
