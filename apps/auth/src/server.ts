@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
-import cors from '@fastify/cors';
+import cors, { type FastifyCorsOptions } from '@fastify/cors';
 import { createDialect, type DialectHandle } from '@taskflow/db';
+import { HttpError } from '@taskflow/http-guard';
 import {
   createHttpMetrics,
   createLogger,
@@ -9,7 +10,7 @@ import {
   type Logger,
 } from '@taskflow/service';
 import { betterAuth } from 'better-auth';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { agentRoutes } from './agent-routes';
 import { type Auth, authOptions } from './auth';
 import { betterAuthRoutes } from './better-auth-route';
@@ -28,16 +29,28 @@ export interface AuthService {
   close(): Promise<void>;
 }
 
-/** Browsers on the web app's origins call this service with cookies. */
-function corsOptions(trustedOrigins: string[]) {
-  return {
-    origin: trustedOrigins,
+/**
+ * Browsers on the web app's origins call this service with cookies: they get CORS headers,
+ * with credentials. Other origins get none, and their preflights a 403 as before, so a
+ * refused page learns nothing about the methods and headers allowed.
+ */
+function corsOptions(trustedOrigins: readonly string[]): FastifyCorsOptions {
+  const allowed: FastifyCorsOptions = {
     credentials: true,
     methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
     allowedHeaders: ['content-type', 'authorization', 'x-api-key'],
     // The web app reads the API token Better Auth sends along with the session.
     exposedHeaders: ['set-auth-jwt'],
     maxAge: 600,
+  };
+  return {
+    delegator: async (request: FastifyRequest): Promise<FastifyCorsOptions> => {
+      const origin = request.headers.origin;
+      if (origin !== undefined && trustedOrigins.includes(origin)) return { ...allowed, origin };
+      if (request.method === 'OPTIONS' && request.headers['access-control-request-method'])
+        throw new HttpError(403, 'FORBIDDEN', `Origin ${origin ?? '(none)'} is not trusted`);
+      return { origin: false };
+    },
   };
 }
 
@@ -59,7 +72,7 @@ export async function createAuthService(
     onPoolError: (error) => logger.warn({ err: error }, 'database connection failed'),
   });
   // Migrate first, so Better Auth's own schema check at start-up finds every table.
-  const betterAuthOptions = authOptions(config, observeDatabaseFaults(database.dialect));
+  const betterAuthOptions = authOptions(config, observeDatabaseFaults(database.dialect), logger);
   const migrated = await migrateAuth(betterAuthOptions);
   const auth = betterAuth(betterAuthOptions);
 
