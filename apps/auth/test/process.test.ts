@@ -130,6 +130,37 @@ describe('the auth process: request ids, access lines, metrics and CORS', () => 
       route: '/api/auth/token',
       principal: user.id,
     });
+    // The agent endpoints name the admin who called, and the agent whose key was exchanged.
+    const created = await fetch(`${url}/api/agents`, {
+      method: 'POST',
+      headers: {
+        cookie,
+        origin: WEB,
+        'content-type': 'application/json',
+        'x-request-id': 'agent-1',
+      },
+      body: JSON.stringify({ name: 'Log Bot' }),
+    });
+    expect(created.status).toBe(201);
+    const { agent, api_key } = (await created.json()) as { agent: { id: string }; api_key: string };
+    expect(await accessLine(auth, 'agent-1')).toMatchObject({
+      route: '/api/agents',
+      status: 201,
+      principal: user.id,
+    });
+    const exchanged = await fetch(`${url}/api/agents/token`, {
+      method: 'POST',
+      headers: { 'x-api-key': api_key, 'x-request-id': 'exchange-1' },
+    });
+    expect(exchanged.status).toBe(200);
+    expect(Object.keys((await exchanged.json()) as object).sort()).toEqual(['token', 'token_type']);
+    expect(await accessLine(auth, 'exchange-1')).toMatchObject({
+      route: '/api/agents/token',
+      principal: agent.id,
+    });
+    // Credentials never reach the log.
+    expect(auth.output()).not.toContain(api_key);
+
     const unknown = await fetch(`${url}/api/auth/no-such-endpoint-42`, {
       headers: { 'x-request-id': 'unknown-1' },
     });
