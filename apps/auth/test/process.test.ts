@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { type ServiceProcess, startService, waitForHealth } from '@taskflow/api/testing';
 import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -236,4 +238,41 @@ describe('the auth process: request ids, access lines, metrics and CORS', () => 
     });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
+});
+
+describe('the auth process refusing to start', () => {
+  it('exits 78 on a configuration it refuses, naming every problem', async () => {
+    const refused = startService(AUTH_DIR, {
+      NODE_ENV: 'production',
+      BETTER_AUTH_URL: 'http://auth.example.com',
+    });
+    expect(await refused.exited).toBe(78);
+    expect(refused.output()).toContain('TaskFlow auth cannot start. Invalid configuration:');
+    expect(refused.output()).toContain('BETTER_AUTH_URL must use https in production');
+  });
+
+  it('exits 75 on a PGlite folder another auth process holds, which keeps serving', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'taskflow-auth-busy-'));
+    const env = async () => ({
+      NODE_ENV: 'test',
+      AUTH_PORT: String(await freePort()),
+      BETTER_AUTH_SECRET: 'test-secret-test-secret-test-secret-0123',
+      AUTH_PGLITE_DATA_DIR: dataDir,
+    });
+    const holderEnv = await env();
+    const holder = startService(AUTH_DIR, holderEnv);
+    try {
+      const health = `http://127.0.0.1:${holderEnv.AUTH_PORT}/health`;
+      await waitForHealth(health, holder);
+      const second = startService(AUTH_DIR, await env());
+      expect(await second.exited).toBe(75);
+      expect(second.output()).toContain('TaskFlow auth cannot start.');
+      expect((await fetch(health)).status).toBe(200);
+      holder.child.kill('SIGTERM');
+      expect(await holder.exited).toBe(0);
+    } finally {
+      holder.child.kill('SIGTERM');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
