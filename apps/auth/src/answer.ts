@@ -4,6 +4,7 @@ import { errorBody } from '@taskflow/service';
 import { isAPIError } from 'better-auth/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { recordDatabaseFaults } from './database-faults';
+import { withRequestLog } from './request-log';
 
 const UNAVAILABLE_MESSAGE = 'The database is unavailable; try again shortly';
 
@@ -26,7 +27,7 @@ export async function answer<T>(
   run: () => Promise<T>,
 ): Promise<T | FastifyReply> {
   reply.header('cache-control', 'no-store');
-  const { result, faults } = recordDatabaseFaults(run);
+  const { result, faults } = recordDatabaseFaults(() => withRequestLog(request.log, run));
   try {
     return await result;
   } catch (error) {

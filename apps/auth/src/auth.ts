@@ -9,6 +9,7 @@ import { adminGrantHooks, adminGrantsPlugin } from './admin-grants';
 import { CLIENT_IP_HEADER } from './client-ip';
 import type { AuthConfig } from './config';
 import { inputGuard } from './input-guard';
+import { requestLog } from './request-log';
 
 export type WorkerKind = 'human' | 'agent';
 
@@ -51,12 +52,13 @@ function apiKeyRoutes(plugin: { endpoints: Record<string, { path?: string }> }):
 /** Better Auth's own messages as pino lines of the service (an Error among the arguments as `err`). */
 function betterAuthLogger(logger: Logger) {
   return {
-    // Every message reaches pino, whose level decides.
-    level: 'debug' as const,
+    // Not 'warn' or 'error': at those Better Auth also prints every refusal (each 4xx) on the
+    // console itself, whatever `log` does.
+    level: logger.isLevelEnabled('debug') ? ('debug' as const) : ('info' as const),
     log(level: 'debug' | 'info' | 'warn' | 'error', message: string, ...args: unknown[]) {
       const err = args.find((a) => a instanceof Error);
       const details = args.filter((a) => a !== err);
-      logger[level](
+      requestLog(logger)[level](
         {
           source: 'better-auth',
           ...(err !== undefined && { err }),

@@ -6,6 +6,7 @@ import { UNAVAILABLE_REPLY_HEADERS, unavailableBody } from './answer';
 import type { Auth } from './auth';
 import { CLIENT_IP_HEADER, clientIp } from './client-ip';
 import { recordDatabaseFaults } from './database-faults';
+import { withRequestLog } from './request-log';
 
 const PREFIX = '/api/auth';
 const PATTERN = `${PREFIX}/*`;
@@ -97,7 +98,9 @@ export function betterAuthRoutes(auth: Auth, trustedProxies: readonly string[]) 
           request.method !== 'GET' && typeof request.body === 'string' ? request.body : undefined;
 
         const { result, faults } = recordDatabaseFaults(() =>
-          auth.handler(new Request(url, { method: request.method, headers, body })),
+          withRequestLog(request.log, () =>
+            auth.handler(new Request(url, { method: request.method, headers, body })),
+          ),
         );
         let response: Response;
         try {

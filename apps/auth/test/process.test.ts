@@ -160,6 +160,16 @@ describe('the auth process: request ids, access lines, metrics and CORS', () => 
       route: '/api/agents/token',
       principal: agent.id,
     });
+    // Better Auth's own messages are lines of the same request.
+    const badKey = await fetch(`${url}/api/agents/token`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'tf_not-a-key', 'x-request-id': 'bad-key-1' },
+    });
+    expect(badKey.status).toBe(401);
+    await accessLine(auth, 'bad-key-1');
+    expect(
+      logLines(auth).find((l) => l.req_id === 'bad-key-1' && l.msg !== 'request'),
+    ).toMatchObject({ service: 'auth', source: 'better-auth' });
     // Credentials never reach the log.
     expect(auth.output()).not.toContain(api_key);
 
