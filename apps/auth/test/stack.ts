@@ -68,6 +68,12 @@ export async function startStack(
     jwtExpiration: '15m',
     rotationIntervalSec: undefined,
     gracePeriodSec: undefined,
+    // Quiet: the access lines are tested on a real process's stderr (process.test.ts).
+    service: {
+      logLevel: 'silent',
+      prettyLogs: false,
+      metrics: { mode: 'same-port', token: undefined },
+    },
     ...overrides,
   };
   // Behind a TLS-terminating proxy the public URL is not where the tests reach the service.
