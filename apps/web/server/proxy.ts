@@ -14,6 +14,28 @@ function isForwardingHeader(name: string): boolean {
   return name === 'forwarded' || name === 'x-real-ip' || name.startsWith('x-forwarded-');
 }
 
+/**
+ * Hop-by-hop headers describe the client's connection, not the request. `expect` too: Node
+ * has already answered 100-continue, and undici refuses to send it (as it refuses a stray
+ * `upgrade`), which would turn a client's quirk into a 502.
+ */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'expect',
+]);
+
+function withoutHopByHop<H extends Record<string, unknown>>(headers: H): H {
+  const out = { ...headers };
+  for (const name of HOP_BY_HOP) delete out[name];
+  return out;
+}
+
 /** What forwarding needs of a request (reply-from types it for HTTP/1 and HTTP/2 alike). */
 interface ForwardedRequest {
   raw: { socket: { remoteAddress?: string } };
@@ -27,7 +49,7 @@ interface ForwardedRequest {
 function forwardingHeaders(request: ForwardedRequest, headers: IncomingHttpHeaders) {
   const out: IncomingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (!isForwardingHeader(name)) out[name] = value;
+    if (!isForwardingHeader(name) && !HOP_BY_HOP.has(name)) out[name] = value;
   }
   out['x-forwarded-for'] = request.raw.socket.remoteAddress ?? '';
   out['x-forwarded-host'] = request.headers.host ?? '';
@@ -129,6 +151,8 @@ export async function registerProxies(app: FastifyInstance, routes: ProxyRoute[]
         proxyPayloads: false,
         // The access line says what happened; the plugin's two lines per request add nothing.
         replyOptions: {
+          // The upstream's connection is its own business; this one is Node's.
+          rewriteHeaders: (headers) => withoutHopByHop(headers),
           rewriteRequestHeaders: (request, headers) => ({
             ...forwardingHeaders(request, headers),
             ...tickets.get(request.raw),

@@ -15,8 +15,11 @@ interface Seen {
   bodyBytes: number;
 }
 
-/** Raw bytes over a socket: what fetch would refuse to send. */
-function raw(url: string, payload: string): Promise<string> {
+/**
+ * Raw bytes over a socket: what fetch would refuse to send. The request should say
+ * `Connection: close`; `halfClose` also ends the client's side at once.
+ */
+function raw(url: string, payload: string, halfClose = true): Promise<string> {
   const { port } = new URL(url);
   return new Promise((resolve, reject) => {
     let text = '';
@@ -26,7 +29,8 @@ function raw(url: string, payload: string): Promise<string> {
     });
     socket.on('error', reject);
     socket.on('close', () => resolve(text));
-    socket.end(payload);
+    if (halfClose) socket.end(payload);
+    else socket.write(payload);
   });
 }
 
@@ -177,6 +181,23 @@ describe('the web server in front of the API and the identity service', () => {
     } as RequestInit);
     expect(chunked.status).toBe(413);
     expect(await chunked.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', status_code: 413 });
+  });
+
+  it('forwards a request that expects 100-continue or names a stray Upgrade, without those headers', async () => {
+    const answer = await raw(
+      web.url,
+      'POST /api/tasks HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nUpgrade: websocket\r\n' +
+        'Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}',
+      false,
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+    const seen = JSON.parse(answer.slice(answer.indexOf('{'), answer.lastIndexOf('}') + 1)) as Seen;
+    expect(seen).toMatchObject({ upstream: 'api', method: 'POST', bodyBytes: 2 });
+    expect(seen.headers.expect).toBeUndefined();
+    expect(seen.headers.upgrade).toBeUndefined();
+    // The upstream's keep-alive is not passed off as this connection's.
+    const head = answer.slice(0, answer.indexOf('\r\n\r\n', answer.indexOf('200 OK')));
+    expect(head.toLowerCase()).not.toContain('keep-alive');
   });
 
   it('answers a path that cannot be decoded with 400, and keeps serving', async () => {
