@@ -149,7 +149,6 @@ export async function registerProxies(app: FastifyInstance, routes: ProxyRoute[]
         rewritePrefix: prefix,
         // The parser above streams every body; the plugin's own would not count it.
         proxyPayloads: false,
-        // The access line says what happened; the plugin's two lines per request add nothing.
         replyOptions: {
           // The upstream's connection is its own business; this one is Node's.
           rewriteHeaders: (headers) => withoutHopByHop(headers),
@@ -163,6 +162,7 @@ export async function registerProxies(app: FastifyInstance, routes: ProxyRoute[]
           retryDelay: () => null,
         },
         undici: dispatcher,
+        // The access line says what happened; the plugin's two lines per request add nothing.
         disableRequestLogging: true,
       });
     }

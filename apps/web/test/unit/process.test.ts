@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMPILED_MAIN, compileServer } from '../support/compiled';
-import { ensureBuilt } from '../support/ensure-built';
+import { ensureBuilt, WEB_DIR } from '../support/ensure-built';
 import { startUpstream } from '../support/in-process';
 
 /** A port nobody holds right now, from the range this machine's tests may use. */
@@ -82,6 +84,26 @@ describe('the compiled web server as a process', () => {
       await once(web.child, 'exit');
     }
     await api?.close();
+  });
+
+  it('is plain JavaScript importing only Node and the runtime dependencies: no Vite, no tsx', () => {
+    const code = readFileSync(COMPILED_MAIN, 'utf8');
+    const pkg = JSON.parse(readFileSync(join(WEB_DIR, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const imported = [...code.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1] ?? '');
+    const packages = imported
+      .filter((name) => !name.startsWith('node:'))
+      .map((name) =>
+        name
+          .split('/')
+          .slice(0, name.startsWith('@') ? 2 : 1)
+          .join('/'),
+      );
+    expect(packages).toContain('fastify');
+    for (const name of packages) expect(Object.keys(pkg.dependencies)).toContain(name);
+    expect(packages.filter((name) => /^(vite|tsx|@taskflow\/)/.test(name))).toEqual([]);
+    expect(code).not.toMatch(/from "vite"|import\("vite"\)/);
   });
 
   it('writes one JSON access line per request on stderr, under the request id', async () => {

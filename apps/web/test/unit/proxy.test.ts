@@ -36,8 +36,15 @@ function raw(url: string, payload: string, halfClose = true): Promise<string> {
 
 describe('the web server in front of the API and the identity service', () => {
   // Real upstreams that answer with what they received, each naming itself.
+  let busyAnswers = 0;
   const echo = (name: Seen['upstream']) =>
     startUpstream((req, res) => {
+      if (req.url === '/api/busy') {
+        busyAnswers += 1;
+        res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+        res.end(JSON.stringify({ busy: true }));
+        return;
+      }
       let bodyBytes = 0;
       req.on('data', (chunk: Buffer) => {
         bodyBytes += chunk.length;
@@ -131,6 +138,14 @@ describe('the web server in front of the API and the identity service', () => {
           status: 200,
         }),
       ]);
+  });
+
+  it("passes the upstream's own 503 on at once, without retrying it", async () => {
+    const res = await fetch(`${web.url}/api/busy`);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(await res.json()).toEqual({ busy: true });
+    expect(busyAnswers).toBe(1);
   });
 
   it('streams a JSON body through unchanged', async () => {
