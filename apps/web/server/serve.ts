@@ -1,4 +1,4 @@
-import { createService, type Logger } from '@taskflow/service';
+import { createService, type HttpMetrics, type Logger } from '@taskflow/service';
 import type { FastifyInstance } from 'fastify';
 import { registerProxies } from './proxy';
 import { registerStatic } from './static';
@@ -10,7 +10,8 @@ export interface WebServerOptions {
   /** Where the identity service listens, e.g. http://127.0.0.1:3001. */
   authUrl: string;
   logger: Logger;
-  metrics?: Parameters<typeof createService>[0]['metrics'];
+  /** Request counts and durations, served at /metrics as configured. */
+  metrics?: HttpMetrics;
 }
 
 /**
