@@ -22,7 +22,11 @@ const PACKAGE = /^(@[^/\0]+\/[^/\0]+|[^./\0][^/\0]*)/;
  * packages/y/src/, so the sources' `new URL('../../../.data', import.meta.url)`
  * still names the repository's .data/ from the bundle.
  */
-export function appBuild(appDir: string, entry: Record<string, string>): UserConfig {
+export function appBuild(
+  appDir: string,
+  entry: Record<string, string>,
+  { outDir = 'dist' }: { outDir?: string } = {},
+): UserConfig {
   const pkg = JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf8')) as PackageJson;
   const runtime = new Set(Object.keys(pkg.dependencies ?? {}));
   const missing = new Set<string>();
@@ -32,7 +36,7 @@ export function appBuild(appDir: string, entry: Record<string, string>): UserCon
     platform: 'node',
     format: 'esm',
     target: 'node20.19',
-    outDir: 'dist',
+    outDir,
     fixedExtension: true,
     sourcemap: true,
     clean: true,

@@ -215,8 +215,8 @@ const services = [
     name: 'web',
     pkg: '@taskflow/web',
     cwd: 'apps/web',
-    // What `pnpm --filter @taskflow/web start` runs.
-    start: ['--import', 'tsx', 'server/main.ts'],
+    // What `pnpm --filter @taskflow/web start` runs once built.
+    start: ['dist-server/main.mjs'],
     dev: ['node_modules/vite/bin/vite.js', '--port', `${webPort}`, '--strictPort', '--host', host],
     readyUrl: `http://127.0.0.1:${webPort}/`,
     extraEnv: {
