@@ -16,23 +16,26 @@ let failed = earlier.failed ?? 0;
 let skipped = earlier.skipped ?? 0;
 const before = passed;
 const missing = [];
-for (const group of ['apps', 'packages', 'tooling']) {
-  if (!existsSync(group)) continue;
-  for (const name of readdirSync(group)) {
-    const dir = join(group, name);
-    if (!existsSync(join(dir, 'vitest.config.ts'))) continue;
-    const reports = ['vitest.json', 'e2e.json']
-      .map((name) => join(dir, '.test-results', name))
-      .filter((file) => existsSync(file));
-    if (!existsSync(join(dir, '.test-results', 'vitest.json'))) missing.push(dir);
-    if (existsSync(join(dir, 'vitest.e2e.config.ts')) && reports.length < 2)
-      missing.push(`${dir} (e2e)`);
-    for (const report of reports) {
-      const r = JSON.parse(readFileSync(report, 'utf8'));
-      passed += r.numPassedTests;
-      failed += r.numFailedTests;
-      skipped += r.numPendingTests + (r.numTodoTests ?? 0);
-    }
+// Every workspace package: those in apps/, packages/ and tooling/, and examples/.
+const packageDirs = [
+  ...['apps', 'packages', 'tooling'].flatMap((group) =>
+    existsSync(group) ? readdirSync(group).map((name) => join(group, name)) : [],
+  ),
+  'examples',
+];
+for (const dir of packageDirs) {
+  if (!existsSync(join(dir, 'vitest.config.ts'))) continue;
+  const reports = ['vitest.json', 'e2e.json']
+    .map((name) => join(dir, '.test-results', name))
+    .filter((file) => existsSync(file));
+  if (!existsSync(join(dir, '.test-results', 'vitest.json'))) missing.push(dir);
+  if (existsSync(join(dir, 'vitest.e2e.config.ts')) && reports.length < 2)
+    missing.push(`${dir} (e2e)`);
+  for (const report of reports) {
+    const r = JSON.parse(readFileSync(report, 'utf8'));
+    passed += r.numPassedTests;
+    failed += r.numFailedTests;
+    skipped += r.numPendingTests + (r.numTodoTests ?? 0);
   }
 }
 if (missing.length) console.log(`no test report from: ${missing.join(', ')}`);

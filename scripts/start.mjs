@@ -1,12 +1,23 @@
 // `pnpm start`: the whole product on embedded defaults — identity service, API
-// and web app — wired together, kept running, stopped with Ctrl-C.
+// and web app — built, wired together, kept running, stopped with Ctrl-C.
+// `pnpm dev` (`--dev`): the same services on the same ports from their sources,
+// restarted on every change (node --watch), and the web app on Vite with hot reload.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseEnv } from 'node:util';
+import { build, ROOT as root } from './build.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const env = process.env;
+const dev = process.argv.includes('--dev');
+// The repository's .env, when there is one: each service gets it through Node's own
+// --env-file, and this script reads it the same way for the ports and URLs. As with
+// --env-file, what the environment already says wins over the file.
+const envFile = join(root, '.env');
+const nodeEnvArgs = existsSync(envFile) ? [`--env-file=${envFile}`] : [];
+const env = {
+  ...(nodeEnvArgs.length ? parseEnv(readFileSync(envFile, 'utf8')) : {}),
+  ...process.env,
+};
 const apiPort = Number(env.API_PORT ?? env.PORT ?? 8000);
 const authPort = Number(env.AUTH_PORT ?? 3001);
 const webPort = Number(env.WEB_PORT ?? 3000);
@@ -15,6 +26,7 @@ const apiUrl = `http://localhost:${apiPort}`;
 const webUrl = `http://localhost:${webPort}`;
 const audience = env.AUTH_AUDIENCE ?? 'taskflow-api';
 const webOrigins = env.TRUSTED_ORIGINS ?? `${webUrl},http://127.0.0.1:${webPort}`;
+const host = env.HOST ?? '127.0.0.1';
 
 // Supervision: a service that dies is restarted, waiting 0.5 s, then twice as
 // long after each crash in a row (at most 30 s); a service that stayed up for a
@@ -27,7 +39,7 @@ const MAX_FAILED_STARTS = 5;
 const EX_CONFIG = 78;
 
 /** name -> { spec, child, timer, crashes, failedStarts, startedAt, ready } */
-const services = new Map();
+const running = new Map();
 let stopping = false;
 
 const say = (line) => console.error(`[start] ${line}`);
@@ -47,10 +59,10 @@ function describeExit(code, signal) {
 }
 
 function spawnService(service) {
-  const { name, cwd, extraEnv, entry } = service.spec;
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const { name, cwd, extraEnv, args } = service.spec;
+  const child = spawn(process.execPath, [...nodeEnvArgs, ...args], {
     cwd: join(root, cwd),
-    env: { ...env, ...extraEnv },
+    env: { ...process.env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   prefix(name, child.stdout, process.stdout);
@@ -109,7 +121,7 @@ function onExit(service, child, code, signal) {
 /** Starts a service and resolves once it answers; at boot a failure is final. */
 async function start(spec) {
   const service = { spec, crashes: 0, failedStarts: 0, booted: false, ready: false };
-  services.set(spec.name, service);
+  running.set(spec.name, service);
   const child = spawnService(service);
   await waitFor(spec.name, spec.readyUrl, child);
   service.ready = true;
@@ -139,7 +151,7 @@ async function stopAll(code) {
   if (stopping) return;
   stopping = true;
   const children = [];
-  for (const service of services.values()) {
+  for (const service of running.values()) {
     if (service.timer) clearTimeout(service.timer);
     if (service.child) children.push(service.child);
   }
@@ -162,11 +174,16 @@ async function stopAll(code) {
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
-try {
-  await start({
+// How each service runs: `start` after the build, `dev` from its TypeScript sources,
+// restarted by node --watch on every change (the web app: Vite, with hot reload).
+const watch = ['--watch', '--import', 'tsx'];
+const services = [
+  {
     name: 'auth',
+    pkg: '@taskflow/auth',
     cwd: 'apps/auth',
-    entry: 'src/main.ts',
+    start: ['dist/main.mjs'],
+    dev: [...watch, 'src/main.ts'],
     readyUrl: `http://127.0.0.1:${authPort}/health`,
     extraEnv: {
       AUTH_PORT: String(authPort),
@@ -177,12 +194,13 @@ try {
       // from loopback only, so sign-in limits apply per browser, not to the proxy.
       TRUSTED_PROXIES: env.TRUSTED_PROXIES ?? '127.0.0.1,::1',
     },
-  });
-
-  await start({
+  },
+  {
     name: 'api',
+    pkg: '@taskflow/api',
     cwd: 'apps/api',
-    entry: 'src/main.ts',
+    start: ['dist/main.mjs'],
+    dev: [...watch, 'src/main.ts'],
     readyUrl: `http://127.0.0.1:${apiPort}/health`,
     extraEnv: {
       PORT: String(apiPort),
@@ -192,30 +210,44 @@ try {
       AUTH_AUDIENCE: audience,
       ALLOWED_ORIGINS: env.ALLOWED_ORIGINS ?? webOrigins,
     },
-  });
+  },
+  {
+    name: 'web',
+    pkg: '@taskflow/web',
+    cwd: 'apps/web',
+    // What `pnpm --filter @taskflow/web start` runs once built.
+    start: ['dist-server/main.mjs'],
+    dev: ['node_modules/vite/bin/vite.js', '--port', `${webPort}`, '--strictPort', '--host', host],
+    readyUrl: `http://127.0.0.1:${webPort}/`,
+    extraEnv: {
+      WEB_PORT: String(webPort),
+      API_INTERNAL_URL: `http://127.0.0.1:${apiPort}`,
+      AUTH_INTERNAL_URL: `http://127.0.0.1:${authPort}`,
+      // Vite's dev proxy (apps/web/vite.config.ts)
+      API_URL: `http://127.0.0.1:${apiPort}`,
+      AUTH_URL: `http://127.0.0.1:${authPort}`,
+    },
+  },
+];
 
-  let web;
-  if (existsSync(join(root, 'apps/web/server/main.ts'))) {
-    web = await start({
-      name: 'web',
-      cwd: 'apps/web',
-      entry: 'server/main.ts',
-      readyUrl: `http://127.0.0.1:${webPort}/`,
-      extraEnv: {
-        WEB_PORT: String(webPort),
-        API_INTERNAL_URL: `http://127.0.0.1:${apiPort}`,
-        AUTH_INTERNAL_URL: `http://127.0.0.1:${authPort}`,
-      },
-    });
+try {
+  if (!dev) {
+    say('building (turbo run build; cached when nothing changed)');
+    await build(services.map((service) => service.pkg));
   }
+  for (const { start: startArgs, dev: devArgs, ...spec } of services)
+    await start({ ...spec, args: dev ? devArgs : startArgs });
 
   const jar = '/tmp/taskflow.cookies';
   console.log(`
-TaskFlow is running${env.DATABASE_URL ? '' : ' (embedded PGlite data in .data/)'}
-${web ? `  Web app   ${webUrl}\n` : ''}  API       ${apiUrl}   REST /api · Swagger UI ${apiUrl}/docs · tRPC /trpc
+TaskFlow is running${dev ? ' in development mode, reloading on every change' : ''}${env.DATABASE_URL ? '' : ' (embedded PGlite data in .data/)'}
+  Web app   ${webUrl}
+  API       ${apiUrl}   REST /api · Swagger UI ${apiUrl}/docs · tRPC /trpc
   Auth      ${authUrl}   JWKS ${authUrl}/api/auth/jwks
 
-${web ? `Open ${webUrl} and create an account (the first one is an admin).\n\n` : ''}Or, from a shell, sign up and get a token:
+Open ${webUrl} and create an account (the first one is an admin).
+
+Or, from a shell, sign up and get a token:
   curl -s -c ${jar} -H 'content-type: application/json' -d '{"email":"you@example.com","password":"change-me-please","name":"You"}' ${authUrl}/api/auth/sign-up/email
   TOKEN=$(curl -s -b ${jar} ${authUrl}/api/auth/token | sed -E 's/.*"token":"([^"]+)".*/\\1/')
   curl -s -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"title":"My first task"}' ${apiUrl}/api/tasks

@@ -10,10 +10,14 @@ export default defineConfig({
   plugins: [react()],
   server: {
     port: Number(process.env.WEB_PORT ?? 3000),
+    // First match wins: /api/auth and /api/agents before the rest of /api.
     proxy: {
       '/api/auth': auth,
       '/api/agents': auth,
       '/trpc': api,
+      '/api': api,
+      '/openapi.json': api,
+      '/docs': api,
     },
   },
   build: { outDir: 'dist', sourcemap: true },

@@ -192,5 +192,6 @@ export async function exchangeAgentKey(auth: Auth, req: IncomingMessage) {
   const { token } = await auth.api.signJWT({
     body: { payload: { sub: user.id, iat: Math.floor(Date.now() / 1000), ...tokenPayload(user) } },
   });
-  return { token, token_type: 'Bearer' };
+  // The agent's id is for the access line, not the answer.
+  return { agentId: user.id, token, token_type: 'Bearer' as const };
 }

@@ -1,5 +1,6 @@
 import { apiKey } from '@better-auth/api-key';
 import { tryGetCurrentAuthEndpointContext } from '@better-auth/core/context';
+import type { Logger } from '@taskflow/service';
 import { type BetterAuthOptions, betterAuth, type User } from 'better-auth';
 import { APIError } from 'better-auth/api';
 import { jwt } from 'better-auth/plugins';
@@ -8,6 +9,7 @@ import { adminGrantHooks, adminGrantsPlugin } from './admin-grants';
 import { CLIENT_IP_HEADER } from './client-ip';
 import type { AuthConfig } from './config';
 import { inputGuard } from './input-guard';
+import { requestLog } from './request-log';
 
 export type WorkerKind = 'human' | 'agent';
 
@@ -47,8 +49,29 @@ function apiKeyRoutes(plugin: { endpoints: Record<string, { path?: string }> }):
   );
 }
 
+/** Better Auth's own messages as pino lines of the service (an Error among the arguments as `err`). */
+function betterAuthLogger(logger: Logger) {
+  return {
+    // Not 'warn' or 'error': at those Better Auth also prints every refusal (each 4xx) on the
+    // console itself, whatever `log` does.
+    level: logger.isLevelEnabled('debug') ? ('debug' as const) : ('info' as const),
+    log(level: 'debug' | 'info' | 'warn' | 'error', message: string, ...args: unknown[]) {
+      const err = args.find((a) => a instanceof Error);
+      const details = args.filter((a) => a !== err);
+      requestLog(logger)[level](
+        {
+          source: 'better-auth',
+          ...(err !== undefined && { err }),
+          ...(details.length && { details }),
+        },
+        message,
+      );
+    },
+  };
+}
+
 /** Better Auth's options; migrations read them before the instance exists. */
-export function authOptions(config: AuthConfig, dialect: Dialect) {
+export function authOptions(config: AuthConfig, dialect: Dialect, logger?: Logger) {
   const apiKeys = apiKey({
     defaultPrefix: 'tf_',
     // Agents exchange their key for a token every few minutes: allow that, refuse floods.
@@ -61,6 +84,7 @@ export function authOptions(config: AuthConfig, dialect: Dialect) {
     secret: config.secret,
     database: { dialect, type: 'postgres' },
     telemetry: { enabled: false },
+    ...(logger && { logger: betterAuthLogger(logger) }),
     trustedOrigins: config.trustedOrigins,
     // People do not mint keys for themselves: admins issue agents' keys through /api/agents.
     disabledPaths: apiKeyRoutes(apiKeys),

@@ -3,19 +3,21 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findInvalidTrustedProxies } from '@better-auth/core/utils/ip';
+import {
+  ConfigError,
+  optionalString as optional,
+  parseEnv,
+  ServiceEnvSchema,
+  type ServiceSettings,
+  serviceSettings,
+} from '@taskflow/service';
 import { z } from 'zod';
 
 /** <repo>/.data, wherever the command runs. */
 export const DATA_DIR = fileURLToPath(new URL('../../../.data', import.meta.url));
 
-const optional = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v) => (v ? v : undefined));
-
-const EnvSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+/** The auth service's own variables, beside every service's logging and metrics ones. */
+const EnvSchema = ServiceEnvSchema.extend({
   HOST: optional,
   AUTH_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   BETTER_AUTH_URL: optional.pipe(z.url().optional()),
@@ -61,11 +63,14 @@ export interface AuthConfig {
   jwtExpiration: string;
   rotationIntervalSec: number | undefined;
   gracePeriodSec: number | undefined;
+  /** Log level and format, and where /metrics is served. */
+  service: ServiceSettings;
 }
 
-export class AuthConfigError extends Error {
-  constructor(public readonly problems: string[]) {
-    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+/** A refused configuration; exits with 78 (EX_CONFIG) like every service's. */
+export class AuthConfigError extends ConfigError {
+  constructor(problems: string[]) {
+    super(problems);
     this.name = 'AuthConfigError';
   }
 }
@@ -86,11 +91,13 @@ function devSecret(file: string): string {
 }
 
 export function loadAuthConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new AuthConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  let e: z.output<typeof EnvSchema>;
+  try {
+    e = parseEnv(EnvSchema, env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new AuthConfigError(error.problems);
+    throw error;
   }
-  const e = parsed.data;
   const production = e.NODE_ENV === 'production';
   const problems: string[] = [];
   if (production) {
@@ -116,6 +123,7 @@ export function loadAuthConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig
   const badProxies = findInvalidTrustedProxies(trustedProxies);
   if (badProxies.length)
     problems.push(`TRUSTED_PROXIES: not an IP address or CIDR range: ${badProxies.join(', ')}`);
+  const service = serviceSettings(e, problems);
   if (problems.length) throw new AuthConfigError(problems);
 
   const host = e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1');
@@ -138,5 +146,6 @@ export function loadAuthConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig
     jwtExpiration: e.JWT_EXPIRATION ?? '15m',
     rotationIntervalSec: e.JWKS_ROTATION_SECONDS,
     gracePeriodSec: e.JWKS_GRACE_SECONDS,
+    service,
   };
 }

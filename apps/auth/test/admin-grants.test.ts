@@ -237,6 +237,7 @@ describe('admin promote on the embedded PGlite folder', () => {
       jwtExpiration: '15m',
       rotationIntervalSec: undefined,
       gracePeriodSec: undefined,
+      service: { logLevel: 'silent', prettyLogs: false, metrics: { mode: 'off' } },
     });
     const url = await service.listen();
     const signUp = await fetch(`${url}/api/auth/sign-up/email`, {

@@ -70,3 +70,52 @@ describe('auth configuration', () => {
     ).toThrow('TRUSTED_PROXIES: not an IP address or CIDR range: proxy.local');
   });
 });
+
+describe('logging and metrics settings (shared by every service)', () => {
+  const secret = { BETTER_AUTH_SECRET: 'x'.repeat(32) };
+  const production = {
+    NODE_ENV: 'production',
+    BETTER_AUTH_SECRET: 'x'.repeat(32),
+    BETTER_AUTH_URL: 'https://auth.example.com',
+    DATABASE_URL: 'postgres://db/taskflow',
+    TRUSTED_ORIGINS: 'https://taskflow.example.com',
+  };
+
+  it('logs at info and serves /metrics on the service port outside production, or on a port of its own', () => {
+    expect(loadAuthConfig(secret).service).toMatchObject({
+      logLevel: 'info',
+      metrics: { mode: 'same-port', token: undefined },
+    });
+    expect(
+      loadAuthConfig({ ...secret, LOG_LEVEL: 'warn', METRICS_PORT: '9464' }).service,
+    ).toMatchObject({
+      logLevel: 'warn',
+      metrics: { mode: 'own-port', port: 9464, host: '127.0.0.1' },
+    });
+  });
+
+  it('keeps /metrics off in production unless asked for, and then only behind a token or port', () => {
+    expect(loadAuthConfig(production).service.metrics).toEqual({ mode: 'off' });
+    expect(() => loadAuthConfig({ ...production, METRICS: 'on' })).toThrow(
+      'METRICS=on in production needs METRICS_TOKEN or METRICS_PORT',
+    );
+    expect(
+      loadAuthConfig({ ...production, METRICS: 'on', METRICS_TOKEN: 't'.repeat(16) }).service
+        .metrics,
+    ).toEqual({ mode: 'same-port', token: 't'.repeat(16) });
+  });
+
+  it('refuses a log level or metrics token it does not know, with exit code 78', () => {
+    try {
+      loadAuthConfig({ ...secret, LOG_LEVEL: 'loud', METRICS_TOKEN: 'short' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(AuthConfigError);
+      expect((error as AuthConfigError).exitCode).toBe(78);
+      expect((error as AuthConfigError).problems).toEqual([
+        'LOG_LEVEL: must be one of trace, debug, info, warn, error, fatal, silent',
+        'METRICS_TOKEN: must be at least 16 characters',
+      ]);
+    }
+  });
+});

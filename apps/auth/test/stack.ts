@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { type App, createApp } from '@taskflow/api';
 import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
-import { createLogger } from '@taskflow/router';
+import { createLogger } from '@taskflow/service';
 import { type AuthConfig, DEFAULT_AUDIENCE } from '../src/config';
 import { type AuthService, createAuthService } from '../src/server';
 
@@ -68,6 +68,12 @@ export async function startStack(
     jwtExpiration: '15m',
     rotationIntervalSec: undefined,
     gracePeriodSec: undefined,
+    // Quiet: the access lines are tested on a real process's stderr (process.test.ts).
+    service: {
+      logLevel: 'silent',
+      prettyLogs: false,
+      metrics: { mode: 'same-port', token: undefined },
+    },
     ...overrides,
   };
   // Behind a TLS-terminating proxy the public URL is not where the tests reach the service.
@@ -76,7 +82,7 @@ export async function startStack(
   await auth.listen();
   const api = createApp({
     db: database.db,
-    logger: createLogger('silent'),
+    logger: createLogger({ service: 'api', level: 'silent' }),
     auth: {
       jwksUrl: new URL(`${authUrl}/api/auth/jwks`),
       issuer: config.baseUrl,

@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources through tsx, so the workspace needs no build step.
-import { register } from 'tsx/esm/api';
+// The compiled MCP server (dist/, from `pnpm build`) when there is one; in a workspace that
+// has not been built, the TypeScript sources through tsx (a devDependency).
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/main.ts');
+const compiled = new URL('../dist/main.mjs', import.meta.url);
+if (existsSync(compiled)) {
+  await import(compiled.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/main.ts');
+}

@@ -1,37 +1,50 @@
-import type { AddressInfo } from 'node:net';
-import { installProcessGuard } from '@taskflow/http-guard';
-import { DIST_DIR, ensureBuilt } from './build';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ConfigError,
+  createHttpMetrics,
+  createLogger,
+  exposeMetrics,
+  runService,
+} from '@taskflow/service';
+import { loadWebConfig, type WebConfig } from './config';
+import { DIST_DIR } from './paths';
 import { createWebServer } from './serve';
 
-// `pnpm --filter @taskflow/web start`: build if needed, serve, stop cleanly on SIGTERM / SIGINT.
-const log = (msg: string, fields: Record<string, unknown> = {}) =>
-  process.stderr.write(
-    `${JSON.stringify({ time: new Date().toISOString(), level: 'info', service: 'web', msg, ...fields })}\n`,
-  );
-
-const port = Number(process.env.WEB_PORT ?? 3000);
-const host = process.env.HOST ?? (process.env.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1');
-const apiUrl = process.env.API_INTERNAL_URL ?? process.env.API_URL ?? 'http://127.0.0.1:8000';
-const authUrl = process.env.AUTH_INTERNAL_URL ?? process.env.AUTH_URL ?? 'http://127.0.0.1:3001';
-
-await ensureBuilt(log);
-const server = createWebServer({ distDir: DIST_DIR, apiUrl, authUrl });
-server.listen(port, host, () => {
-  const { port: bound } = server.address() as AddressInfo;
-  log('TaskFlow web listening', { url: `http://${host}:${bound}`, api: apiUrl, auth: authUrl });
-  installProcessGuard((msg, fields) => log(msg, { level: 'error', ...fields }));
+// `pnpm --filter @taskflow/web start` builds first, then runs this (compiled to dist-server/main.mjs).
+runService<WebConfig>({
+  name: 'TaskFlow web',
+  loadConfig() {
+    const config = loadWebConfig();
+    if (!existsSync(join(DIST_DIR, 'index.html')))
+      throw new ConfigError([
+        `no built app in ${DIST_DIR}: run \`pnpm --filter @taskflow/web build\``,
+      ]);
+    return config;
+  },
+  async start(config) {
+    const logger = createLogger({
+      service: 'web',
+      level: config.logLevel,
+      pretty: config.prettyLogs,
+    });
+    const metrics = createHttpMetrics('web');
+    const app = await createWebServer({
+      distDir: DIST_DIR,
+      apiUrl: config.apiUrl,
+      authUrl: config.authUrl,
+      logger,
+      metrics,
+    });
+    const closeMetrics = await exposeMetrics(app, metrics.registry, config.metrics, logger);
+    const url = await app.listen({ port: config.port, host: config.host });
+    logger.info({ url, api: config.apiUrl, auth: config.authUrl }, 'TaskFlow web listening');
+    return {
+      logger,
+      async close() {
+        await closeMetrics();
+        await app.close();
+      },
+    };
+  },
 });
-let stopping = false;
-const stop = (signal: string) => {
-  if (stopping) return;
-  stopping = true;
-  log('shutting down', { signal });
-  setTimeout(() => process.exit(1), 5_000).unref();
-  server.close(() => {
-    log('stopped');
-    process.exit(0);
-  });
-  server.closeIdleConnections();
-};
-process.on('SIGTERM', () => stop('SIGTERM'));
-process.on('SIGINT', () => stop('SIGINT'));

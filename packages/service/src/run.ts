@@ -53,21 +53,20 @@ export function runService<C>(main: ServiceMain<C>): void {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'shutting down');
+      // The log is written asynchronously: exit once its last line is out.
+      const exit = (code: number) => logger.flush(() => process.exit(code));
       setTimeout(() => {
         logger.warn('shutdown timed out; exiting');
-        logger.flush();
-        process.exit(1);
+        exit(1);
       }, main.shutdownTimeoutMs ?? 10_000).unref();
       close().then(
         () => {
           logger.info('stopped');
-          logger.flush();
-          process.exit(0);
+          exit(0);
         },
         (error: unknown) => {
           logger.error({ err: error }, 'shutdown failed');
-          logger.flush();
-          process.exit(1);
+          exit(1);
         },
       );
     };

@@ -17,6 +17,8 @@ declare module 'fastify' {
     principalId: string | undefined;
     /** What the access line and metrics call the route when Fastify's pattern says too little (tRPC). */
     routeLabel: string | undefined;
+    /** performance.now() when the request arrived, for requests that end without a reply. */
+    receivedAt: number;
   }
 }
 
@@ -74,26 +76,46 @@ export function createService(options: ServiceOptions): FastifyInstance {
   });
   app.decorateRequest('principalId', undefined);
   app.decorateRequest('routeLabel', undefined);
+  app.decorateRequest('receivedAt', 0);
 
   app.addHook('onRequest', (request, reply, done) => {
+    request.receivedAt = performance.now();
     reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });
-  app.addHook('onResponse', (request, reply, done) => {
+  // While closing, a response ends its keep-alive connection: close() waits for every
+  // connection, and a client would otherwise hold one open until its own idle timeout.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
+  });
+  const logAccess = (request: FastifyRequest, status: number, elapsedMs: number) => {
     const route = routeOf(request);
-    const status = reply.statusCode;
-    const seconds = reply.elapsedTime / 1000;
-    options.metrics?.observe(request.method, route, status, seconds);
+    options.metrics?.observe(request.method, route, status, elapsedMs / 1000);
     request.log.info(
       {
         method: request.method,
         route,
         status,
-        duration_ms: Math.round(reply.elapsedTime * 10) / 10,
+        duration_ms: Math.round(elapsedMs * 10) / 10,
         principal: request.principalId ?? null,
       },
       'request',
     );
+  };
+  app.addHook('onResponse', (request, reply, done) => {
+    logAccess(request, reply.statusCode, reply.elapsedTime);
+    done();
+  });
+  // A client that hangs up first gets no response, but its request still gets a line
+  // (499, nginx's "client closed request"), so abandoned slow calls show in logs and metrics.
+  app.addHook('onRequestAbort', (request, done) => {
+    logAccess(request, 499, performance.now() - request.receivedAt);
     done();
   });
 

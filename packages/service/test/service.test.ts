@@ -33,6 +33,7 @@ beforeAll(async () => {
     request.principalId = 'worker-7';
     return { hello: (request.params as { name: string }).name };
   });
+  app.get('/hang', () => new Promise(() => undefined));
   app.post('/echo', async (request) => ({ body: request.body }));
   app.get('/boom', async () => {
     throw new Error('secret detail');
@@ -192,5 +193,21 @@ describe('metrics', () => {
     const res = await fetch(`${ownBase}/metrics`);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('http_requests_total');
+  });
+});
+
+describe('abandoned requests', () => {
+  it('still get an access line, with status 499', async () => {
+    const { port } = new URL(base);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    socket.write('GET /hang HTTP/1.1\r\nHost: x\r\nX-Request-Id: abandoned-1\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 100));
+    socket.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(accessLines().find((l) => l.req_id === 'abandoned-1')).toMatchObject({
+      route: '/hang',
+      status: 499,
+    });
   });
 });

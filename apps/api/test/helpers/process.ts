@@ -10,11 +10,16 @@ export interface ServiceProcess {
 }
 
 /**
- * Runs a service's src/main.ts exactly as `pnpm start` does, minus pnpm: one
- * process, so signals reach the service itself.
+ * Runs a service's src/main.ts through tsx (or, with `args`, whatever node is
+ * given, such as the compiled `dist/main.mjs`), minus pnpm: one process, so
+ * signals reach the service itself.
  */
-export function startService(cwd: string, env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+export function startService(
+  cwd: string,
+  env: Record<string, string>,
+  args: string[] = ['--import', 'tsx', 'src/main.ts'],
+): ServiceProcess {
+  const child = spawn(process.execPath, args, {
     cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,12 +1,11 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, type Stack, startStack } from '@taskflow/auth/testing';
 import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIST_DIR, ensureBuilt, WEB_DIR } from '../../server/build';
-import { createWebServer } from '../../server/serve';
+import { DIST_DIR, ensureBuilt, WEB_DIR } from '../support/ensure-built';
+import { type RunningWeb, startWeb } from '../support/in-process';
 
 const ARTIFACTS = join(WEB_DIR, 'test-artifacts');
 const WAIT = { timeout: 15_000, interval: 100 };
@@ -14,7 +13,7 @@ const countOf = (locator: Locator) => expect.poll(() => locator.count(), WAIT);
 
 describe("the admin's agents view, in a real browser against the real auth service", () => {
   let stack: Stack;
-  let web: Server;
+  let web: RunningWeb | undefined;
   let webUrl: string;
   let profile: string;
   let context: BrowserContext;
@@ -30,8 +29,12 @@ describe("the admin's agents view, in a real browser against the real auth servi
     const webPort = await freePort();
     webUrl = `http://127.0.0.1:${webPort}`;
     stack = await startStack({ trustedOrigins: [webUrl] });
-    web = createWebServer({ distDir: DIST_DIR, apiUrl: stack.apiUrl, authUrl: stack.authUrl });
-    await new Promise<void>((resolve) => web.listen(webPort, '127.0.0.1', resolve));
+    web = await startWeb({
+      distDir: DIST_DIR,
+      apiUrl: stack.apiUrl,
+      authUrl: stack.authUrl,
+      port: webPort,
+    });
     mkdirSync(ARTIFACTS, { recursive: true });
 
     // The first account (an admin) registers an agent from a script, with a bearer token.
@@ -70,7 +73,7 @@ describe("the admin's agents view, in a real browser against the real auth servi
 
   afterAll(async () => {
     await context?.close();
-    await new Promise<void>((resolve) => web?.close(() => resolve()));
+    await web?.app.close();
     await stack?.stop();
     if (profile) rmSync(profile, { recursive: true, force: true });
   });

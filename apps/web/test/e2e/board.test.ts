@@ -1,12 +1,11 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, type Stack, startStack } from '@taskflow/auth/testing';
 import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIST_DIR, ensureBuilt, WEB_DIR } from '../../server/build';
-import { createWebServer } from '../../server/serve';
+import { DIST_DIR, ensureBuilt, WEB_DIR } from '../support/ensure-built';
+import { type RunningWeb, startWeb } from '../support/in-process';
 
 const ARTIFACTS = join(WEB_DIR, 'test-artifacts');
 const CHROMIUM_ARGS = [
@@ -37,7 +36,7 @@ const filterBar = (page: Page) => page.getByRole('navigation', { name: 'Board fi
 
 describe('the board in a real browser, against the real API, auth service and PostgreSQL', () => {
   let stack: Stack;
-  let web: Server;
+  let web: RunningWeb | undefined;
   let webUrl: string;
   const profiles: string[] = [];
   const contexts: BrowserContext[] = [];
@@ -78,8 +77,12 @@ describe('the board in a real browser, against the real API, auth service and Po
     webUrl = `http://127.0.0.1:${webPort}`;
     // Tokens live 35 s, so the app trades its session for a new one every few seconds.
     stack = await startStack({ trustedOrigins: [webUrl], jwtExpiration: '35s' });
-    web = createWebServer({ distDir: DIST_DIR, apiUrl: stack.apiUrl, authUrl: stack.authUrl });
-    await new Promise<void>((resolve) => web.listen(webPort, '127.0.0.1', resolve));
+    web = await startWeb({
+      distDir: DIST_DIR,
+      apiUrl: stack.apiUrl,
+      authUrl: stack.authUrl,
+      port: webPort,
+    });
     mkdirSync(ARTIFACTS, { recursive: true });
     alice = await browser();
     bob = await browser();
@@ -87,7 +90,7 @@ describe('the board in a real browser, against the real API, auth service and Po
 
   afterAll(async () => {
     for (const context of contexts) await context.close();
-    await new Promise<void>((resolve) => web?.close(() => resolve()));
+    await web?.app.close();
     await stack?.stop();
     for (const profile of profiles) rmSync(profile, { recursive: true, force: true });
   });

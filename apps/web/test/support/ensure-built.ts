@@ -1,9 +1,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { DIST_DIR, WEB_DIR } from '../../server/paths';
 
-export const WEB_DIR = fileURLToPath(new URL('..', import.meta.url));
-export const DIST_DIR = join(WEB_DIR, 'dist');
+export { DIST_DIR, WEB_DIR };
 
 function newest(path: string): number {
   const stat = statSync(path);
@@ -11,8 +10,11 @@ function newest(path: string): number {
   return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newest(join(path, name))));
 }
 
-/** Builds the app when dist/ is missing or older than its sources (about a second). */
-export async function ensureBuilt(log: (msg: string) => void = () => undefined): Promise<void> {
+/**
+ * Builds the bundle when dist/ is missing or older than its sources (about a second).
+ * Only tests do this: the server itself never imports Vite, `build` runs before `start`.
+ */
+export async function ensureBuilt(): Promise<void> {
   const built = join(DIST_DIR, 'index.html');
   const sources = Math.max(
     newest(join(WEB_DIR, 'src')),
@@ -20,7 +22,6 @@ export async function ensureBuilt(log: (msg: string) => void = () => undefined):
     newest(join(WEB_DIR, '../../packages/contracts/src')),
   );
   if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
-  log('building the web app');
   const { build } = await import('vite');
   await build({ root: WEB_DIR, logLevel: 'warn', configFile: join(WEB_DIR, 'vite.config.ts') });
 }

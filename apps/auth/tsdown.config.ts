@@ -1,0 +1,6 @@
+import { defineConfig } from 'tsdown';
+import { appBuild } from '../../tsdown.shared.ts';
+
+export default defineConfig(
+  appBuild(import.meta.dirname, { main: 'src/main.ts', admin: 'src/bin/admin.ts' }),
+);
