@@ -474,6 +474,7 @@ export interface components {
                 message: string;
                 code: string;
             }[];
+            request_id?: string;
         };
     };
     responses: {
