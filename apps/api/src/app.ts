@@ -65,7 +65,6 @@ export function createApp(options: AppOptions): App {
   });
   const deps = {
     db: options.db,
-    logger,
     verifyToken,
     rateLimiter: createRateLimiter(
       options.rateLimit ?? { perMinute: DEFAULT_RATE_LIMIT_PER_MINUTE },

@@ -58,12 +58,13 @@ export function bearerToken(headers: IncomingMessage['headers'] | Headers): stri
   return match?.[1] ?? '';
 }
 
+/** What every request's context shares; its logger is the request's own (HttpRequestLike.log). */
 export interface HttpContextDeps {
   db: Kysely<DB>;
-  logger: Logger;
   verifyToken: TokenVerifier;
   /** The process's limiter; undefined when the limit is off. */
   rateLimiter?: PrincipalRateLimiter | undefined;
+  metrics?: RouterMetrics | undefined;
 }
 
 /**
@@ -88,11 +89,8 @@ export interface HttpRequestLike {
 }
 
 /** The HTTP part: the token, the request's id and logger, and the client's name. */
-export function createHttpContextFactory(
-  deps: HttpContextDeps & { metrics?: RouterMetrics | undefined },
-  surface: 'trpc' | 'rest' = 'trpc',
-) {
-  const { rateLimiter, logger: _processLogger, ...rest } = deps;
+export function createHttpContextFactory(deps: HttpContextDeps, surface: 'trpc' | 'rest' = 'trpc') {
+  const { rateLimiter, ...rest } = deps;
   return (request: HttpRequestLike) =>
     createInnerContext({
       ...rest,

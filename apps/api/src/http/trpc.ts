@@ -3,7 +3,6 @@ import {
   createHttpContextFactory,
   errorHeaders,
   type HttpContextDeps,
-  type RouterMetrics,
   reportError,
   trpcRefusalBody,
 } from '@taskflow/router';
@@ -16,7 +15,6 @@ import { parseBodiesAsText } from './text-body';
 export interface TrpcOptions extends HttpContextDeps {
   /** Most calls one batch may carry; a larger batch is refused whole. */
   maxBatchSize: number;
-  metrics?: RouterMetrics | undefined;
 }
 
 const PROCEDURES = new Set(Object.keys(appRouter._def.procedures));

@@ -15,9 +15,7 @@ import { parseBodiesAsText, TextBody } from '../http/text-body';
 import { callProcedure, inputJsonSchema, procedureDef, typesOf } from './procedures';
 import { type HttpMethod, REST_ROUTES, type RestRoute } from './routes';
 
-export interface RestOptions extends HttpContextDeps {
-  metrics?: RouterMetrics | undefined;
-}
+export type RestOptions = HttpContextDeps;
 
 type Query = Record<string, string | string[] | undefined>;
 
