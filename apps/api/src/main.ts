@@ -1,5 +1,5 @@
 import { createDb, migrateToLatest } from '@taskflow/db';
-import { createLogger, runService } from '@taskflow/service';
+import { runService } from '@taskflow/service';
 import { createApp } from './app';
 import { type Config, loadConfig } from './config';
 
@@ -7,13 +7,9 @@ import { type Config, loadConfig } from './config';
 // A refused configuration exits 78, a PGlite directory in use 75 (DataDirLockedError's code).
 runService<Config>({
   name: 'TaskFlow API',
+  service: 'api',
   loadConfig: () => loadConfig(),
-  async start(config) {
-    const logger = createLogger({
-      service: 'api',
-      level: config.service.logLevel,
-      pretty: config.service.prettyLogs,
-    });
+  async start(config, logger) {
     const database = createDb({
       databaseUrl: config.databaseUrl,
       dataDir: config.pgliteDataDir,
@@ -56,7 +52,6 @@ runService<Config>({
         'TaskFlow API listening',
       );
       return {
-        logger,
         close: async () => {
           await app.close();
           await database.close();

@@ -1,4 +1,4 @@
-import { createLogger, runService } from '@taskflow/service';
+import { runService } from '@taskflow/service';
 import { type AuthConfig, loadAuthConfig } from './config';
 import { createAuthService } from './server';
 
@@ -6,13 +6,9 @@ import { createAuthService } from './server';
 // A refused configuration exits with 78, a PGlite folder in use by another process with 75.
 runService<AuthConfig>({
   name: 'TaskFlow auth',
+  service: 'auth',
   loadConfig: () => loadAuthConfig(),
-  async start(config) {
-    const logger = createLogger({
-      service: 'auth',
-      level: config.service.logLevel,
-      pretty: config.service.prettyLogs,
-    });
+  async start(config, logger) {
     const service = await createAuthService(config, { logger });
     logger.info(
       {
@@ -32,6 +28,6 @@ runService<AuthConfig>({
       },
       'TaskFlow auth listening',
     );
-    return { logger, close: () => service.close() };
+    return { close: () => service.close() };
   },
 });

@@ -1,39 +1,26 @@
-import { resolve } from 'node:path';
-import { type ServiceProcess, startService, waitForHealth } from '@taskflow/api/testing';
-import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
+import type { ServiceProcess } from '@taskflow/api/testing';
+import type { TestDatabase } from '@taskflow/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cookiesFrom, freePort } from './stack';
+import { type AuthProcess, cookiesFrom, startAuthProcess } from './stack';
 
-const AUTH_DIR = resolve(import.meta.dirname, '..');
 const ORIGIN = 'http://localhost:3000';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('the auth process when the database drops its connections', () => {
-  let database: TestDatabase;
+  let started: AuthProcess;
   let auth: ServiceProcess;
+  let database: TestDatabase;
   let url: string;
   beforeAll(async () => {
-    database = await createTestDatabase({ migrate: false });
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    auth = startService(AUTH_DIR, {
-      NODE_ENV: 'test',
-      AUTH_PORT: String(port),
-      BETTER_AUTH_URL: url,
-      BETTER_AUTH_SECRET: 'test-secret-test-secret-test-secret-0123',
-      DATABASE_URL: database.url,
+    started = await startAuthProcess({
       TRUSTED_ORIGINS: ORIGIN,
       // Every sign-up here comes from one address: this test is about faults, not the limit.
       AUTH_SIGN_IN_LIMIT: '10000',
       AUTH_REQUEST_LIMIT: '100000',
     });
-    await waitForHealth(`${url}/health`, auth);
+    ({ process: auth, url, database } = started);
   });
-  afterAll(async () => {
-    auth?.child.kill('SIGTERM');
-    await auth?.exited;
-    await database.drop();
-  });
+  afterAll(() => started?.stop());
 
   const signUp = (email: string) =>
     fetch(`${url}/api/auth/sign-up/email`, {

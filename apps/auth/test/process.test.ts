@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type ServiceProcess, startService, waitForHealth } from '@taskflow/api/testing';
-import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cookiesFrom, freePort } from './stack';
+import { type AuthProcess, cookiesFrom, freePort, startAuthProcess } from './stack';
 
 const AUTH_DIR = resolve(import.meta.dirname, '..');
 const WEB = 'http://localhost:3000';
@@ -56,29 +55,14 @@ function parseMetrics(text: string): Sample[] {
 }
 
 describe('the auth process: request ids, access lines, metrics and CORS', () => {
-  let database: TestDatabase;
+  let started: AuthProcess;
   let auth: ServiceProcess;
   let url: string;
   beforeAll(async () => {
-    database = await createTestDatabase({ migrate: false });
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    auth = startService(AUTH_DIR, {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-      AUTH_PORT: String(port),
-      BETTER_AUTH_URL: url,
-      BETTER_AUTH_SECRET: 'test-secret-test-secret-test-secret-0123',
-      DATABASE_URL: database.url,
-      TRUSTED_ORIGINS: WEB,
-    });
-    await waitForHealth(`${url}/health`, auth);
+    started = await startAuthProcess({ LOG_LEVEL: 'info', TRUSTED_ORIGINS: WEB });
+    ({ process: auth, url } = started);
   }, 60_000);
-  afterAll(async () => {
-    auth?.child.kill('SIGTERM');
-    await auth?.exited;
-    await database?.drop();
-  });
+  afterAll(() => started?.stop());
 
   it('echoes a well-formed X-Request-Id and logs one access line under it', async () => {
     const res = await fetch(`${url}/health`, { headers: { 'x-request-id': 'auth-health-1' } });

@@ -1,9 +1,13 @@
 import { createServer } from 'node:net';
+import { resolve } from 'node:path';
 import { type App, createApp } from '@taskflow/api';
+import { type ServiceProcess, startService, waitForHealth } from '@taskflow/api/testing';
 import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
 import { createLogger } from '@taskflow/service';
 import { type AuthConfig, DEFAULT_AUDIENCE } from '../src/config';
 import { type AuthService, createAuthService } from '../src/server';
+
+const AUTH_DIR = resolve(import.meta.dirname, '..');
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -119,6 +123,41 @@ export async function startStack(
     stop: async () => {
       await api.close();
       await auth.close();
+      await database.drop();
+    },
+  };
+}
+
+export interface AuthProcess {
+  process: ServiceProcess;
+  url: string;
+  database: TestDatabase;
+  /** SIGTERM, wait for the exit, drop the database. */
+  stop(): Promise<void>;
+}
+
+/** The identity service as a real process on a database of its own, once it is healthy. */
+export async function startAuthProcess(env: Record<string, string> = {}): Promise<AuthProcess> {
+  const database = await createTestDatabase({ migrate: false });
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = startService(AUTH_DIR, {
+    NODE_ENV: 'test',
+    AUTH_PORT: String(port),
+    BETTER_AUTH_URL: url,
+    BETTER_AUTH_SECRET: 'test-secret-test-secret-test-secret-0123',
+    DATABASE_URL: database.url,
+    TRUSTED_ORIGINS: 'http://localhost:3000',
+    ...env,
+  });
+  await waitForHealth(`${url}/health`, child);
+  return {
+    process: child,
+    url,
+    database,
+    async stop() {
+      child.child.kill('SIGTERM');
+      await child.exited;
       await database.drop();
     },
   };

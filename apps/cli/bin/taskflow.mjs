@@ -1,13 +1,4 @@
 #!/usr/bin/env node
-// The compiled CLI (dist/, from `pnpm build`) when there is one; in a workspace that
-// has not been built, the TypeScript sources through tsx (a devDependency).
-import { existsSync } from 'node:fs';
+import { runApp } from '../../../scripts/app-entry.mjs';
 
-const compiled = new URL('../dist/main.mjs', import.meta.url);
-if (existsSync(compiled)) {
-  await import(compiled.href);
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import('../src/main.ts');
-}
+await runApp(import.meta.url);

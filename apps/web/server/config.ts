@@ -21,7 +21,8 @@ const WebEnvSchema = ServiceEnvSchema.extend({
   AUTH_URL: optionalString.pipe(httpUrl),
 });
 
-export interface WebConfig extends ServiceSettings {
+export interface WebConfig {
+  service: ServiceSettings;
   port: number;
   host: string;
   /** Where /trpc, /api, /openapi.json and /docs go. */
@@ -34,10 +35,10 @@ export interface WebConfig extends ServiceSettings {
 export function loadWebConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
   const e = parseEnv(WebEnvSchema, env);
   const problems: string[] = [];
-  const settings = serviceSettings(e, problems);
+  const service = serviceSettings(e, problems);
   if (problems.length) throw new ConfigError(problems);
   return {
-    ...settings,
+    service,
     port: e.WEB_PORT ?? 3000,
     host: e.HOST ?? (e.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
     apiUrl: e.API_INTERNAL_URL ?? e.API_URL ?? 'http://127.0.0.1:8000',

@@ -1,12 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  ConfigError,
-  createHttpMetrics,
-  createLogger,
-  exposeMetrics,
-  runService,
-} from '@taskflow/service';
+import { ConfigError, createHttpMetrics, exposeMetrics, runService } from '@taskflow/service';
 import { loadWebConfig, type WebConfig } from './config';
 import { DIST_DIR } from './paths';
 import { createWebServer } from './serve';
@@ -14,6 +8,7 @@ import { createWebServer } from './serve';
 // `pnpm --filter @taskflow/web start` builds first, then runs this (compiled to dist-server/main.mjs).
 runService<WebConfig>({
   name: 'TaskFlow web',
+  service: 'web',
   loadConfig() {
     const config = loadWebConfig();
     if (!existsSync(join(DIST_DIR, 'index.html')))
@@ -22,12 +17,7 @@ runService<WebConfig>({
       ]);
     return config;
   },
-  async start(config) {
-    const logger = createLogger({
-      service: 'web',
-      level: config.logLevel,
-      pretty: config.prettyLogs,
-    });
+  async start(config, logger) {
     const metrics = createHttpMetrics('web');
     const app = await createWebServer({
       distDir: DIST_DIR,
@@ -36,11 +26,10 @@ runService<WebConfig>({
       logger,
       metrics,
     });
-    const closeMetrics = await exposeMetrics(app, metrics.registry, config.metrics, logger);
+    const closeMetrics = await exposeMetrics(app, metrics.registry, config.service.metrics, logger);
     const url = await app.listen({ port: config.port, host: config.host });
     logger.info({ url, api: config.apiUrl, auth: config.authUrl }, 'TaskFlow web listening');
     return {
-      logger,
       async close() {
         await closeMetrics();
         await app.close();

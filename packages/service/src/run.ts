@@ -1,17 +1,20 @@
 import { installProcessGuard } from '@taskflow/http-guard';
-import type { Logger } from './logger';
+import type { ServiceSettings } from './config';
+import { createLogger, type Logger } from './logger';
 
 export interface Started {
-  logger: Logger;
   /** Stops accepting work, lets in-flight requests finish, releases the database. */
   close(): Promise<void>;
 }
 
-export interface ServiceMain<C> {
+export interface ServiceMain<C extends { service: ServiceSettings }> {
   /** As people call it: "TaskFlow API". */
   name: string;
+  /** As log lines and metrics name it: "api". */
+  service: string;
   loadConfig(): C;
-  start(config: C): Promise<Started>;
+  /** Starts serving with the logger the config's settings describe. */
+  start(config: C, logger: Logger): Promise<Started>;
   /** How long in-flight requests get on SIGTERM before the process leaves anyway. */
   shutdownTimeoutMs?: number;
 }
@@ -27,7 +30,7 @@ function exitCodeOf(error: unknown): number {
  * A refusal exits with the error's own code, so a supervisor can tell "fix the
  * config" (78) from "try again later" (75) from a crash (1).
  */
-export function runService<C>(main: ServiceMain<C>): void {
+export function runService<C extends { service: ServiceSettings }>(main: ServiceMain<C>): void {
   const refuse = (error: unknown): never => {
     const code = exitCodeOf(error);
     const message = error instanceof Error ? error.message : String(error);
@@ -45,7 +48,12 @@ export function runService<C>(main: ServiceMain<C>): void {
     refuse(error);
     return;
   }
-  main.start(config).then(({ logger, close }) => {
+  const logger = createLogger({
+    service: main.service,
+    level: config.service.logLevel,
+    pretty: config.service.prettyLogs,
+  });
+  main.start(config, logger).then(({ close }) => {
     // Only now: a failure while starting must still end the process.
     installProcessGuard((msg, fields) => logger.error(fields, msg));
     let stopping = false;
