@@ -1,5 +1,5 @@
 import { isDatabaseUnavailable } from '@taskflow/db';
-import { HttpError } from '@taskflow/http-guard';
+import { parseBodiesAsText } from '@taskflow/service';
 import { fromNodeHeaders } from 'better-auth/node';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { UNAVAILABLE_REPLY_HEADERS, unavailableBody } from './answer';
@@ -10,10 +10,6 @@ import { withRequestLog } from './request-log';
 
 const PREFIX = '/api/auth';
 const PATTERN = `${PREFIX}/*`;
-
-// Fatal: bytes that are not UTF-8 would otherwise become U+FFFD, a value the caller never sent.
-// ignoreBOM: the text handed on is exactly the bytes received.
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Better Auth's HTTP endpoints without path parameters, as route labels for the access
@@ -70,13 +66,7 @@ export function betterAuthRoutes(auth: Auth, trustedProxies: readonly string[]) 
   const endpoints = knownEndpoints(auth);
   return async (scope: FastifyInstance) => {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body: Buffer, done) => {
-      try {
-        done(null, utf8.decode(body));
-      } catch {
-        done(new HttpError(400, 'PARSE_ERROR', 'The request body is not valid UTF-8'));
-      }
-    });
+    parseBodiesAsText(scope, '*');
 
     scope.route({
       method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],

@@ -1,16 +1,9 @@
 import type { ServerResponse } from 'node:http';
+import type { ErrorBody } from '@taskflow/contracts';
 import { sendJson } from './respond';
 
-/** The error shape every TaskFlow service answers with. */
-export interface HttpErrorBody {
-  error: string;
-  status_code: number;
-  code: string;
-  /** The X-Request-Id of the request, for matching a report to the service's logs. */
-  request_id?: string;
-}
-
-export function httpErrorBody(status: number, code: string, message: string): HttpErrorBody {
+/** The error shape every TaskFlow service answers with (packages/contracts defines it). */
+export function httpErrorBody(status: number, code: string, message: string): ErrorBody {
   return { error: message, status_code: status, code };
 }
 

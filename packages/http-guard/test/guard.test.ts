@@ -3,11 +3,11 @@ import { type AddressInfo, connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   answerClientErrors,
+  decodeUtf8,
   guardRequests,
-  type HttpError,
+  HttpError,
   isValidHost,
   parseRequestTarget,
-  readBody,
 } from '../src';
 
 /** Writes raw bytes, resolves with everything the server sent before closing. */
@@ -132,41 +132,19 @@ describe('a guarded server', () => {
   });
 });
 
-describe('readBody', () => {
-  let server: Server;
-  let port: number;
-  beforeAll(async () => {
-    server = answerClientErrors(
-      createServer((req, res) => {
-        readBody(req, 16).then(
-          (text) => res.end(`ok ${text}`),
-          (error: HttpError) => res.end(`${error.status} ${error.code}`),
-        );
-      }),
+describe('decodeUtf8', () => {
+  it('decodes UTF-8 and refuses bytes that are not, instead of reading U+FFFD', () => {
+    expect(decodeUtf8(Buffer.from('héllo ✓'))).toBe('héllo ✓');
+    expect(() => decodeUtf8(Buffer.from([0x61, 0xe0, 0x80]))).toThrow(
+      expect.objectContaining({ status: 400, code: 'PARSE_ERROR' }),
     );
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    port = (server.address() as AddressInfo).port;
+    expect(() => decodeUtf8(Buffer.from([0xed, 0xa0, 0x80]))).toThrow(HttpError);
   });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+});
 
-  const post = (body: Buffer) =>
-    raw(
-      port,
-      Buffer.concat([
-        Buffer.from(
-          `POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n`,
-        ),
-        body,
-      ]),
-    );
-
-  it('reads UTF-8 up to the limit, and refuses bytes that are not UTF-8 or too many', async () => {
-    expect(await post(Buffer.from('hello'))).toMatch(/ok hello$/);
-    expect(await post(Buffer.from([0x61, 0xe0, 0x80]))).toMatch(/400 PARSE_ERROR$/);
-    expect(await post(Buffer.alloc(17, 0x61))).toMatch(/413 PAYLOAD_TOO_LARGE$/);
-  });
-
+describe('answerClientErrors', () => {
   it('bounds slow clients on every server it guards', () => {
+    const server = answerClientErrors(createServer());
     expect([server.headersTimeout, server.requestTimeout, server.keepAliveTimeout]).toEqual([
       10_000, 30_000, 5_000,
     ]);

@@ -18,3 +18,4 @@ export {
 export { REQUEST_ID_HEADER, requestIdFor } from './request-id';
 export { runService, type ServiceMain, type Started } from './run';
 export { createService, routeOf, type ServiceOptions } from './server';
+export { parseBodiesAsText } from './text-body';

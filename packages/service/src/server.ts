@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { answerClientErrors, guardRequests, HttpError } from '@taskflow/http-guard';
+import { answerClientErrors, decodeUtf8, guardRequests, HttpError } from '@taskflow/http-guard';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -29,9 +29,6 @@ export interface ServiceOptions {
   /** Request counts and durations per route and status. */
   metrics?: HttpMetrics;
 }
-
-// Fatal: bytes that are not UTF-8 would otherwise become U+FFFD, a value the caller never sent.
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The route a request is counted under: a pattern, never the raw path (bounded cardinality). */
 export function routeOf(request: FastifyRequest): string {
@@ -128,9 +125,9 @@ export function createService(options: ServiceOptions): FastifyInstance {
     (request, body: Buffer, done) => {
       let text: string;
       try {
-        text = utf8.decode(body).trim();
-      } catch {
-        return done(new HttpError(400, 'PARSE_ERROR', 'The request body is not valid UTF-8'));
+        text = decodeUtf8(body).trim();
+      } catch (error) {
+        return done(error as HttpError);
       }
       if (!text) return done(null, undefined);
       parseJson(request, text, (error, value) =>

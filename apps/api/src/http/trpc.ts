@@ -6,11 +6,10 @@ import {
   reportError,
   trpcRefusalBody,
 } from '@taskflow/router';
-import { describeFailure, replyWithError } from '@taskflow/service';
+import { describeFailure, parseBodiesAsText, replyWithError } from '@taskflow/service';
 import { fastifyRequestHandler } from '@trpc/server/adapters/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { asRequestLike } from './request';
-import { parseBodiesAsText } from './text-body';
 
 export interface TrpcOptions extends HttpContextDeps {
   /** Most calls one batch may carry; a larger batch is refused whole. */

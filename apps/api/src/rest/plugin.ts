@@ -8,10 +8,11 @@ import {
   restErrorBody,
   restErrorReply,
 } from '@taskflow/router';
+import { parseBodiesAsText } from '@taskflow/service';
 import { getTRPCErrorFromUnknown } from '@trpc/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { asRequestLike } from '../http/request';
-import { parseBodiesAsText, TextBody } from '../http/text-body';
+import { TextBody } from '../http/text-body';
 import { callProcedure, inputJsonSchema, procedureDef, typesOf } from './procedures';
 import { type HttpMethod, REST_ROUTES, type RestRoute } from './routes';
 
