@@ -27,8 +27,11 @@ function runExample(command: string, args: string[], env: Record<string, string>
 describe('the example clients, against the real identity service and API', () => {
   let s: Stack;
   let env: Record<string, string>;
+  let adminCookie: string;
   beforeAll(async () => {
     s = await startStack();
+    // The first account is the admin (outside production), who may issue agent keys.
+    adminCookie = (await s.signUp('import-admin@example.com', 'Import Admin')).cookie;
     env = { TASKFLOW_URL: s.apiUrl, TASKFLOW_AUTH_URL: s.authUrl };
   });
   afterAll(() => s?.stop());
@@ -79,5 +82,54 @@ describe('the example clients, against the real identity service and API', () =>
     expect(run.stdout).toMatch(
       /starting it again: 409 CONFLICT: Cannot start task with status 'in_progress'/,
     );
+  });
+
+  it('bulk-import.ts imports tasks as an agent, and stops at the first invalid entry', async () => {
+    const res = await fetch(`${s.authUrl}/api/agents`, {
+      method: 'POST',
+      headers: {
+        cookie: adminCookie,
+        origin: 'http://localhost:3000',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ name: 'Import Bot' }),
+    });
+    const { api_key } = (await res.json()) as { api_key: string };
+    const agentEnv = { ...env, TASKFLOW_API_KEY: api_key };
+    const run = await runExample(
+      process.execPath,
+      ['--import', 'tsx', 'bulk-import.ts', 'test/fixtures/tasks.json'],
+      agentEnv,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: number; title: string });
+    expect(lines.map((l) => l.title)).toEqual([
+      'Import: set up CI',
+      'Import: write docs',
+      'Import: triage bugs',
+    ]);
+    expect(run.stderr).toContain('imported 3 task(s)');
+    const rows = await s.database.db
+      .selectFrom('audit_log')
+      .select(['client', 'actor_type'])
+      .where(
+        'task_id',
+        'in',
+        lines.map((l) => l.id),
+      )
+      .execute();
+    expect(rows.length).toBeGreaterThanOrEqual(3);
+    expect(rows.every((r) => r.client === 'bulk-import' && r.actor_type === 'agent')).toBe(true);
+
+    const invalid = await runExample(
+      process.execPath,
+      ['--import', 'tsx', 'bulk-import.ts', 'test/fixtures/invalid.json'],
+      agentEnv,
+    );
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toMatch(/invalid\.json\[1\]: title: Title is required/);
   });
 });

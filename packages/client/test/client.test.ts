@@ -1,12 +1,6 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { type Stack, startStack } from '@taskflow/auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTaskflowClient, describeFailure, TokenCache } from '../src';
-
-const run = promisify(execFile);
-const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 describe('@taskflow/client against a real API and identity service', () => {
   let s: Stack;
@@ -124,50 +118,5 @@ describe('@taskflow/client against a real API and identity service', () => {
     });
     await expect(failing.get()).rejects.toThrow('no session');
     await expect(failing.get()).rejects.toThrow('no session');
-  });
-
-  it('runs the bulk-import example against the real API', async () => {
-    const env = {
-      PATH: process.env.PATH ?? '',
-      TASKFLOW_URL: s.apiUrl,
-      TASKFLOW_AUTH_URL: s.authUrl,
-      TASKFLOW_API_KEY: agentKey,
-    };
-    const tsx = here('../node_modules/.bin/tsx');
-    const { stdout, stderr } = await run(
-      tsx,
-      [here('../examples/bulk-import.ts'), here('fixtures/tasks.json')],
-      { env },
-    );
-    const lines = stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { id: number; title: string });
-    expect(lines.map((l) => l.title)).toEqual([
-      'Import: set up CI',
-      'Import: write docs',
-      'Import: triage bugs',
-    ]);
-    expect(stderr).toContain('imported 3 task(s)');
-    const rows = await s.database.db
-      .selectFrom('audit_log')
-      .select(['client', 'actor_type'])
-      .where(
-        'task_id',
-        'in',
-        lines.map((l) => l.id),
-      )
-      .execute();
-    expect(rows.every((r) => r.client === 'bulk-import' && r.actor_type === 'agent')).toBe(true);
-
-    const invalid = await run(
-      tsx,
-      [here('../examples/bulk-import.ts'), here('fixtures/invalid.json')],
-      { env },
-    ).catch((e: { code: number; stderr: string }) => e);
-    expect(invalid).toMatchObject({ code: 2 });
-    expect((invalid as { stderr: string }).stderr).toMatch(
-      /invalid\.json\[1\]: title: Title is required/,
-    );
   });
 });

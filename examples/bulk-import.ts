@@ -3,15 +3,15 @@
  * TaskCreate: title, description, priority, tags, due_date, project_slug, ...).
  *
  *   TASKFLOW_URL=http://localhost:8000 TASKFLOW_AUTH_URL=http://localhost:3001 \
- *   TASKFLOW_API_KEY=tf_... pnpm --filter @taskflow/client exec tsx examples/bulk-import.ts tasks.json
+ *   TASKFLOW_API_KEY=tf_... pnpm --filter @taskflow/examples bulk-import tasks.json
  *
  * Each task is validated with the API's own schema before anything is sent;
  * the import stops at the first invalid entry and reports it. Prints one JSON
  * line per created task, then a summary.
  */
 import { readFileSync } from 'node:fs';
+import { createTaskflowClient, describeFailure } from '@taskflow/client';
 import { TaskCreateInput } from '@taskflow/contracts';
-import { createTaskflowClient, describeFailure } from '../src';
 
 async function main(): Promise<number> {
   const file = process.argv[2];
