@@ -85,17 +85,8 @@ describe('the example clients, against the real identity service and API', () =>
   });
 
   it('bulk-import.ts imports tasks as an agent, and stops at the first invalid entry', async () => {
-    const res = await fetch(`${s.authUrl}/api/agents`, {
-      method: 'POST',
-      headers: {
-        cookie: adminCookie,
-        origin: 'http://localhost:3000',
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({ name: 'Import Bot' }),
-    });
-    const { api_key } = (await res.json()) as { api_key: string };
-    const agentEnv = { ...env, TASKFLOW_API_KEY: api_key };
+    const agent = await s.createAgent(adminCookie, 'Import Bot');
+    const agentEnv = { ...env, TASKFLOW_API_KEY: agent.key };
     const run = await runExample(
       process.execPath,
       ['--import', 'tsx', 'bulk-import.ts', 'test/fixtures/tasks.json'],

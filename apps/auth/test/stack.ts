@@ -41,6 +41,8 @@ export interface Stack {
   ): Promise<{ cookie: string; userId: string }>;
   /** A JWT for the API, as the web app gets one: GET /api/auth/token with the session cookie. */
   tokenFor(cookie: string): Promise<string>;
+  /** An agent and its first key, issued by the admin whose session `adminCookie` is. */
+  createAgent(adminCookie: string, name: string): Promise<{ id: string; key: string }>;
   stop(): Promise<void>;
 }
 
@@ -111,6 +113,20 @@ export async function startStack(
     if (res.status !== 200) throw new Error(`token failed: ${res.status} ${await res.text()}`);
     return ((await res.json()) as { token: string }).token;
   };
+  const createAgent = async (adminCookie: string, name: string) => {
+    const res = await fetch(`${authUrl}/api/agents`, {
+      method: 'POST',
+      headers: {
+        cookie: adminCookie,
+        origin: 'http://localhost:3000',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ name }),
+    });
+    if (res.status !== 201) throw new Error(`agent failed: ${res.status} ${await res.text()}`);
+    const body = (await res.json()) as { api_key: string; agent: { id: string } };
+    return { id: body.agent.id, key: body.api_key };
+  };
   return {
     database,
     auth,
@@ -120,6 +136,7 @@ export async function startStack(
     config,
     signUp,
     tokenFor,
+    createAgent,
     stop: async () => {
       await api.close();
       await auth.close();

@@ -54,17 +54,7 @@ describe('the MCP server over stdio, as an agent, against a real API', () => {
     const admin = await s.signUp('admin@example.com', 'Ada Admin');
     adminToken = await s.tokenFor(admin.cookie);
     for (const name of ['Claude Worker', 'Second Agent']) {
-      const res = await fetch(`${s.authUrl}/api/agents`, {
-        method: 'POST',
-        headers: {
-          cookie: admin.cookie,
-          origin: 'http://localhost:3000',
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify({ name }),
-      });
-      const body = (await res.json()) as { api_key: string; agent: { id: string } };
-      agents.push({ id: body.agent.id, key: body.api_key });
+      agents.push(await s.createAgent(admin.cookie, name));
     }
   });
   afterAll(async () => {

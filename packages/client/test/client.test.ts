@@ -11,18 +11,7 @@ describe('@taskflow/client against a real API and identity service', () => {
   beforeAll(async () => {
     s = await startStack();
     adminCookie = (await s.signUp('admin@example.com', 'Ada Admin')).cookie;
-    const res = await fetch(`${s.authUrl}/api/agents`, {
-      method: 'POST',
-      headers: {
-        cookie: adminCookie,
-        origin: 'http://localhost:3000',
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({ name: 'Import Bot' }),
-    });
-    const body = (await res.json()) as { api_key: string; agent: { id: string } };
-    agentKey = body.api_key;
-    agentId = body.agent.id;
+    ({ id: agentId, key: agentKey } = await s.createAgent(adminCookie, 'Import Bot'));
   });
   afterAll(() => s.stop());
 
