@@ -18,6 +18,10 @@ const env = {
   ...(nodeEnvArgs.length ? parseEnv(readFileSync(envFile, 'utf8')) : {}),
   ...process.env,
 };
+// A service's stderr is a pipe to this script, not the terminal: in development on a
+// terminal, ask for the lines people read (pino-pretty) unless LOG_PRETTY says otherwise.
+const devEnv =
+  dev && process.stderr.isTTY && env.LOG_PRETTY === undefined ? { LOG_PRETTY: 'true' } : {};
 const apiPort = Number(env.API_PORT ?? env.PORT ?? 8000);
 const authPort = Number(env.AUTH_PORT ?? 3001);
 const webPort = Number(env.WEB_PORT ?? 3000);
@@ -62,7 +66,7 @@ function spawnService(service) {
   const { name, cwd, extraEnv, args } = service.spec;
   const child = spawn(process.execPath, [...nodeEnvArgs, ...args], {
     cwd: join(root, cwd),
-    env: { ...process.env, ...extraEnv },
+    env: { ...process.env, ...devEnv, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   prefix(name, child.stdout, process.stdout);
