@@ -26,6 +26,50 @@ describe('the HTTP server', () => {
     expect(await ready.json()).toEqual({ status: 'ok', database: 'ok' });
   });
 
+  it('answers HEAD wherever GET works, and other methods 405 with Allow (tRPC and REST)', async () => {
+    const head = await fetch(`${h.baseUrl}/health`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+    const created = await fetch(`${h.baseUrl}/api/tasks`, {
+      method: 'POST',
+      headers: auth(),
+      body: JSON.stringify({ title: 'Head me' }),
+    });
+    const { id } = (await created.json()) as { id: number };
+    const task = await fetch(`${h.baseUrl}/api/tasks/${id}`, { method: 'HEAD', headers: auth() });
+    expect(task.status).toBe(200);
+    expect(task.headers.get('etag')).toBe('"1"');
+    // fetch refuses to send TRACE; node:http does not.
+    const { request } = await import('node:http');
+    const trace = (path: string) =>
+      new Promise<{ status: number; allow: string | undefined; body: string }>(
+        (resolve, reject) => {
+          const req = request(`${h.baseUrl}${path}`, { method: 'TRACE' }, (res) => {
+            let body = '';
+            res.on('data', (d) => {
+              body += d;
+            });
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, allow: res.headers.allow, body }),
+            );
+          });
+          req.on('error', reject);
+          req.end();
+        },
+      );
+    const trpc = await trace('/trpc/tasks.list');
+    expect(trpc.status).toBe(405);
+    expect(trpc.allow).toBe('GET, POST');
+    expect(JSON.parse(trpc.body)).toMatchObject({
+      error: { data: { code: 'METHOD_NOT_SUPPORTED', httpStatus: 405 } },
+    });
+    const rest = await trace(`/api/tasks/${id}`);
+    expect(rest.status).toBe(405);
+    expect(rest.allow).toBe('GET, PATCH, DELETE, HEAD');
+    const put = await fetch(`${h.baseUrl}/trpc/tasks.create`, { method: 'PUT', headers: auth() });
+    expect(put.status).toBe(405);
+  });
+
   it('speaks plain JSON tRPC to any HTTP client: create with POST, read with GET', async () => {
     const created = await fetch(`${h.baseUrl}/trpc/tasks.create`, {
       method: 'POST',

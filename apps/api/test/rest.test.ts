@@ -99,6 +99,15 @@ describe('REST over real HTTP', () => {
         415,
         'UNSUPPORTED_MEDIA_TYPE',
       );
+      // A JSON object sent as text/plain is still not JSON: "send JSON", not a puzzling 400.
+      expectError(
+        await as(ann)('POST', '/api/tasks', {
+          body: '{"title":"x"}',
+          headers: { 'content-type': 'text/plain' },
+        }),
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+      );
       const list = await as(ann)<Task[]>('GET', '/api/tasks?q=urgent');
       expect(list.body).toEqual([]);
     });

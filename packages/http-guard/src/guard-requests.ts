@@ -28,6 +28,9 @@ export function guardRequests(listener: GuardedListener, logError: LogFn): Reque
       return sendHttpError(res, 400, 'BAD_REQUEST', 'The request target is not a valid path');
     if (!isValidHost(req.headers.host))
       return sendHttpError(res, 400, 'BAD_REQUEST', 'The Host header is not a valid host');
+    // HTTP/1.1 requires one (RFC 9112 3.2); the servers let it through Node so it is answered here.
+    if (req.headers.host === undefined && req.httpVersion !== '1.0')
+      return sendHttpError(res, 400, 'BAD_REQUEST', 'HTTP/1.1 requests need a Host header');
     const fail = (error: unknown) => {
       logError('request failed', { method: req.method, error: describeError(error) });
       sendHttpError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');

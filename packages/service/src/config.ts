@@ -59,12 +59,15 @@ export interface ServiceSettings {
 
 /**
  * Logging and metrics settings. /metrics is on by default in development; in production
- * only when asked for (METRICS=on), and then only behind METRICS_TOKEN or on METRICS_PORT,
+ * only behind METRICS_TOKEN or on METRICS_PORT (either turns it on unless METRICS=off),
  * since it names routes and volumes to whoever can reach it.
  */
 export function serviceSettings(e: ServiceEnv, problems: string[]): ServiceSettings {
   const production = e.NODE_ENV === 'production';
-  const wanted = e.METRICS ? e.METRICS === 'on' : !production;
+  // Unset: on in development, and in production once a token or a port says how to serve it.
+  const wanted = e.METRICS
+    ? e.METRICS === 'on'
+    : !production || e.METRICS_TOKEN !== undefined || e.METRICS_PORT !== undefined;
   let metrics: MetricsExposure = { mode: 'off' };
   if (wanted && e.METRICS_PORT !== undefined) {
     metrics = {

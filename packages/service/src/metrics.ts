@@ -1,7 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { errorBody } from './error-reply';
 import type { Logger } from './logger';
+import { createService } from './server';
 
 export interface HttpMetrics {
   registry: Registry;
@@ -47,8 +49,10 @@ export type MetricsExposure =
   | { mode: 'own-port'; port: number; host: string; token: string | undefined };
 
 function tokenMatches(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(header ?? '');
-  const expected = Buffer.from(`Bearer ${token}`);
+  // The scheme is case-insensitive (RFC 9110 11.1); the token is compared in constant time.
+  const m = /^bearer +(.+)$/i.exec(header ?? '');
+  const given = Buffer.from(m?.[1] ?? '');
+  const expected = Buffer.from(token);
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
@@ -59,12 +63,7 @@ function addMetricsRoute(app: FastifyInstance, registry: Registry, token: string
         .code(401)
         .header('www-authenticate', 'Bearer')
         .header('cache-control', 'no-store')
-        .send({
-          error: 'A metrics token is required',
-          status_code: 401,
-          code: 'UNAUTHORIZED',
-          request_id: request.id,
-        });
+        .send(errorBody(401, 'UNAUTHORIZED', 'A metrics token is required', request.id));
     }
     const text = await registry.metrics();
     return reply
@@ -89,7 +88,8 @@ export async function exposeMetrics(
     addMetricsRoute(app, registry, exposure.token);
     return async () => undefined;
   }
-  const own = Fastify({ logger: false });
+  // The same front door as the service's own port: guard, request ids, error shape.
+  const own = createService({ logger });
   addMetricsRoute(own, registry, exposure.token);
   const url = await own.listen({ port: exposure.port, host: exposure.host });
   logger.info({ url: `${url}/metrics` }, 'metrics listening');

@@ -3,6 +3,7 @@ import { answerClientErrors, decodeUtf8, guardRequests, HttpError } from '@taskf
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyReply,
   type FastifyRequest,
   LogController,
 } from 'fastify';
@@ -28,6 +29,11 @@ export interface ServiceOptions {
   bodyLimit?: number;
   /** Request counts and durations per route and status. */
   metrics?: HttpMetrics;
+}
+
+/** A caller's text quoted back in a message, at most 200 characters of it. */
+function clip(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
 /** The route a request is counted under: a pattern, never the raw path (bounded cardinality). */
@@ -58,19 +64,46 @@ export function createService(options: ServiceOptions): FastifyInstance {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    // The router's own refusals (a bad URL, a parameter over maxParamLength) in the one shape.
+    frameworkErrors: (error, request, reply) => {
+      const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      const code = status === 414 ? 'URI_TOO_LONG' : 'BAD_REQUEST';
+      const message = status === 414 ? 'A path segment is too long' : 'The path is not valid';
+      logGuardRefusal(request.id, request.raw.method, status);
+      // Fastify types this reply by generics it leaves open; it is a plain reply.
+      (reply as FastifyReply)
+        .code(status)
+        .header('cache-control', 'no-store')
+        .send(errorBody(status, code, message, request.id));
+    },
     serverFactory: (handler) => {
-      const guarded = guardRequests((req, res) => handler(req, res), logError);
+      let reached = false;
+      const guarded = guardRequests((req, res) => {
+        reached = true;
+        return handler(req, res);
+      }, logError);
       return answerClientErrors(
-        createServer((req, res) => {
+        // Node's bare 400 for a missing Host is left to the guard, which answers in the shape.
+        createServer({ requireHostHeader: false }, (req, res) => {
           // Decided before the guard so that even its refusals carry the id.
           const id = requestIdFor(req.headers[REQUEST_ID_HEADER]);
           req.headers[REQUEST_ID_HEADER] = id;
           res.setHeader(REQUEST_ID_HEADER, id);
+          reached = false;
           guarded(req, res);
+          // The guard answered by itself (synchronously): still one access line per request.
+          if (!reached) logGuardRefusal(id, req.method, res.statusCode);
         }),
       );
     },
   });
+  function logGuardRefusal(id: string, method: string | undefined, status: number) {
+    options.metrics?.observe(method ?? 'UNKNOWN', 'unmatched', status, 0);
+    logger.info(
+      { req_id: id, method, route: 'unmatched', status, duration_ms: 0, principal: null },
+      'request',
+    );
+  }
   app.decorateRequest('principalId', undefined);
   app.decorateRequest('routeLabel', undefined);
   app.decorateRequest('receivedAt', 0);
@@ -118,7 +151,8 @@ export function createService(options: ServiceOptions): FastifyInstance {
 
   // Fastify's parser, which refuses `__proto__` and `constructor.prototype` keys, fed strict UTF-8.
   const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser(['application/json']);
+  // Fastify's text/plain parser goes too: a body is JSON or a route's own business.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser(
     /^application\/(.+\+)?json$/,
     { parseAs: 'buffer' },
@@ -150,7 +184,12 @@ export function createService(options: ServiceOptions): FastifyInstance {
       .code(404)
       .header('cache-control', 'no-store')
       .send(
-        errorBody(404, 'NOT_FOUND', `No route for ${request.method} ${request.url}`, request.id),
+        errorBody(
+          404,
+          'NOT_FOUND',
+          `No route for ${request.method} ${clip(request.url)}`,
+          request.id,
+        ),
       );
   });
   return app;

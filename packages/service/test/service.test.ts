@@ -34,6 +34,7 @@ beforeAll(async () => {
     return { hello: (request.params as { name: string }).name };
   });
   app.get('/hang', () => new Promise(() => undefined));
+  app.get('/items/:id', async (request) => ({ id: (request.params as { id: string }).id }));
   app.post('/echo', async (request) => ({ body: request.body }));
   app.get('/boom', async () => {
     throw new Error('secret detail');
@@ -114,10 +115,40 @@ describe('request ids', () => {
     expect(JSON.stringify(failures[0])).toContain('secret detail');
   });
 
-  it('gives a request the guard refuses an id too', async () => {
+  it('gives a request the guard refuses an id too, and an access line', async () => {
     const out = await raw('GET /%E0 HTTP/1.1\r\nHost: x\r\nX-Request-Id: bad-target-1\r\n\r\n');
     expect(out).toMatch(/^HTTP\/1.1 400/);
     expect(out.toLowerCase()).toContain('x-request-id: bad-target-1');
+    expect(out).toContain('"request_id":"bad-target-1"');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(accessLines().filter((l) => l.req_id === 'bad-target-1')).toEqual([
+      expect.objectContaining({ route: 'unmatched', status: 400, method: 'GET' }),
+    ]);
+  });
+
+  it('answers an HTTP/1.1 request without Host in the error shape (HTTP/1.0 may omit it)', async () => {
+    const out = await raw('GET /hello/x HTTP/1.1\r\nX-Request-Id: no-host-1\r\n\r\n');
+    expect(out).toMatch(/^HTTP\/1.1 400/);
+    expect(out).toContain('"code":"BAD_REQUEST"');
+    expect(out).toContain('"request_id":"no-host-1"');
+    const old = await raw('GET /hello/x HTTP/1.0\r\n\r\n');
+    expect(old).toMatch(/^HTTP\/1.1 200/);
+  });
+
+  it('answers a path parameter over the limit 414 in the error shape, and logs it', async () => {
+    const res = await fetch(`${base}/items/${'9'.repeat(600)}`, {
+      headers: { 'x-request-id': 'long-param-1' },
+    });
+    expect(res.status).toBe(414);
+    const body = await res.json();
+    expect(body).toEqual({
+      error: 'A path segment is too long',
+      status_code: 414,
+      code: 'URI_TOO_LONG',
+      request_id: 'long-param-1',
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(accessLines().find((l) => l.req_id === 'long-param-1')).toMatchObject({ status: 414 });
   });
 });
 
@@ -151,6 +182,9 @@ describe('bodies', () => {
     const big = await post(JSON.stringify({ a: 'x'.repeat(2048) }));
     expect(big.status).toBe(413);
     expect(await big.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    const text = await post('{"a":1}', 'text/plain');
+    expect(text.status).toBe(415);
+    expect(await text.json()).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' });
     const xml = await post('<a/>', 'application/xml');
     expect(xml.status).toBe(415);
     expect(await xml.json()).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' });
@@ -171,7 +205,8 @@ describe('metrics', () => {
     const wrong = await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer nope' } });
     expect(wrong.status).toBe(401);
     await fetch(`${base}/hello/grace`);
-    const res = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    // The scheme is case-insensitive.
+    const res = await fetch(`${base}/metrics`, { headers: { authorization: `bearer ${TOKEN}` } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain');
     const text = await res.text();
@@ -193,6 +228,9 @@ describe('metrics', () => {
     const res = await fetch(`${ownBase}/metrics`);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('http_requests_total');
+    const other = await fetch(`${ownBase}/nope`);
+    expect(other.status).toBe(404);
+    expect(await other.json()).toMatchObject({ code: 'NOT_FOUND', request_id: expect.any(String) });
   });
 });
 

@@ -45,29 +45,52 @@ export async function trpcPlugin(app: FastifyInstance, options: TrpcOptions): Pr
   app.removeAllContentTypeParsers();
   parseBodiesAsText(app, '*', (text) => text);
   app.setErrorHandler(replyTrpcRefusal);
+  // tRPC speaks GET (queries) and POST; anything else is refused here, before the adapter
+  // builds a fetch Request (which cannot even be made for TRACE).
+  app.route({
+    method: ['PUT', 'PATCH', 'DELETE', 'TRACE', 'HEAD'],
+    url: '/*',
+    handler: (request, reply) =>
+      reply
+        .code(405)
+        .header('allow', 'GET, POST')
+        .header('cache-control', 'no-store')
+        .send(
+          trpcRefusalBody(
+            405,
+            'METHOD_NOT_SUPPORTED',
+            `${request.method} is not allowed on tRPC: queries are GET, mutations POST`,
+            request.id,
+          ),
+        ),
+  });
   // A wildcard, not `/:path`: a batch's path ("a,b,c,...") may be longer than a parameter may.
-  app.all('/*', async (request, reply) => {
-    const path = (request.params as { '*': string })['*'];
-    request.routeLabel = trpcRouteLabel(path);
-    await fastifyRequestHandler({
-      router: appRouter,
-      req: request,
-      res: reply,
-      path,
-      maxBatchSize: options.maxBatchSize,
-      createContext: ({ req }) => createContext(asRequestLike(req)),
-      responseMeta({ ctx, errors }) {
-        return {
-          headers: {
-            'cache-control': 'no-store',
-            ...ctx?.rateLimit?.headers(),
-            ...errorHeaders(errors.map((e) => e.code)),
-          },
-        };
-      },
-      onError({ error, path: procedure, req }) {
-        reportError(error, procedure, asRequestLike(req).log, options.metrics);
-      },
-    });
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/*',
+    handler: async (request, reply) => {
+      const path = (request.params as { '*': string })['*'];
+      request.routeLabel = trpcRouteLabel(path);
+      await fastifyRequestHandler({
+        router: appRouter,
+        req: request,
+        res: reply,
+        path,
+        maxBatchSize: options.maxBatchSize,
+        createContext: ({ req }) => createContext(asRequestLike(req)),
+        responseMeta({ ctx, errors }) {
+          return {
+            headers: {
+              'cache-control': 'no-store',
+              ...ctx?.rateLimit?.headers(),
+              ...errorHeaders(errors.map((e) => e.code)),
+            },
+          };
+        },
+        onError({ error, path: procedure, req }) {
+          reportError(error, procedure, asRequestLike(req).log, options.metrics);
+        },
+      });
+    },
   });
 }

@@ -199,7 +199,7 @@ async function handle(
   }
 }
 
-const METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'TRACE'] as const;
 
 /**
  * The REST surface as Fastify routes, one per row of REST_ROUTES, each compiled once.
@@ -217,17 +217,18 @@ export async function restPlugin(app: FastifyInstance, options: RestOptions): Pr
     app.route({
       method: route.method,
       url: c.url,
-      // HEAD would run the procedure for nothing.
-      exposeHeadRoute: false,
+      // HTTP asks for HEAD wherever GET works: the same answer without its body.
+      exposeHeadRoute: route.method === 'GET',
       handler: (request, reply) =>
         handle(c, request, reply, createContext(asRequestLike(request)), options.metrics),
     });
   }
   for (const [url, methods] of allowed) {
-    const others = METHODS.filter((m) => !methods.includes(m));
-    const allow = methods.join(', ');
+    const others = METHODS.filter((m) => !(methods as string[]).includes(m));
+    const readable = methods.includes('GET');
+    const allow = (readable ? [...methods, 'HEAD'] : methods).join(', ');
     app.route({
-      method: [...others, 'HEAD'],
+      method: readable ? others : [...others, 'HEAD'],
       url,
       handler: (request, reply) =>
         reply
