@@ -68,6 +68,15 @@ describe('the HTTP server', () => {
     expect(rest.allow).toBe('GET, PATCH, DELETE, HEAD');
     const put = await fetch(`${h.baseUrl}/trpc/tasks.create`, { method: 'PUT', headers: auth() });
     expect(put.status).toBe(405);
+    const text = await fetch(`${h.baseUrl}/trpc/tasks.create`, {
+      method: 'POST',
+      headers: { ...auth(), 'content-type': 'text/plain', 'x-request-id': 'trpc-text-1' },
+      body: '{"title":"x"}',
+    });
+    expect(text.status).toBe(415);
+    expect(await text.json()).toMatchObject({
+      error: { data: { code: 'UNSUPPORTED_MEDIA_TYPE', request_id: 'trpc-text-1' } },
+    });
   });
 
   it('speaks plain JSON tRPC to any HTTP client: create with POST, read with GET', async () => {

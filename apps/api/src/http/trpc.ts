@@ -24,6 +24,10 @@ export function trpcRouteLabel(path: string): string {
   return path.includes(',') ? '/trpc/batch' : '/trpc/unknown';
 }
 
+function isJson(contentType: string | undefined): boolean {
+  return /^application\/(.+\+)?json\s*(;|$)/i.test(contentType ?? '');
+}
+
 /** Refusals made before tRPC runs (bad bytes, too big), in tRPC's wire shape; 500s as every route's. */
 function replyTrpcRefusal(error: Error, request: FastifyRequest, reply: FastifyReply) {
   const { status, code, message } = describeFailure(error);
@@ -71,6 +75,20 @@ export async function trpcPlugin(app: FastifyInstance, options: TrpcOptions): Pr
     handler: async (request, reply) => {
       const path = (request.params as { '*': string })['*'];
       request.routeLabel = trpcRouteLabel(path);
+      // tRPC would refuse these itself, but in words of its own and without the request's id.
+      if (request.method === 'POST' && !isJson(request.headers['content-type'])) {
+        return reply
+          .code(415)
+          .header('cache-control', 'no-store')
+          .send(
+            trpcRefusalBody(
+              415,
+              'UNSUPPORTED_MEDIA_TYPE',
+              'Send the body as JSON (content-type: application/json)',
+              request.id,
+            ),
+          );
+      }
       await fastifyRequestHandler({
         router: appRouter,
         req: request,
