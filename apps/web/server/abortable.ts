@@ -12,9 +12,22 @@ type Callback<T> = (err: Error | null, data: Dispatcher.ResponseData<T>) => void
  * finished, handed over through a private header that is removed before sending.
  */
 export class AbortableDispatcher {
-  private readonly agent = new Agent({ keepAliveTimeout: 4_000 });
+  private readonly agent: Agent;
   private readonly signals = new Map<string, AbortSignal>();
   private next = 0;
+
+  /**
+   * `timeoutMs` bounds the wait for an upstream's headers, and each silence within its body
+   * (undici's default is 300 s): an upstream that accepts the connection and never answers
+   * gets a 504, not a request held until the client or a shutdown cuts it.
+   */
+  constructor(private readonly timeoutMs: number) {
+    this.agent = new Agent({
+      keepAliveTimeout: 4_000,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+  }
 
   /** The header that ties one upstream request to its client's response. */
   track(clientResponse: {
@@ -43,9 +56,20 @@ export class AbortableDispatcher {
     const ticket = headers[TICKET_HEADER];
     delete headers[TICKET_HEADER];
     const signal = typeof ticket === 'string' ? this.signals.get(ticket) : undefined;
-    const withSignal = { ...options, headers, signal };
+    const withSignal = {
+      ...options,
+      headers,
+      signal,
+      headersTimeout: options.headersTimeout ?? this.timeoutMs,
+      bodyTimeout: options.bodyTimeout ?? this.timeoutMs,
+    };
     if (!callback) return this.agent.request(withSignal);
-    this.agent.request(withSignal, callback);
+    this.agent.request(withSignal, (error, data) => {
+      // The client hung up and nobody is left to answer: reply-from would log the abort as a
+      // warning with its stack. The access line (499) already tells the story.
+      if (error && signal?.aborted) return;
+      callback(error, data);
+    });
     return undefined;
   }
 
