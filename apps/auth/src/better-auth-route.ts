@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { isDatabaseUnavailable } from '@taskflow/db';
 import { parseBodiesAsText } from '@taskflow/service';
 import { fromNodeHeaders } from 'better-auth/node';
@@ -99,7 +100,9 @@ export function betterAuthRoutes(auth: Auth, trustedProxies: readonly string[]) 
     }
     const fallback = wrongMethod
       ? `${request.method} is not supported on ${PREFIX}${path}`
-      : `No route for ${request.method} ${request.url.split('?')[0]}`;
+      : status === 404 && !text
+        ? `No route for ${request.method} ${request.url.split('?')[0]}`
+        : (STATUS_CODES[status] ?? 'Request failed');
     return reply
       .header('content-type', 'application/json; charset=utf-8')
       .header('cache-control', 'no-store')
