@@ -10,6 +10,12 @@ import { AbortableDispatcher } from './abortable';
 /** How long an upstream may take to start answering: the services' own request timeout. */
 export const UPSTREAM_TIMEOUT_MS = 30_000;
 
+/**
+ * How long, once stopping, a request may still wait for an upstream's headers before it is
+ * answered 503: well inside the 10 s runService gives a shutdown before it exits.
+ */
+export const DRAIN_MS = 5_000;
+
 /** Largest request body forwarded; the API and the identity service refuse more anyway. */
 export const PROXY_BODY_LIMIT = 1024 * 1024;
 
@@ -156,9 +162,13 @@ export interface ProxyRoute {
 export async function registerProxies(
   app: FastifyInstance,
   routes: ProxyRoute[],
-  options: { upstreamTimeoutMs?: number } = {},
+  options: { upstreamTimeoutMs?: number; drainMs?: number } = {},
 ): Promise<void> {
   const dispatcher = new AbortableDispatcher(options.upstreamTimeoutMs ?? UPSTREAM_TIMEOUT_MS);
+  app.addHook('preClose', (done) => {
+    dispatcher.drain(options.drainMs ?? DRAIN_MS);
+    done();
+  });
   const tickets = new WeakMap<object, Record<string, string>>();
   await app.register(async (scope) => {
     scope.addHook('onRoute', (route) => {

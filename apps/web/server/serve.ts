@@ -12,6 +12,8 @@ export interface WebServerOptions {
   logger: Logger;
   /** How long an upstream may take to answer before the client gets a 504 (default 30 s). */
   upstreamTimeoutMs?: number;
+  /** Once stopping, how long a request may still wait for an upstream's headers (default 5 s). */
+  drainMs?: number;
   /** Request counts and durations, served at /metrics as configured. */
   metrics?: HttpMetrics;
 }
@@ -37,6 +39,7 @@ export async function createWebServer(options: WebServerOptions): Promise<Fastif
       ...(options.upstreamTimeoutMs !== undefined && {
         upstreamTimeoutMs: options.upstreamTimeoutMs,
       }),
+      ...(options.drainMs !== undefined && { drainMs: options.drainMs }),
     },
   );
   await registerStatic(app, options.distDir);

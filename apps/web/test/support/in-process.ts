@@ -20,6 +20,7 @@ export async function startWeb(options: {
   /** 0 (any free port) unless a test needs to know it before starting. */
   port?: number;
   upstreamTimeoutMs?: number;
+  drainMs?: number;
 }): Promise<RunningWeb> {
   const lines: Record<string, unknown>[] = [];
   const destination = new Writable({

@@ -341,3 +341,43 @@ describe('when an upstream accepts the request and never answers', () => {
     await expect.poll(() => closed).toContain('hung-1');
   });
 });
+
+describe('stopping while a request waits for an upstream', () => {
+  it('answers it 503 with Retry-After after the drain grace, not a cut connection', async () => {
+    const distDir = mkdtempSync(join(tmpdir(), 'taskflow-web-dist-'));
+    writeFileSync(join(distDir, 'index.html'), '<div id="root"></div>');
+    const arrived: string[] = [];
+    const hung = await startUpstream((req) => {
+      arrived.push(String(req.headers['x-request-id']));
+    });
+    const web = await startWeb({
+      distDir,
+      apiUrl: hung.url,
+      authUrl: hung.url,
+      upstreamTimeoutMs: 20_000,
+      drainMs: 300,
+    });
+    try {
+      const pending = fetch(`${web.url}/trpc/tasks.list`, {
+        headers: { 'x-request-id': 'stopping-1' },
+        signal: AbortSignal.timeout(10_000),
+      });
+      await expect.poll(() => arrived).toContain('stopping-1');
+      const closed = web.app.close();
+      const res = await pending;
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBeTruthy();
+      expect(await res.json()).toEqual({
+        error: 'TaskFlow is restarting; try again shortly',
+        status_code: 503,
+        code: 'SERVICE_UNAVAILABLE',
+        request_id: 'stopping-1',
+      });
+      await closed;
+    } finally {
+      await web.app.close();
+      await hung.close();
+      rmSync(distDir, { recursive: true, force: true });
+    }
+  });
+});
