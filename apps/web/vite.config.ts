@@ -20,5 +20,7 @@ export default defineConfig({
       '/docs': api,
     },
   },
-  build: { outDir: 'dist', sourcemap: true },
+  // Hidden: the maps stay in dist/ for whoever decodes a stack trace, but no bundle points
+  // at them and the web server does not serve them (they hold the whole source).
+  build: { outDir: 'dist', sourcemap: 'hidden' },
 });

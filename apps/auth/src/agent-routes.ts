@@ -3,6 +3,7 @@ import {
   createAgent,
   exchangeAgentKey,
   issueAgentKey,
+  KeyRateLimited,
   listAgentKeys,
   listAgents,
   revokeAgentKey,
@@ -57,9 +58,15 @@ export function agentRoutes(auth: Auth, trustedOrigins: readonly string[]) {
 
     app.post('/api/agents/token', (request, reply) =>
       answer(request, reply, async () => {
-        const { agentId, ...token } = await exchangeAgentKey(auth, request.raw);
-        request.principalId = agentId;
-        return token;
+        try {
+          const { agentId, ...token } = await exchangeAgentKey(auth, request.raw);
+          request.principalId = agentId;
+          return token;
+        } catch (error) {
+          // Headers set here survive into the error handler's answer.
+          if (error instanceof KeyRateLimited) reply.header('retry-after', error.retryAfterSec);
+          throw error;
+        }
       }),
     );
 

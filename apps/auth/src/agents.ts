@@ -8,7 +8,7 @@ import {
   type IssuedAgentKey,
 } from '@taskflow/contracts';
 import type { z } from 'zod';
-import { type Auth, tokenPayload } from './auth';
+import { type Auth, KEY_RATE_WINDOW_MS, tokenPayload } from './auth';
 import type { Admin, AuthUser } from './callers';
 import { AuthHttpError } from './http';
 
@@ -167,6 +167,22 @@ export async function revokeAgentKey(auth: Auth, agentId: string, keyId: string)
  * short-lived JWT for the API, with the same issuer, audience and keys as a
  * person's token. Only agents' keys do: a person signs in instead.
  */
+/** 429 for a key over its limit, saying (in whole seconds) when its window frees a slot. */
+export class KeyRateLimited extends AuthHttpError {
+  constructor(readonly retryAfterSec: number) {
+    super(429, 'TOO_MANY_REQUESTS', 'Too many exchanges for this key; slow down');
+  }
+}
+
+/** The plugin's `details.tryAgainIn` (milliseconds), else the whole window. */
+function retryAfterOf(error: unknown): number {
+  const details = (error as { details?: { tryAgainIn?: unknown } } | null | undefined)?.details;
+  const ms = details?.tryAgainIn;
+  return typeof ms === 'number' && Number.isFinite(ms) && ms > 0
+    ? Math.ceil(ms / 1000)
+    : KEY_RATE_WINDOW_MS / 1000;
+}
+
 export async function exchangeAgentKey(auth: Auth, req: IncomingMessage) {
   const header = req.headers['x-api-key'];
   const key = Array.isArray(header) ? header[0] : header;
@@ -175,12 +191,7 @@ export async function exchangeAgentKey(auth: Auth, req: IncomingMessage) {
   const result = await auth.api.verifyApiKey({ body: { key } });
   if (!result.valid || !result.key) {
     const code = result.error?.code;
-    if (code === 'RATE_LIMITED')
-      throw new AuthHttpError(
-        429,
-        'TOO_MANY_REQUESTS',
-        'Too many exchanges for this key; slow down',
-      );
+    if (code === 'RATE_LIMITED') throw new KeyRateLimited(retryAfterOf(result.error));
     throw new AuthHttpError(401, 'UNAUTHORIZED', 'Invalid, expired or disabled API key');
   }
   const user = (await (

@@ -14,6 +14,9 @@ import { requestLog } from './request-log';
 export type WorkerKind = 'human' | 'agent';
 
 /** What every token carries, and nothing more: no session ids or secrets. */
+/** Each agent key may be exchanged 60 times in this window. */
+export const KEY_RATE_WINDOW_MS = 60_000;
+
 export function tokenPayload(user: {
   email: string;
   name: string;
@@ -75,7 +78,7 @@ export function authOptions(config: AuthConfig, dialect: Dialect, logger?: Logge
   const apiKeys = apiKey({
     defaultPrefix: 'tf_',
     // Agents exchange their key for a token every few minutes: allow that, refuse floods.
-    rateLimit: { enabled: true, timeWindow: 60_000, maxRequests: 60 },
+    rateLimit: { enabled: true, timeWindow: KEY_RATE_WINDOW_MS, maxRequests: 60 },
     keyExpiration: { defaultExpiresIn: null },
   });
   return {

@@ -1,31 +1,45 @@
+import { STATUS_CODES } from 'node:http';
 import { isDatabaseUnavailable } from '@taskflow/db';
 import { parseBodiesAsText } from '@taskflow/service';
 import { fromNodeHeaders } from 'better-auth/node';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { UNAVAILABLE_REPLY_HEADERS, unavailableBody } from './answer';
 import type { Auth } from './auth';
 import { CLIENT_IP_HEADER, clientIp } from './client-ip';
 import { recordDatabaseFaults } from './database-faults';
+import { sharedErrorBody } from './error-shape';
 import { withRequestLog } from './request-log';
 
 const PREFIX = '/api/auth';
 const PATTERN = `${PREFIX}/*`;
 
+interface Endpoint {
+  path?: unknown;
+  options?: { method?: unknown };
+}
+
 /**
- * Better Auth's HTTP endpoints without path parameters, as route labels for the access
- * line and metrics. Anything else under /api/auth is counted under the pattern, so a
- * caller cannot mint new label values.
+ * Better Auth's HTTP endpoints without path parameters, with the methods each answers:
+ * route labels for the access line and metrics (anything else under /api/auth is counted
+ * under the pattern, so a caller cannot mint new label values), and the Allow of a 405.
+ * Better Auth serves no HEAD, and a HEAD forwarded as GET could mint a token or verify an
+ * email: HEAD is refused like any other method not listed.
  */
-function knownEndpoints(auth: Auth): Set<string> {
+function knownEndpoints(auth: Auth): Map<string, Set<string>> {
   const disabled = new Set(auth.options.disabledPaths ?? []);
-  const paths = Object.values(auth.api as Record<string, { path?: unknown }>).flatMap((endpoint) =>
-    typeof endpoint.path === 'string' &&
-    !endpoint.path.includes(':') &&
-    !disabled.has(endpoint.path)
-      ? [endpoint.path]
-      : [],
-  );
-  return new Set(paths);
+  const endpoints = new Map<string, Set<string>>();
+  for (const endpoint of Object.values(auth.api as Record<string, Endpoint>)) {
+    const { path } = endpoint;
+    if (typeof path !== 'string' || path.includes(':') || disabled.has(path)) continue;
+    const declared = endpoint.options?.method;
+    const methods = (Array.isArray(declared) ? declared : [declared]).filter(
+      (method): method is string => typeof method === 'string',
+    );
+    const known = endpoints.get(path) ?? new Set<string>();
+    for (const method of methods) known.add(method);
+    endpoints.set(path, known);
+  }
+  return endpoints;
 }
 
 /** The id of the user a successful answer speaks for: a session's, or a token's `sub`. */
@@ -64,6 +78,36 @@ function endpointPath(request: FastifyRequest): string {
  */
 export function betterAuthRoutes(auth: Auth, trustedProxies: readonly string[]) {
   const endpoints = knownEndpoints(auth);
+
+  /**
+   * Better Auth's refusals in the shared error shape. It answers an unknown path, or a
+   * known one with a method it does not take, 404 with no body at all: the latter becomes
+   * a 405 with Allow.
+   */
+  const refusal = (request: FastifyRequest, reply: FastifyReply, status: number, text: string) => {
+    const path = endpointPath(request);
+    const allowed = endpoints.get(path);
+    const wrongMethod =
+      status === 404 &&
+      !text &&
+      allowed !== undefined &&
+      allowed.size > 0 &&
+      !allowed.has('*') &&
+      !allowed.has(request.method);
+    if (wrongMethod) {
+      reply.code(405).header('allow', [...allowed].join(', '));
+      status = 405;
+    }
+    const fallback = wrongMethod
+      ? `${request.method} is not supported on ${PREFIX}${path}`
+      : status === 404 && !text
+        ? `No route for ${request.method} ${request.url.split('?')[0]}`
+        : (STATUS_CODES[status] ?? 'Request failed');
+    return reply
+      .header('content-type', 'application/json; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(sharedErrorBody(status, text, request.id, fallback));
+  };
   return async (scope: FastifyInstance) => {
     scope.removeAllContentTypeParsers();
     parseBodiesAsText(scope, '*');
@@ -124,7 +168,8 @@ export function betterAuthRoutes(auth: Auth, trustedProxies: readonly string[]) 
 
         const payload = Buffer.from(await response.arrayBuffer());
         if (response.ok) request.principalId = principalOf(endpointPath(request), payload);
-        return reply.send(payload);
+        if (response.status < 400) return reply.send(payload);
+        return refusal(request, reply, response.status, payload.toString('utf8'));
       },
     });
   };

@@ -113,9 +113,19 @@ describe('agents: API keys exchanged for tokens', () => {
       await createAgent({ cookie: adminCookie }, { name: 'Busy Bot' })
     ).json()) as { api_key: string };
     const statuses: number[] = [];
-    for (let i = 0; i < 61; i++) statuses.push((await exchange(api_key)).status);
+    let refused: Response | undefined;
+    for (let i = 0; i < 61; i++) {
+      const res = await exchange(api_key);
+      statuses.push(res.status);
+      if (res.status === 429) refused = res;
+    }
     // 60 a minute pass (the plugin's default would stop at 10 a day), the 61st is refused.
     expect(statuses.slice(0, 60).every((st) => st === 200)).toBe(true);
     expect(statuses[60]).toBe(429);
+    // Like every other 429: when the window frees a slot, in whole seconds within the minute.
+    const retryAfter = Number(refused?.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(await refused?.json()).toMatchObject({ status_code: 429, code: 'TOO_MANY_REQUESTS' });
   });
 });

@@ -31,9 +31,13 @@ describe('bad input to the auth service: a clear 400, never a 500, never silentl
     for (const [fields, where] of cases) {
       const res = await signUp(fields);
       expect(res.status, where).toBe(400);
-      expect(await res.json()).toEqual({
+      const message = `${where} contains a NUL character or an unpaired surrogate`;
+      // Better Auth's own { message, code }, inside the shared error shape.
+      expect(await res.json()).toMatchObject({
         code: 'INVALID_TEXT',
-        message: `${where} contains a NUL character or an unpaired surrogate`,
+        message,
+        error: message,
+        status_code: 400,
       });
     }
     const users = await s.database.db

@@ -7,6 +7,7 @@ import {
   serviceSettings,
 } from '@taskflow/service';
 import { z } from 'zod';
+import { UPSTREAM_TIMEOUT_MS } from './proxy';
 
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:8000' })
@@ -19,6 +20,9 @@ const WebEnvSchema = ServiceEnvSchema.extend({
   API_URL: optionalString.pipe(httpUrl),
   AUTH_INTERNAL_URL: optionalString.pipe(httpUrl),
   AUTH_URL: optionalString.pipe(httpUrl),
+  WEB_UPSTREAM_TIMEOUT_MS: optionalString.pipe(
+    z.coerce.number<string>().int().min(1).max(600_000).optional(),
+  ),
 });
 
 export interface WebConfig {
@@ -29,6 +33,8 @@ export interface WebConfig {
   apiUrl: string;
   /** Where /api/auth and /api/agents go. */
   authUrl: string;
+  /** How long an upstream may take to answer before the client gets a 504. */
+  upstreamTimeoutMs: number;
 }
 
 /** The web server's settings from the environment, with the defaults `pnpm start` relies on. */
@@ -43,5 +49,6 @@ export function loadWebConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
     host: e.HOST ?? (e.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
     apiUrl: e.API_INTERNAL_URL ?? e.API_URL ?? 'http://127.0.0.1:8000',
     authUrl: e.AUTH_INTERNAL_URL ?? e.AUTH_URL ?? 'http://127.0.0.1:3001',
+    upstreamTimeoutMs: e.WEB_UPSTREAM_TIMEOUT_MS ?? UPSTREAM_TIMEOUT_MS,
   };
 }

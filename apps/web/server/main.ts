@@ -23,6 +23,7 @@ runService<WebConfig>({
       distDir: DIST_DIR,
       apiUrl: config.apiUrl,
       authUrl: config.authUrl,
+      upstreamTimeoutMs: config.upstreamTimeoutMs,
       logger,
       metrics,
     });

@@ -4,7 +4,17 @@ import httpProxy from '@fastify/http-proxy';
 import { HttpError, UNAVAILABLE_HEADERS } from '@taskflow/http-guard';
 import { errorBody } from '@taskflow/service';
 import type { FastifyInstance, FastifyReply, RawServerBase, RouteGenericInterface } from 'fastify';
+import { pino } from 'pino';
 import { AbortableDispatcher } from './abortable';
+
+/** How long an upstream may take to start answering: the services' own request timeout. */
+export const UPSTREAM_TIMEOUT_MS = 30_000;
+
+/**
+ * How long, once stopping, a request may still wait for an upstream's headers before it is
+ * answered 503: well inside the 10 s runService gives a shutdown before it exits.
+ */
+export const DRAIN_MS = 5_000;
 
 /** Largest request body forwarded; the API and the identity service refuse more anyway. */
 export const PROXY_BODY_LIMIT = 1024 * 1024;
@@ -117,6 +127,28 @@ function replyWithUpstreamFailure(
     .send(errorBody(status, code, message, reply.request.id));
 }
 
+/** A network failure on the way to an upstream (undici's or the system's), not a bug here. */
+function isUpstreamFailure(error: { code?: unknown }): boolean {
+  const { code } = error;
+  return typeof code === 'string' && (code.startsWith('UND_ERR') || /^E[A-Z]+$/.test(code));
+}
+
+/**
+ * reply-from logs each upstream failure as a warning with the error: its stack says nothing
+ * about a refused or dropped connection, so those are logged as type, code and message.
+ * Anything else keeps its stack.
+ */
+function upstreamErrorSerializer(error: Error & { code?: unknown; cause?: unknown }) {
+  if (!(error instanceof Error) || !isUpstreamFailure(error)) return pino.stdSerializers.err(error);
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+  return {
+    type: error.name,
+    code: error.code,
+    message: error.message,
+    ...(cause && { cause: { code: cause.code, message: cause.message } }),
+  };
+}
+
 export interface ProxyRoute {
   /** Path prefix as the browser sends it, e.g. `/api/auth`; forwarded unchanged. */
   prefix: string;
@@ -127,10 +159,21 @@ export interface ProxyRoute {
  * Forwards each prefix, path and query unchanged, streaming bodies both ways. Registered
  * in a scope of its own so the service's JSON parser never reads a body the proxy streams.
  */
-export async function registerProxies(app: FastifyInstance, routes: ProxyRoute[]): Promise<void> {
-  const dispatcher = new AbortableDispatcher();
+export async function registerProxies(
+  app: FastifyInstance,
+  routes: ProxyRoute[],
+  options: { upstreamTimeoutMs?: number; drainMs?: number } = {},
+): Promise<void> {
+  const dispatcher = new AbortableDispatcher(options.upstreamTimeoutMs ?? UPSTREAM_TIMEOUT_MS);
+  app.addHook('preClose', (done) => {
+    dispatcher.drain(options.drainMs ?? DRAIN_MS);
+    done();
+  });
   const tickets = new WeakMap<object, Record<string, string>>();
   await app.register(async (scope) => {
+    scope.addHook('onRoute', (route) => {
+      route.logSerializers = { ...route.logSerializers, err: upstreamErrorSerializer };
+    });
     scope.addHook('onRequest', async (request, reply) => {
       tickets.set(request.raw, dispatcher.track(reply.raw));
     });

@@ -10,6 +10,10 @@ export interface WebServerOptions {
   /** Where the identity service listens, e.g. http://127.0.0.1:3001. */
   authUrl: string;
   logger: Logger;
+  /** How long an upstream may take to answer before the client gets a 504 (default 30 s). */
+  upstreamTimeoutMs?: number;
+  /** Once stopping, how long a request may still wait for an upstream's headers (default 5 s). */
+  drainMs?: number;
   /** Request counts and durations, served at /metrics as configured. */
   metrics?: HttpMetrics;
 }
@@ -21,14 +25,23 @@ export interface WebServerOptions {
  */
 export async function createWebServer(options: WebServerOptions): Promise<FastifyInstance> {
   const app = createService({ logger: options.logger, metrics: options.metrics });
-  await registerProxies(app, [
-    { prefix: '/api/auth', upstream: options.authUrl },
-    { prefix: '/api/agents', upstream: options.authUrl },
-    { prefix: '/trpc', upstream: options.apiUrl },
-    { prefix: '/api', upstream: options.apiUrl },
-    { prefix: '/openapi.json', upstream: options.apiUrl },
-    { prefix: '/docs', upstream: options.apiUrl },
-  ]);
+  await registerProxies(
+    app,
+    [
+      { prefix: '/api/auth', upstream: options.authUrl },
+      { prefix: '/api/agents', upstream: options.authUrl },
+      { prefix: '/trpc', upstream: options.apiUrl },
+      { prefix: '/api', upstream: options.apiUrl },
+      { prefix: '/openapi.json', upstream: options.apiUrl },
+      { prefix: '/docs', upstream: options.apiUrl },
+    ],
+    {
+      ...(options.upstreamTimeoutMs !== undefined && {
+        upstreamTimeoutMs: options.upstreamTimeoutMs,
+      }),
+      ...(options.drainMs !== undefined && { drainMs: options.drainMs }),
+    },
+  );
   await registerStatic(app, options.distDir);
   return app;
 }

@@ -35,6 +35,8 @@ export async function registerStatic(app: FastifyInstance, distDir: string): Pro
       wildcard: false,
       cacheControl: false,
       dotfiles: 'ignore',
+      // Source maps are built for debugging, not for the public (see vite.config.ts).
+      allowedPath: (path) => !path.endsWith('.map'),
       setHeaders: (reply, path) => {
         reply.header('cache-control', path.includes(`${sep}assets${sep}`) ? IMMUTABLE : 'no-cache');
       },
@@ -44,7 +46,8 @@ export async function registerStatic(app: FastifyInstance, distDir: string): Pro
       url: '/*',
       handler: (request, reply) => {
         // A missing asset is a stale or broken link, not a page: HTML would only confuse the browser.
-        if (request.url.startsWith('/assets/')) return reply.callNotFound();
+        if (request.url.startsWith('/assets/') || request.url.split('?')[0]?.endsWith('.map'))
+          return reply.callNotFound();
         return reply.sendFile('index.html');
       },
     });

@@ -86,6 +86,18 @@ describe("the admin's agents view, in a real browser against the real auth servi
     await page.getByTestId('current-user').waitFor();
   }
 
+  it("shows the identity service's own message for a wrong password", async () => {
+    await page.goto(webUrl);
+    await page.getByRole('heading', { name: 'Sign in to TaskFlow' }).waitFor();
+    await page.getByLabel('Email').fill('ada@example.com');
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    // Better Auth's `message`, kept beside the shared error shape's `error`.
+    await expect
+      .poll(() => page.locator('.field-error[role="alert"]').textContent(), WAIT)
+      .toBe('Invalid email or password');
+  });
+
   it('lists agents and their keys, and revokes a key so it no longer exchanges', async () => {
     await page.goto(webUrl);
     await signIn('ada@example.com');

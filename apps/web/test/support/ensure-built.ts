@@ -19,6 +19,7 @@ export async function ensureBuilt(): Promise<void> {
   const sources = Math.max(
     newest(join(WEB_DIR, 'src')),
     newest(join(WEB_DIR, 'index.html')),
+    newest(join(WEB_DIR, 'vite.config.ts')),
     newest(join(WEB_DIR, '../../packages/contracts/src')),
   );
   if (existsSync(built) && statSync(built).mtimeMs >= sources) return;

@@ -19,6 +19,8 @@ export async function startWeb(options: {
   authUrl: string;
   /** 0 (any free port) unless a test needs to know it before starting. */
   port?: number;
+  upstreamTimeoutMs?: number;
+  drainMs?: number;
 }): Promise<RunningWeb> {
   const lines: Record<string, unknown>[] = [];
   const destination = new Writable({

@@ -37,5 +37,15 @@ describe('a client that gives up', () => {
     controller.abort();
     await expect(pending).rejects.toThrow();
     await expect.poll(() => closed, { timeout: 3_000 }).toContain('abort-1');
+    // One access line says 499; the abort is no warning with a stack.
+    await expect
+      .poll(() => web.lines.filter((l) => l.req_id === 'abort-1' && l.msg === 'request'))
+      .toEqual([expect.objectContaining({ status: 499 })]);
+    // Give reply-from the moment it would take to log "response errored".
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const noisy = web.lines.filter(
+      (l) => l.req_id === 'abort-1' && (l.level === 'warn' || l.level === 'error'),
+    );
+    expect(noisy).toEqual([]);
   });
 });

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMPILED_MAIN, compileServer } from '../support/compiled';
-import { ensureBuilt, WEB_DIR } from '../support/ensure-built';
+import { DIST_DIR, ensureBuilt, WEB_DIR } from '../support/ensure-built';
 import { startUpstream } from '../support/in-process';
 
 /** A port nobody holds right now, from the range this machine's tests may use. */
@@ -136,6 +136,28 @@ describe('the compiled web server as a process', () => {
       ]);
   });
 
+  it('serves a bundle that names no source map, and no map', async () => {
+    const assets = readdirSync(join(DIST_DIR, 'assets'));
+    const scripts = assets.filter((name) => name.endsWith('.js'));
+    expect(scripts.length).toBeGreaterThan(0);
+    // Hidden source maps: built beside the scripts, referenced by none.
+    const maps = assets.filter((name) => name.endsWith('.js.map'));
+    expect(maps.length).toBeGreaterThan(0);
+    for (const name of scripts) {
+      expect(readFileSync(join(DIST_DIR, 'assets', name), 'utf8')).not.toContain(
+        'sourceMappingURL',
+      );
+    }
+    const script = await fetch(`${base}/assets/${scripts[0]}`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('sourcemap')).toBeNull();
+    // Read to the end: an unread body keeps the connection busy, and shutdown waits for it.
+    await script.arrayBuffer();
+    const map = await fetch(`${base}/assets/${maps[0]}`);
+    expect(map.status).toBe(404);
+    expect(await map.json()).toMatchObject({ code: 'NOT_FOUND' });
+  });
+
   it('serves /metrics behind its token, counting requests by route', async () => {
     expect((await fetch(`${base}/metrics`)).status).toBe(401);
     const res = await fetch(`${base}/metrics`, {
@@ -160,11 +182,17 @@ describe('the compiled web server as a process', () => {
   });
 
   it('refuses a bad configuration with exit code 78, naming each problem', async () => {
-    const bad = run({ WEB_PORT: 'eighty', API_INTERNAL_URL: 'ftp://x', METRICS: 'on' });
+    const bad = run({
+      WEB_PORT: 'eighty',
+      API_INTERNAL_URL: 'ftp://x',
+      WEB_UPSTREAM_TIMEOUT_MS: '0',
+      METRICS: 'on',
+    });
     const [code] = await once(bad.child, 'close');
     expect(code).toBe(78);
     expect(bad.stderr()).toContain('TaskFlow web cannot start');
     expect(bad.stderr()).toContain('WEB_PORT');
     expect(bad.stderr()).toContain('API_INTERNAL_URL');
+    expect(bad.stderr()).toContain('WEB_UPSTREAM_TIMEOUT_MS');
   });
 });

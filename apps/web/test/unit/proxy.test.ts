@@ -226,6 +226,8 @@ describe('the web server in front of the API and the identity service', () => {
   });
 });
 
+const UPSTREAM_TIMEOUT_MS = 400;
+
 describe('when an upstream is down or fails', () => {
   let web: RunningWeb;
   let broken: Awaited<ReturnType<typeof startUpstream>>;
@@ -240,7 +242,12 @@ describe('when an upstream is down or fails', () => {
     await gone.close();
     // An upstream that hangs up without answering.
     broken = await startUpstream((req) => req.socket.destroy());
-    web = await startWeb({ distDir, apiUrl: broken.url, authUrl: downUrl });
+    web = await startWeb({
+      distDir,
+      apiUrl: broken.url,
+      authUrl: downUrl,
+      upstreamTimeoutMs: UPSTREAM_TIMEOUT_MS,
+    });
   });
   afterAll(async () => {
     await web.app.close();
@@ -276,5 +283,101 @@ describe('when an upstream is down or fails', () => {
     });
     // And the web server itself is fine.
     expect((await fetch(`${web.url}/`)).status).toBe(200);
+  });
+
+  it('logs a refused connection as one warning, without a stack', async () => {
+    await fetch(`${web.url}/api/auth/get-session`, { headers: { 'x-request-id': 'down-2' } });
+    await expect
+      .poll(() => web.lines.filter((l) => l.req_id === 'down-2' && l.msg === 'request'))
+      .toHaveLength(1);
+    const warnings = web.lines.filter((l) => l.req_id === 'down-2' && l.level === 'warn');
+    expect(warnings).toHaveLength(1);
+    const err = warnings[0]?.err as Record<string, unknown>;
+    expect(err.stack).toBeUndefined();
+    expect(JSON.stringify(err)).toContain('ECONNREFUSED');
+  });
+});
+
+describe('when an upstream accepts the request and never answers', () => {
+  let web: RunningWeb;
+  let hung: Awaited<ReturnType<typeof startUpstream>>;
+  const closed: string[] = [];
+  const distDir = mkdtempSync(join(tmpdir(), 'taskflow-web-dist-'));
+
+  beforeAll(async () => {
+    writeFileSync(join(distDir, 'index.html'), '<div id="root"></div>');
+    hung = await startUpstream((req, res) => {
+      res.on('close', () => closed.push(String(req.headers['x-request-id'])));
+    });
+    web = await startWeb({
+      distDir,
+      apiUrl: hung.url,
+      authUrl: hung.url,
+      upstreamTimeoutMs: UPSTREAM_TIMEOUT_MS,
+    });
+  });
+  afterAll(async () => {
+    await web.app.close();
+    await hung.close();
+    rmSync(distDir, { recursive: true, force: true });
+  });
+
+  it('answers 504 in the error shape once the upstream timeout passes, and lets go upstream', async () => {
+    const started = performance.now();
+    const res = await fetch(`${web.url}/trpc/tasks.list`, {
+      headers: { 'x-request-id': 'hung-1' },
+      signal: AbortSignal.timeout(10_000),
+    });
+    const elapsed = performance.now() - started;
+    expect(res.status).toBe(504);
+    expect(res.headers.get('x-request-id')).toBe('hung-1');
+    expect(await res.json()).toEqual({
+      error: 'TaskFlow took too long to answer',
+      status_code: 504,
+      code: 'GATEWAY_TIMEOUT',
+      request_id: 'hung-1',
+    });
+    expect(elapsed).toBeGreaterThanOrEqual(UPSTREAM_TIMEOUT_MS - 50);
+    await expect.poll(() => closed).toContain('hung-1');
+  });
+});
+
+describe('stopping while a request waits for an upstream', () => {
+  it('answers it 503 with Retry-After after the drain grace, not a cut connection', async () => {
+    const distDir = mkdtempSync(join(tmpdir(), 'taskflow-web-dist-'));
+    writeFileSync(join(distDir, 'index.html'), '<div id="root"></div>');
+    const arrived: string[] = [];
+    const hung = await startUpstream((req) => {
+      arrived.push(String(req.headers['x-request-id']));
+    });
+    const web = await startWeb({
+      distDir,
+      apiUrl: hung.url,
+      authUrl: hung.url,
+      upstreamTimeoutMs: 20_000,
+      drainMs: 300,
+    });
+    try {
+      const pending = fetch(`${web.url}/trpc/tasks.list`, {
+        headers: { 'x-request-id': 'stopping-1' },
+        signal: AbortSignal.timeout(10_000),
+      });
+      await expect.poll(() => arrived).toContain('stopping-1');
+      const closed = web.app.close();
+      const res = await pending;
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBeTruthy();
+      expect(await res.json()).toEqual({
+        error: 'TaskFlow is restarting; try again shortly',
+        status_code: 503,
+        code: 'SERVICE_UNAVAILABLE',
+        request_id: 'stopping-1',
+      });
+      await closed;
+    } finally {
+      await web.app.close();
+      await hung.close();
+      rmSync(distDir, { recursive: true, force: true });
+    }
   });
 });

@@ -40,6 +40,8 @@ describe('the built app as the web server serves it', () => {
     writeFileSync(join(distDir, 'index.html'), INDEX);
     mkdirSync(join(distDir, 'assets'));
     writeFileSync(join(distDir, 'assets', 'index-Ab12Cd34.js'), SCRIPT);
+    writeFileSync(join(distDir, 'assets', 'index-Ab12Cd34.js.map'), '{"version":3}');
+    writeFileSync(join(distDir, 'app.js.map'), '{"version":3}');
     writeFileSync(join(distDir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
     writeFileSync(join(distDir, '.env'), 'SECRET=1');
     api = await startUpstream((req, res) => {
@@ -114,6 +116,16 @@ describe('the built app as the web server serves it', () => {
       expect(res.status).toBe(404);
       expect(JSON.parse(res.body.toString())).toEqual({ from: 'api', url: path });
     }
+  });
+
+  it('does not serve source maps, which are built for debugging only', async () => {
+    for (const path of ['/assets/index-Ab12Cd34.js.map', '/app.js.map']) {
+      const res = await get(`${web.url}${path}`);
+      expect(res.status, path).toBe(404);
+      expect(JSON.parse(res.body.toString())).toMatchObject({ code: 'NOT_FOUND' });
+    }
+    // The script itself is still served.
+    expect((await get(`${web.url}/assets/index-Ab12Cd34.js`)).status).toBe(200);
   });
 
   it('refuses to write to a page', async () => {
