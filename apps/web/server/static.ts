@@ -54,10 +54,12 @@ export async function registerStatic(app: FastifyInstance, distDir: string): Pro
     scope.route({
       method: ['POST', 'PUT', 'PATCH', 'DELETE'],
       url: '/*',
-      handler: (_request, reply) => {
+      // Refused before the body is read (whatever its type): the method alone decides.
+      onRequest: async (_request, reply) => {
         reply.header('allow', 'GET, HEAD');
         throw new HttpError(405, 'METHOD_NOT_SUPPORTED', 'Pages are read with GET or HEAD');
       },
+      handler: () => undefined,
     });
   });
 }
