@@ -7,7 +7,7 @@ import {
 import { type DB, sql, type Transaction } from '@taskflow/db';
 import type { z } from 'zod';
 import { conflict, forbidden } from '../errors';
-import { lockVisibleTask, taskVisibleTo } from './access';
+import { lockVisibleTask, requireVisibleProject, taskVisibleTo } from './access';
 import type { Actor } from './actor';
 import { extendLease, readyCondition, requireClaimEpoch } from './leases';
 import { toTask } from './rows';
@@ -30,7 +30,11 @@ export async function claimNextTask(
     .select('tasks.id')
     .where(readyCondition)
     .where(taskVisibleTo(actor));
-  if (input.project_slug) query = query.where('projects.slug', '=', input.project_slug);
+  if (input.project_slug) {
+    // A typo must not read as "nothing to do" forever: an unknown project is 404.
+    const { project } = await requireVisibleProject(trx, actor, input.project_slug);
+    query = query.where('tasks.project_id', '=', project.id);
+  }
   if (input.tags?.length) {
     query = query.where(sql<boolean>`tasks.tags @> array[${sql.join(input.tags)}]::text[]`);
   }
