@@ -1,8 +1,10 @@
 import type { DB, Kysely } from '@taskflow/db';
-import { sweepExpiredLeases } from '@taskflow/router';
+import { type SweptTask, sweepExpiredLeases } from '@taskflow/router';
 import type { Logger } from '@taskflow/service';
 
 export const DEFAULT_LEASE_SWEEP_INTERVAL_MS = 5_000;
+/** Tasks one sweep statement takes at most. */
+const SWEEP_BATCH = 100;
 
 export interface LeaseSweeper {
   /** Stops the timer and waits for a sweep in flight. */
@@ -24,16 +26,24 @@ export function startLeaseSweeper(
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<void> = Promise.resolve();
 
+  const report = (swept: SweptTask[]) => {
+    if (swept.length) {
+      onSwept?.(swept.length);
+      logger.info(
+        { swept: swept.map((t) => ({ id: t.id, previous_assignee: t.previous_assignee })) },
+        'leases expired: tasks returned to pending',
+      );
+    }
+  };
   const tick = async () => {
     try {
-      const swept = await sweepExpiredLeases(db);
-      if (swept.length) {
-        onSwept?.(swept.length);
-        logger.info(
-          { swept: swept.map((t) => ({ id: t.id, previous_assignee: t.previous_assignee })) },
-          'leases expired: tasks returned to pending',
-        );
+      // A full batch means more may be waiting: keep going (a few rounds) before sleeping.
+      let swept = await sweepExpiredLeases(db, SWEEP_BATCH);
+      for (let round = 1; swept.length === SWEEP_BATCH && round < 10; round++) {
+        report(swept);
+        swept = await sweepExpiredLeases(db, SWEEP_BATCH);
       }
+      report(swept);
     } catch (error) {
       if (!stopped) logger.warn({ err: error }, 'lease sweep failed');
     }
