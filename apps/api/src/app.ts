@@ -10,6 +10,7 @@ import { createService, exposeMetrics, type Logger, type MetricsExposure } from 
 import type { FastifyInstance } from 'fastify';
 import { registerCors } from './http/cors';
 import { trpcPlugin } from './http/trpc';
+import { type LeaseSweeper, startLeaseSweeper } from './lease-sweeper';
 import { createApiMetrics } from './metrics';
 import { docsPlugin } from './rest/docs';
 import { buildOpenApiDocument } from './rest/openapi';
@@ -33,6 +34,8 @@ export interface AppOptions {
   metrics?: MetricsExposure;
   /** The pg pool behind `db`, for the pool gauges (PGlite has none). */
   pool?: Database['pool'];
+  /** How often expired leases are swept, in ms; 0 or absent: not in this app (tests opt in). */
+  leaseSweepIntervalMs?: number;
 }
 
 export interface App {
@@ -93,6 +96,11 @@ export function createApp(options: AppOptions): App {
     await app.register(docsPlugin);
     if (metrics) closeMetrics = await exposeMetrics(app, metrics.registry, exposure, logger);
   })();
+  const sweeper: LeaseSweeper | undefined = options.leaseSweepIntervalMs
+    ? startLeaseSweeper(options.db, logger, options.leaseSweepIntervalMs, (rows) =>
+        metrics?.router.auditRowsCommitted(rows),
+      )
+    : undefined;
 
   return {
     fastify: app,
@@ -105,6 +113,7 @@ export function createApp(options: AppOptions): App {
     },
     close: async () => {
       await ready.catch(() => undefined);
+      await sweeper?.stop();
       await app.close();
       await closeMetrics();
     },

@@ -8,6 +8,7 @@ import {
   serviceSettings,
 } from '@taskflow/service';
 import { z } from 'zod';
+import { DEFAULT_LEASE_SWEEP_INTERVAL_MS } from './lease-sweeper';
 
 export { ConfigError };
 
@@ -61,6 +62,10 @@ const ApiEnvSchema = z.object({
     .max(30 * DAY)
     .default(VERIFIER_DEFAULTS.jwksStaleIfErrorMs / 1000),
   AUTH_MAX_TOKEN_AGE: duration.default(VERIFIER_DEFAULTS.maxTokenAgeSec),
+  // 0 turns the sweeper off in this process (others sweep for it); blank is unset, not 0.
+  LEASE_SWEEP_INTERVAL_MS: optionalString.pipe(
+    z.coerce.number<string>().int().min(0).max(3_600_000).optional(),
+  ),
 });
 
 // The API's variables, then every service's (NODE_ENV, LOG_LEVEL, LOG_PRETTY, METRICS*).
@@ -98,6 +103,8 @@ export interface Config {
   jwksStaleIfErrorMs: number;
   /** The oldest token accepted, counted from its `iat`. */
   maxTokenAgeSec: number;
+  /** How often this process returns tasks whose lease expired to pending; 0: never. */
+  leaseSweepIntervalMs: number;
 }
 
 function isLoopback(url: URL): boolean {
@@ -167,5 +174,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwksMaxAgeMs: e.AUTH_JWKS_MAX_AGE_SECONDS * 1000,
     jwksStaleIfErrorMs: e.AUTH_JWKS_STALE_IF_ERROR_SECONDS * 1000,
     maxTokenAgeSec: e.AUTH_MAX_TOKEN_AGE,
+    leaseSweepIntervalMs: e.LEASE_SWEEP_INTERVAL_MS ?? DEFAULT_LEASE_SWEEP_INTERVAL_MS,
   };
 }

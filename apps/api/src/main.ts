@@ -37,6 +37,7 @@ runService<Config>({
         rateLimit: { perMinute: config.rateLimitPerMinute, pool: database.pool },
         metrics: config.service.metrics,
         pool: database.pool,
+        leaseSweepIntervalMs: config.leaseSweepIntervalMs,
       });
       const url = await app.listen(config.port, config.host);
       logger.info(
@@ -48,6 +49,7 @@ runService<Config>({
           rateLimit: config.rateLimitPerMinute
             ? `${config.rateLimitPerMinute}/min per caller, ${database.pool ? 'shared in PostgreSQL' : 'in this process'}`
             : 'off',
+          leaseSweepMs: config.leaseSweepIntervalMs || 'off',
         },
         'TaskFlow API listening',
       );

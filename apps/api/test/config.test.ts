@@ -80,6 +80,19 @@ describe('configuration', () => {
       }
     }
   });
+
+  it('sweeps expired leases every LEASE_SWEEP_INTERVAL_MS, 5 s by default, 0 for not in this process', () => {
+    const jwks = { AUTH_JWKS_URL: 'http://a/jwks' };
+    expect(loadConfig(jwks).leaseSweepIntervalMs).toBe(5_000);
+    expect(loadConfig({ ...jwks, LEASE_SWEEP_INTERVAL_MS: ' ' }).leaseSweepIntervalMs).toBe(5_000);
+    expect(loadConfig({ ...jwks, LEASE_SWEEP_INTERVAL_MS: '0' }).leaseSweepIntervalMs).toBe(0);
+    expect(loadConfig({ ...jwks, LEASE_SWEEP_INTERVAL_MS: '250' }).leaseSweepIntervalMs).toBe(250);
+    for (const bad of ['often', '-1', '1.5', '3600001']) {
+      expect(() => loadConfig({ ...jwks, LEASE_SWEEP_INTERVAL_MS: bad })).toThrow(
+        /LEASE_SWEEP_INTERVAL_MS/,
+      );
+    }
+  });
 });
 
 describe('token and key set lifetimes', () => {

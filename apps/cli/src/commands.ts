@@ -9,6 +9,7 @@ import {
   type TaskStatus,
 } from '@taskflow/contracts';
 import type { ProcedurePath } from '@taskflow/router';
+import type { z } from 'zod';
 import { AGENT_COMMANDS } from './agent-commands';
 import { int, str } from './args';
 import type { CommandContext } from './context';
@@ -65,6 +66,19 @@ const taskResult = (task: Task, verb?: string) => ({
     : taskDetail(task),
 });
 
+/** --epoch and --lease, as the claim fields of a move or heartbeat. */
+function claimFields(values: Values): { claim_epoch?: number; lease_seconds?: number } {
+  const epoch = int(str(values.epoch), '--epoch');
+  const lease = int(str(values.lease), '--lease');
+  return {
+    ...(epoch !== undefined && { claim_epoch: epoch }),
+    ...(lease !== undefined && { lease_seconds: lease }),
+  };
+}
+
+const claimed = (task: Task) =>
+  `Claimed task ${task.id}: ${task.title} [${task.priority}, ${task.project_slug}] epoch ${task.claim_epoch}, lease until ${task.lease_expires_at ?? '-'}`;
+
 const editOptions: Options = {
   title: { type: 'string' },
   description: { type: 'string', short: 'd' },
@@ -89,6 +103,10 @@ function moveCommand(action: TaskAction): Command {
     named.map((name) => [name, { type: 'string', short: name.charAt(0) }]),
   );
   options['if-version'] = { type: 'string' };
+  // The claim's fields: --epoch proves you still hold the claim, --lease sets a claim's lease.
+  const shape = (row.input as z.ZodObject).shape;
+  if ('claim_epoch' in shape) options.epoch = { type: 'string' };
+  if ('lease_seconds' in shape) options.lease = { type: 'string' };
   return {
     name: row.cli,
     procedure: `tasks.${action}`,
@@ -109,6 +127,7 @@ function moveCommand(action: TaskAction): Command {
           }),
         ),
         ...(version !== undefined && { expected_version: version }),
+        ...claimFields(values),
       };
       // The row's schema is its procedure's input; the server validates what the shell gave.
       const task = await ctx.client().tasks[action].mutate(input as never);
@@ -232,6 +251,46 @@ export const COMMANDS: Command[] = [
   // The workflow: one command per row of the shared MOVES table.
   ...TASK_ACTIONS.map(moveCommand),
   {
+    name: 'next',
+    procedure: 'tasks.claimNext',
+    summary:
+      'Claim the next ready task (highest priority, then oldest) and start it; says so when there is none',
+    options: {
+      project: { type: 'string' },
+      tags: { type: 'string', short: 't' },
+      'min-priority': { type: 'string' },
+      lease: { type: 'string' },
+      any: { type: 'boolean' },
+    },
+    run: async (ctx, v) => {
+      const task = await ctx.client().tasks.claimNext.mutate({
+        ...(str(v.project) && { project_slug: str(v.project) }),
+        ...(tags(str(v.tags)) && { tags: tags(str(v.tags)) }),
+        ...(str(v['min-priority']) && { min_priority: str(v['min-priority']) as TaskPriority }),
+        // --any also takes tasks assigned to someone else.
+        ...(v.any === true && { mine_or_unassigned: false }),
+        ...claimFields(v),
+      });
+      return task
+        ? { data: task, text: claimed(task) }
+        : { data: null, text: 'No ready task to claim' };
+    },
+  },
+  {
+    name: 'heartbeat',
+    procedure: 'tasks.heartbeat',
+    summary: "Extend your claim's lease (--epoch: only if it is still your claim)",
+    args: ['ID'],
+    options: { epoch: { type: 'string' }, lease: { type: 'string' } },
+    run: async (ctx, v, a) => {
+      const task = await ctx.client().tasks.heartbeat.mutate({ id: id(a[0]), ...claimFields(v) });
+      return {
+        data: task,
+        text: `Lease on task ${task.id} extended until ${task.lease_expires_at ?? '-'}`,
+      };
+    },
+  },
+  {
     name: 'assign',
     procedure: 'tasks.assign',
     summary: 'Assign a task to a project member ("none" unassigns)',
@@ -333,14 +392,23 @@ export const COMMANDS: Command[] = [
   {
     name: 'project edit',
     procedure: 'projects.update',
-    summary: 'Rename a project or change its description (owners)',
+    summary:
+      "Rename a project, change its description or its claims' default lease (--lease SECONDS|none) (owners)",
     args: ['SLUG'],
-    options: { name: { type: 'string' }, description: { type: 'string', short: 'd' } },
+    options: {
+      name: { type: 'string' },
+      description: { type: 'string', short: 'd' },
+      lease: { type: 'string' },
+    },
     run: async (ctx, v, a) => {
+      const lease = str(v.lease);
       const project = await ctx.client().projects.update.mutate({
         slug: a[0] ?? '',
         ...(str(v.name) && { name: str(v.name) }),
         ...(str(v.description) !== undefined && { description: str(v.description) }),
+        ...(lease !== undefined && {
+          default_lease_seconds: lease === 'none' ? null : int(lease, '--lease'),
+        }),
       });
       return { data: project, text: `Updated project ${project.slug}` };
     },

@@ -55,6 +55,12 @@ export function taskDetail(t: Task): string {
     ['created', t.created_at],
     ['updated', t.updated_at],
     ['version', String(t.version)],
+    ...(t.lease_expires_at
+      ? ([
+          ['lease until', t.lease_expires_at],
+          ['claim epoch', String(t.claim_epoch)],
+        ] as [string, string][])
+      : []),
   ];
   const body = rows.map(([k, v]) => `${k.padEnd(12)} ${v}`).join('\n');
   return t.description ? `${body}\n\n${t.description}` : body;

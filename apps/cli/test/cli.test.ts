@@ -190,6 +190,41 @@ describe('the taskflow command, as a real process against a real API, auth servi
     expect(down.code).toBe(8);
   });
 
+  it('claims the next task with `taskflow next`, keeps its lease with `heartbeat`, and refuses a stale --epoch', async () => {
+    await json(['project', 'create', 'queue', 'Queue']);
+    await json(['project', 'edit', 'queue', '--lease', '600']);
+    await json(['create', 'later', '--project', 'queue', '--priority', 'low']);
+    await json(['create', 'first', '--project', 'queue', '--priority', 'critical']);
+    const next = await json<Task>(['next', '--project', 'queue']);
+    expect(next).toMatchObject({ title: 'first', status: 'in_progress', claim_epoch: 1 });
+    const lease = (Date.parse(next.lease_expires_at ?? '') - Date.now()) / 1000;
+    expect(lease).toBeGreaterThan(500);
+    expect(lease).toBeLessThanOrEqual(601);
+
+    const text = await taskflow([
+      'next',
+      '--project',
+      'queue',
+      '--min-priority',
+      'low',
+      '--lease',
+      '60',
+    ]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^Claimed task \d+: later \[low, queue\] epoch 1, lease until /);
+    const none = await taskflow(['next', '--project', 'queue']);
+    expect(none.code).toBe(0);
+    expect(none.stdout.trim()).toBe('No ready task to claim');
+
+    const id = String(next.id);
+    const beat = await json<Task>(['heartbeat', id, '--epoch', '1', '--lease', '900']);
+    expect(Date.parse(beat.lease_expires_at ?? '') - Date.now()).toBeGreaterThan(800_000);
+    const stale = await taskflow(['complete', id, '--epoch', '7']);
+    expect(stale.code).toBe(5);
+    expect(stale.stderr).toMatch(/claim_epoch 1, not 7/);
+    expect((await json<Task>(['complete', id, '--epoch', '1'])).status).toBe('completed');
+  });
+
   it('has --help on every command', async () => {
     const help = await taskflow(['--help']);
     expect(help.code).toBe(0);

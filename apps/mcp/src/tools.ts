@@ -9,8 +9,10 @@ import {
   TASK_ACTIONS,
   type Task,
   TaskAssignInput,
+  TaskClaimNextInput,
   TaskCreateInput,
   TaskDeleteInput,
+  TaskHeartbeatInput,
   TaskIdInput,
   TaskPriority,
   TaskSortField,
@@ -185,6 +187,25 @@ export const TOOLS: Tool[] = [
       // Each row's schema is its procedure's input: the table guarantees the pairing.
       async (c, i) => c.tasks[action].mutate(i as never),
     ),
+  ),
+  tool(
+    'claim_next_task',
+    'tasks.claimNext',
+    'Claim the next task to work on: starts the highest-priority, oldest ready task you may start (filters: project_slug, tags, min_priority; by default only tasks assigned to you or to nobody). Returns the task, or {"task": null} when nothing is ready. Keep the claim alive with heartbeat (or progress reports) before lease_expires_at, and pass its claim_epoch to your later moves.',
+    (TaskClaimNextInput as unknown as z.ZodDefault<z.ZodObject>).unwrap(),
+    write(false, false),
+    async (c, i, me) => {
+      const task = await c.tasks.claimNext.mutate(i as z.input<typeof TaskClaimNextInput>);
+      return task ? taskWithActions(task, me) : { task: null };
+    },
+  ),
+  tool(
+    'heartbeat',
+    'tasks.heartbeat',
+    'Extend the lease on a task you claimed, before lease_expires_at; otherwise it returns to pending for someone else. Pass claim_epoch: if the task was claimed again since, you get a 409 and should stop working on it.',
+    TaskHeartbeatInput,
+    write(false, true),
+    async (c, i) => c.tasks.heartbeat.mutate(i),
   ),
   tool(
     'assign_task',

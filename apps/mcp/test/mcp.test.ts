@@ -70,12 +70,14 @@ describe('the MCP server over stdio, as an agent, against a real API', () => {
       [
         'assign_task',
         'block_task',
+        'claim_next_task',
         'claim_task',
         'complete_task',
         'create_task',
         'delete_task',
         'get_audit_trail',
         'get_task',
+        'heartbeat',
         'list_projects',
         'list_tasks',
         'reopen_task',
@@ -161,6 +163,48 @@ describe('the MCP server over stdio, as an agent, against a real API', () => {
       ['progress', 'agent', 'mcp'],
       ['completed', 'agent', 'mcp'],
     ]);
+  });
+
+  it('claims the next ready task (each agent a different one), heartbeats it, and refuses a stale epoch', async () => {
+    const [agent, second] = agents as [{ id: string; key: string }, { id: string; key: string }];
+    const client = await connect(agent.key);
+    const rival = await connect(second.key);
+    await api('POST', '/api/projects', { slug: 'queue', name: 'Queue' });
+    for (const a of [agent, second]) await api('PUT', `/api/projects/queue/members/${a.id}`, {});
+    for (const [title, priority] of [
+      ['routine', 'low'],
+      ['urgent', 'critical'],
+    ])
+      await api('POST', '/api/tasks', { title, priority, project_slug: 'queue' });
+
+    const [mine, theirs] = await Promise.all([
+      call(client, 'claim_next_task', { project_slug: 'queue', lease_seconds: 60 }),
+      call(rival, 'claim_next_task', { project_slug: 'queue' }),
+    ]);
+    expect(mine.isError, mine.text).toBe(false);
+    expect(theirs.isError, theirs.text).toBe(false);
+    const titles = [mine.json().title, theirs.json().title].sort();
+    expect(titles).toEqual(['routine', 'urgent']);
+    const task = mine.json();
+    expect(task).toMatchObject({ status: 'in_progress', assigned_to: agent.id, claim_epoch: 1 });
+    expect(task.available_actions).toContain('progress');
+    expect((await call(client, 'claim_next_task', { project_slug: 'queue' })).json()).toEqual({
+      task: null,
+    });
+
+    const beat = await call(client, 'heartbeat', {
+      id: task.id,
+      claim_epoch: 1,
+      lease_seconds: 600,
+    });
+    expect(beat.isError, beat.text).toBe(false);
+    expect(Date.parse(beat.json().lease_expires_at) - Date.now()).toBeGreaterThan(500_000);
+    const foreign = await call(rival, 'heartbeat', { id: task.id });
+    expect(foreign.isError).toBe(true);
+    expect(foreign.text).toMatch(/^403 FORBIDDEN/);
+    const stale = await call(client, 'complete_task', { id: task.id, claim_epoch: 0 });
+    expect(stale.isError).toBe(true);
+    expect(stale.text).toMatch(/^409 CONFLICT: .*claim_epoch 1, not 0/);
   });
 
   it('pages lists and keeps them compact unless asked', async () => {

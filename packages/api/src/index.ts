@@ -49,4 +49,5 @@ export {
   type RouterInputs,
   type RouterOutputs,
 } from './router';
+export { type SweptTask, SYSTEM_ACTOR_ID, sweepExpiredLeases } from './services/sweep';
 export { createCallerFactory, inTransaction } from './trpc';

@@ -22,16 +22,22 @@ export const AUDIT_ACTIONS = [
   'worker_upserted',
   'worker_registered',
   'worker_renamed',
+  // The system took back a claim whose lease expired (context.reason: 'lease_expired').
+  'released',
 ] as const;
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditAction>;
+
+/** Who made a change: a person, an agent, or the system itself (the lease sweeper). */
+export const AuditActorType = z.enum([...ActorType.options, 'system']);
+export type AuditActorType = z.infer<typeof AuditActorType>;
 
 export const AuditEntrySchema = z.object({
   id: z.number().int().positive(),
   task_id: Id.nullable(),
   project_slug: z.string().nullable(),
   actor_id: z.string(),
-  actor_type: ActorType,
+  actor_type: AuditActorType,
   action: AuditAction,
   context: z.record(z.string(), z.unknown()),
   /** The client the change came through: web, cli, mcp, script, rest, trpc, or a caller's own name. */

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { MOVE_CLAIM_FIELDS } from './lease';
 import {
   TaskBlockInput,
   TaskCompleteInput,
@@ -118,7 +119,7 @@ export const MOVES = {
   },
 } as const satisfies Record<TaskAction, MoveSurfaces>;
 
-/** One of a move's own fields (besides the task's id and expected_version). */
+/** One of a move's own fields (besides the task's id, expected_version and the claim's fields). */
 export interface MoveField {
   name: string;
   kind: 'number' | 'text';
@@ -129,7 +130,12 @@ export interface MoveField {
 export function moveFields(action: TaskAction): MoveField[] {
   const shape = (MOVES[action].input as z.ZodObject).shape;
   return Object.entries(shape)
-    .filter(([name]) => name !== 'id' && name !== 'expected_version')
+    .filter(
+      ([name]) =>
+        name !== 'id' &&
+        name !== 'expected_version' &&
+        !(MOVE_CLAIM_FIELDS as readonly string[]).includes(name),
+    )
     .map(([name, schema]) => {
       const def = schema._zod.def as { type: string; innerType?: z.ZodType };
       const inner = def.type === 'optional' && def.innerType ? def.innerType._zod.def : def;

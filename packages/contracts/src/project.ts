@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Id, LIMITS, Slug, Text, Timestamp, WorkerId } from './common';
 import { ActorType, MemberRole } from './enums';
+import { LeaseSeconds } from './lease';
 
 const Name = Text.trim().min(1, { message: 'Name is required' }).max(LIMITS.nameMax);
 const Description = Text.max(LIMITS.descriptionMax);
@@ -13,6 +14,8 @@ export const ProjectSchema = z.object({
   owner_id: z.string(),
   /** The caller's role, or null for an admin who is not a member. */
   role: MemberRole.nullable(),
+  /** The lease a claim in this project holds, in seconds; null: the server's default. */
+  default_lease_seconds: z.number().int().nullable(),
   created_at: Timestamp,
   updated_at: Timestamp,
 });
@@ -36,6 +39,7 @@ export const ProjectCreateInput = z.strictObject({
   slug: Slug,
   name: Name,
   description: Description.default(''),
+  default_lease_seconds: LeaseSeconds.nullable().optional(),
 });
 
 export const ProjectSlugInput = z.strictObject({ slug: Slug });
@@ -45,10 +49,14 @@ export const ProjectUpdateInput = z
     slug: Slug,
     name: Name.optional(),
     description: Description.optional(),
+    /** null goes back to the server's default. */
+    default_lease_seconds: LeaseSeconds.nullable().optional(),
   })
-  .refine((v) => v.name !== undefined || v.description !== undefined, {
-    message: 'Nothing to update: send name or description',
-  });
+  .refine(
+    (v) =>
+      v.name !== undefined || v.description !== undefined || v.default_lease_seconds !== undefined,
+    { message: 'Nothing to update: send name, description or default_lease_seconds' },
+  );
 
 export const ProjectAddMemberInput = z.strictObject({
   slug: Slug,

@@ -15,6 +15,7 @@ import {
   WorkerId,
 } from './common';
 import { SortOrder, TaskPriority, TaskSortField, TaskStatus } from './enums';
+import { ClaimEpoch, LeaseSeconds } from './lease';
 
 const Title = Text.trim()
   .min(1, { message: 'Title is required' })
@@ -70,6 +71,10 @@ export const TaskSchema = z.object({
   version: z.number().int().positive(),
   created_at: Timestamp,
   updated_at: Timestamp,
+  /** When the holder's claim lapses unless a heartbeat or progress report extends it. */
+  lease_expires_at: Timestamp.nullable(),
+  /** Counts the claims: present it on moves so a lost claim cannot complete another's work. */
+  claim_epoch: z.number().int().min(0),
 });
 export type Task = z.infer<typeof TaskSchema>;
 
@@ -146,9 +151,14 @@ export const TaskDeleteResult = z.object({ id: Id, deleted: z.literal(true) });
 
 // Workflow inputs. expected_version is optional everywhere: a client that
 // read the task can make its move conditional on nobody having changed it since.
-const move = { id: Id, expected_version: ExpectedVersion.optional() };
+// claim_epoch: made under that claim only (409 if the task was claimed since).
+const move = {
+  id: Id,
+  expected_version: ExpectedVersion.optional(),
+  claim_epoch: ClaimEpoch.optional(),
+};
 
-export const TaskStartInput = z.strictObject({ ...move });
+export const TaskStartInput = z.strictObject({ ...move, lease_seconds: LeaseSeconds.optional() });
 export const TaskProgressInput = z.strictObject({
   ...move,
   percent: z.number().int().min(0).max(100),

@@ -1,4 +1,4 @@
-import type { ActorType, AuditAction } from '@taskflow/contracts';
+import type { AuditAction, AuditActorType } from '@taskflow/contracts';
 import type { Transaction } from 'kysely';
 import type { AuditContext, AuditRow, DB } from './schema';
 
@@ -6,7 +6,7 @@ export interface AuditEntry {
   task_id?: number | null;
   project_slug?: string | null;
   actor_id: string;
-  actor_type: ActorType;
+  actor_type: AuditActorType;
   action: AuditAction;
   context?: AuditContext;
   client?: string | null;

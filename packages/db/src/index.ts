@@ -1,4 +1,11 @@
-export type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
+export type {
+  Expression,
+  ExpressionBuilder,
+  Kysely,
+  SqlBool,
+  Transaction,
+  UpdateObject,
+} from 'kysely';
 export { sql } from 'kysely';
 export { type AuditEntry, writeAudit } from './audit';
 export {

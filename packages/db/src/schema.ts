@@ -1,6 +1,7 @@
 import type {
   ActorType,
   AuditAction,
+  AuditActorType,
   MemberRole,
   TaskPriority,
   TaskStatus,
@@ -12,6 +13,7 @@ import type {
   Insertable,
   Selectable,
   Updateable,
+  UpdateObject,
 } from 'kysely';
 
 /** timestamptz: read as Date, written as Date or ISO string. */
@@ -35,6 +37,8 @@ export interface ProjectsTable {
   owner_id: string;
   /** The project a worker's tasks land in when they name none. */
   is_default: Generated<boolean>;
+  /** The lease a claim in this project holds, in seconds; null: the server's default. */
+  default_lease_seconds: number | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -69,6 +73,12 @@ export interface TasksTable {
   version: Generated<number>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** When the holder's claim lapses unless extended (in progress only). */
+  lease_expires_at: Timestamp | null;
+  /** The claim's lease length, which heartbeats extend by. */
+  lease_seconds: number | null;
+  /** How many times the task was claimed: moves may present it to prove they hold the claim. */
+  claim_epoch: Generated<number>;
 }
 
 export type AuditContext = Record<string, unknown>;
@@ -78,7 +88,7 @@ export interface AuditLogTable {
   task_id: number | null;
   project_slug: string | null;
   actor_id: string;
-  actor_type: ActorType;
+  actor_type: AuditActorType;
   action: AuditAction;
   context: ColumnType<AuditContext, string, never>;
   /** The client the change came through (web, cli, mcp, script, rest, trpc, ...). */
@@ -100,4 +110,6 @@ export type ProjectMemberRow = Selectable<ProjectMembersTable>;
 export type TaskRow = Selectable<TasksTable>;
 export type NewTask = Insertable<TasksTable>;
 export type TaskPatch = Updateable<TasksTable>;
+/** A task update whose values may be SQL expressions (now() + the lease, claim_epoch + 1). */
+export type TaskUpdate = UpdateObject<DB, 'tasks'>;
 export type AuditRow = Selectable<AuditLogTable>;

@@ -53,7 +53,10 @@ function componentSchemas(): Json {
 }
 
 function responseSchema(route: RestRoute): unknown {
-  const schema = outputSchema(route.procedure);
+  const output = outputSchema(route.procedure);
+  // A null answer is the 204; the 200 always carries the value.
+  const schema =
+    route.nullIs204 && output instanceof z.ZodNullable ? (output.unwrap() as z.ZodType) : output;
   if (!schema) return {};
   const named = NAMED.get(schema);
   if (named) return ref(named);
@@ -191,6 +194,12 @@ function operation(route: RestRoute): Json {
   if (Object.keys(headers).length) success.headers = headers;
   op.responses = {
     [String(route.status ?? 200)]: success,
+    ...(route.nullIs204 && {
+      '204': {
+        description: 'Nothing to answer (for claim-next: no ready task matches)',
+        ...(!route.public && { headers: rateLimitHeaderRefs(Object.keys(RATE_LIMIT_HEADERS)) }),
+      },
+    }),
     ...Object.fromEntries(
       errorCodesFor(route).map((c) => [c, { $ref: `#/components/responses/E${c}` }]),
     ),

@@ -165,6 +165,8 @@ async function handle(
     }
     const data = await callProcedure(ctx, route.procedure, input);
     reply.headers(ctx.rateLimit?.headers() ?? {});
+    if (data === null && route.nullIs204)
+      return reply.code(204).header('cache-control', 'no-store').send();
     const version = (data as { version?: unknown }).version;
     if (route.etag && typeof version === 'number') {
       const etag = etagOf(version);

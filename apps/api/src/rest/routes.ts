@@ -15,6 +15,8 @@ export interface RestRoute {
   /** Query parameter names kept from the original design, mapped to input fields. */
   aliases?: Record<string, string>;
   status?: 201;
+  /** A null answer is sent as 204 No Content (claim-next when nothing is ready). */
+  nullIs204?: boolean;
   /** The response is a task: send its version as an ETag. */
   etag?: boolean;
   /** The task version from If-Match becomes expected_version (412 when stale). */
@@ -130,6 +132,30 @@ export const REST_ROUTES: readonly RestRoute[] = [
 
   // The workflow: one route per row of the shared MOVES table.
   ...TASK_ACTIONS.map(moveRoute),
+
+  {
+    method: 'POST',
+    path: '/api/tasks/claim-next',
+    procedure: 'tasks.claimNext',
+    summary: 'Claim (start) the next ready task; 204 when there is none',
+    description:
+      'Starts the highest-priority, oldest pending task the caller may start, among those matching the filters. Concurrent claimers each get a different task and never wait on one another. The claim holds a lease (lease_expires_at) that heartbeats extend.',
+    tag: 'workflow',
+    input: 'body',
+    etag: true,
+    nullIs204: true,
+  },
+  {
+    method: 'POST',
+    path: '/api/tasks/{id}/heartbeat',
+    procedure: 'tasks.heartbeat',
+    summary: "Extend your claim's lease",
+    description:
+      'Only the holder may; pass claim_epoch to be refused (409) if the task was claimed again since. The version does not change.',
+    tag: 'workflow',
+    input: 'body',
+    etag: true,
+  },
 
   {
     method: 'GET',

@@ -8,7 +8,7 @@ import { TestIssuer } from './jwks';
 
 export type Client = ReturnType<typeof makeClient>;
 
-function makeClient(baseUrl: string, token: string | undefined) {
+export function makeClient(baseUrl: string, token: string | undefined) {
   return createTRPCClient<AppRouter>({
     links: [
       httpLink({
@@ -26,7 +26,7 @@ export interface Harness {
   baseUrl: string;
   /** Another API process on the same database and issuer, as behind a load balancer. */
   startApp(
-    options?: Pick<HarnessOptions, 'rateLimitPerMinute'>,
+    options?: Pick<HarnessOptions, 'rateLimitPerMinute' | 'leaseSweepIntervalMs'>,
   ): Promise<{ app: App; baseUrl: string }>;
   /** A typed client over real HTTP, authenticated as `sub` (role admin when asked). */
   as(sub: string, options?: { admin?: boolean; name?: string }): Promise<Client>;
@@ -39,6 +39,8 @@ export interface HarnessOptions {
   maxConnections?: number;
   /** Calls per principal per minute, shared through the database; default 0 (off), so suites that make many calls are not throttled. */
   rateLimitPerMinute?: number;
+  /** Sweep expired leases this often (ms); default off, so no test sees a sweep it did not ask for. */
+  leaseSweepIntervalMs?: number;
 }
 
 /** A fresh PostgreSQL database, a real JWKS server and the API on loopback. */
@@ -48,13 +50,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const issuer = await new TestIssuer().start();
   const apps: App[] = [];
   const level = process.env.LOG_LEVEL ?? 'silent';
-  const startApp = async ({ rateLimitPerMinute = options.rateLimitPerMinute ?? 0 } = {}) => {
+  const startApp = async ({
+    rateLimitPerMinute = options.rateLimitPerMinute ?? 0,
+    leaseSweepIntervalMs = options.leaseSweepIntervalMs ?? 0,
+  } = {}) => {
     const app = createApp({
       db: database.db,
       logger: createLogger({ service: 'api', level: isLogLevel(level) ? level : 'silent' }),
       auth: issuer.verifierOptions(),
       allowedOrigins: ['http://localhost:3000'],
       rateLimit: { perMinute: rateLimitPerMinute, pool: database.pool },
+      leaseSweepIntervalMs,
     });
     apps.push(app);
     return { app, baseUrl: await app.listen(0) };

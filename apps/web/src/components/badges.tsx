@@ -1,4 +1,4 @@
-import type { ActorType, TaskPriority, TaskStatus } from '@taskflow/contracts';
+import type { AuditActorType, TaskPriority, TaskStatus } from '@taskflow/contracts';
 
 export const STATUS_LABELS: Record<TaskStatus, string> = {
   pending: 'Pending',
@@ -8,11 +8,17 @@ export const STATUS_LABELS: Record<TaskStatus, string> = {
   blocked: 'Blocked',
 };
 
-export function ActorBadge({ type }: { type: ActorType | undefined }) {
+const ACTOR_TITLES: Record<AuditActorType, string> = {
+  human: 'Person',
+  agent: 'AI agent',
+  system: 'TaskFlow itself (e.g. an expired lease)',
+};
+
+export function ActorBadge({ type }: { type: AuditActorType | undefined }) {
   if (!type) return null;
   return (
-    <span className={`badge badge-${type}`} title={type === 'agent' ? 'AI agent' : 'Person'}>
-      {type === 'agent' ? 'agent' : 'human'}
+    <span className={`badge badge-${type}`} title={ACTOR_TITLES[type]}>
+      {type}
     </span>
   );
 }

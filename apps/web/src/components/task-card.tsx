@@ -1,6 +1,7 @@
 import type { Task } from '@taskflow/contracts';
 import { ActorBadge, PriorityChip, ProgressBar } from './badges';
 import { useBoard } from './board-context';
+import { LeaseLeft } from './lease';
 
 export function TaskCard({ task }: { task: Task }) {
   const { workers, setView } = useBoard();
@@ -17,6 +18,9 @@ export function TaskCard({ task }: { task: Task }) {
         <span className="card-meta">
           <PriorityChip priority={task.priority} />
           <span className="project-slug">{task.project_slug}</span>
+          {task.status === 'in_progress' && task.lease_expires_at && (
+            <LeaseLeft until={task.lease_expires_at} />
+          )}
         </span>
         <span className="card-assignee">
           {task.assigned_to ? (

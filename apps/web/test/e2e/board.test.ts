@@ -199,6 +199,8 @@ describe('the board in a real browser, against the real API, auth service and Po
     await alice.goto(`${webUrl}/?project=launch`);
     await visible(alice.getByTestId('column-completed').getByText('Write the e2e test'));
     await visible(alice.getByTestId('column-in_progress').getByText('Contested task'));
+    // A claimed card shows how long its lease has left (the server's default: 15 minutes).
+    await textOf(alice.getByTestId(`card-${contested}`)).toMatch(/lease 1[45]m/);
 
     await filterBar(alice).getByLabel('Status').selectOption('completed');
     await urlOf(alice).toMatch(/status=completed/);

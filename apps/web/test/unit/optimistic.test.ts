@@ -23,6 +23,8 @@ const base: Task = {
   version: 1,
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',
+  lease_expires_at: null,
+  claim_epoch: 0,
 };
 
 describe('optimistic moves', () => {

@@ -3,15 +3,18 @@ import {
   TASK_ACTIONS,
   type TaskAction,
   TaskAssignInput,
+  TaskClaimNextInput,
   TaskCreateInput,
   TaskDeleteInput,
   TaskDeleteResult,
+  TaskHeartbeatInput,
   TaskIdInput,
   TaskListInput,
   TaskSchema,
   TaskUpdateInput,
 } from '@taskflow/contracts';
 import { z } from 'zod';
+import { claimNextTask, heartbeatTask } from '../services/claim-next';
 import {
   assignTask,
   createTask,
@@ -64,4 +67,14 @@ export const tasksRouter = router({
 
   // The workflow: one procedure per row of the shared MOVES table.
   ...moveProcedures,
+
+  // The work queue: take the next ready task; keep a claim's lease alive.
+  claimNext: protectedMutation
+    .input(TaskClaimNextInput)
+    .output(TaskSchema.nullable())
+    .mutation(({ ctx, input }) => claimNextTask(ctx.trx, ctx.actor, input)),
+  heartbeat: protectedMutation
+    .input(TaskHeartbeatInput)
+    .output(TaskSchema)
+    .mutation(({ ctx, input }) => heartbeatTask(ctx.trx, ctx.actor, input)),
 });

@@ -52,6 +52,7 @@ export async function createProject(
       name: input.name,
       description: input.description,
       owner_id: actor.id,
+      default_lease_seconds: input.default_lease_seconds ?? null,
     })
     .onConflict((oc) => oc.column('slug').doNothing())
     .returningAll()
@@ -182,17 +183,29 @@ export async function updateProject(
 ): Promise<Project> {
   const access = await requireVisibleProject(trx, actor, input.slug);
   requireOwner(access, actor, 'edit it');
-  const changes: Record<string, { from: string; to: string }> = {};
+  const changes: Record<string, { from: string | number | null; to: string | number | null }> = {};
   if (input.name !== undefined && input.name !== access.project.name)
     changes.name = { from: access.project.name, to: input.name };
   if (input.description !== undefined && input.description !== access.project.description)
     changes.description = { from: access.project.description, to: input.description };
+  if (
+    input.default_lease_seconds !== undefined &&
+    input.default_lease_seconds !== access.project.default_lease_seconds
+  )
+    changes.default_lease_seconds = {
+      from: access.project.default_lease_seconds,
+      to: input.default_lease_seconds,
+    };
   if (Object.keys(changes).length === 0) return toProject(access.project, access.role);
   const row = await trx
     .updateTable('projects')
     .set({
-      ...(changes.name && { name: changes.name.to }),
-      ...(changes.description && { description: changes.description.to }),
+      ...(input.name !== undefined && changes.name && { name: input.name }),
+      ...(input.description !== undefined &&
+        changes.description && { description: input.description }),
+      ...(changes.default_lease_seconds && {
+        default_lease_seconds: input.default_lease_seconds ?? null,
+      }),
       updated_at: new Date(),
     })
     .where('id', '=', access.project.id)

@@ -33,6 +33,8 @@ export function toTask(row: TaskWithSlug): Task {
     version: row.version,
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
+    lease_expires_at: isoOrNull(row.lease_expires_at),
+    claim_epoch: row.claim_epoch,
   };
 }
 
@@ -44,6 +46,7 @@ export function toProject(row: ProjectRow, role: Project['role']): Project {
     description: row.description,
     owner_id: row.owner_id,
     role,
+    default_lease_seconds: row.default_lease_seconds,
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
   };

@@ -7,7 +7,14 @@ import type {
   TaskUpdateInput,
 } from '@taskflow/contracts';
 import { TASK_PRIORITIES } from '@taskflow/contracts';
-import { type DB, type Kysely, sql, type TaskPatch, type Transaction } from '@taskflow/db';
+import {
+  type DB,
+  type Kysely,
+  sql,
+  type TaskPatch,
+  type TaskUpdate,
+  type Transaction,
+} from '@taskflow/db';
 import type { TRPCError } from '@trpc/server';
 import type { z } from 'zod';
 import { conflict, forbidden, stale, unprocessable } from '../errors';
@@ -186,7 +193,7 @@ async function wouldCycle(
 export async function tryUpdateIfUnchanged(
   trx: Transaction<DB>,
   task: TaskWithSlug,
-  patch: TaskPatch,
+  patch: TaskUpdate,
 ): Promise<TaskWithSlug | undefined> {
   const row = await trx
     .updateTable('tasks')

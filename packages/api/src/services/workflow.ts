@@ -6,11 +6,12 @@ import {
   type TaskAction,
   TRANSITIONS,
 } from '@taskflow/contracts';
-import type { DB, TaskPatch, Transaction } from '@taskflow/db';
+import type { DB, TaskUpdate, Transaction } from '@taskflow/db';
 import type { TRPCError } from '@trpc/server';
 import { conflict, forbidden } from '../errors';
 import { lockVisibleTask, requireVisibleTask } from './access';
 import type { Actor } from './actor';
+import { claimLease, endLease, extendLease, requireClaimEpoch } from './leases';
 import { recordTask } from './record';
 import { toTask } from './rows';
 import { changedMeanwhile, requireVersion, tryUpdateIfUnchanged } from './tasks';
@@ -18,6 +19,10 @@ import { changedMeanwhile, requireVersion, tryUpdateIfUnchanged } from './tasks'
 export interface MoveInput {
   id: number;
   expected_version?: number | undefined;
+  /** Made under this claim only: 409 if the task was claimed since. */
+  claim_epoch?: number | undefined;
+  /** start: the lease the claim holds. */
+  lease_seconds?: number | undefined;
   percent?: number;
   note?: string | undefined;
   reason?: string;
@@ -41,17 +46,28 @@ export async function moveTask(
 ): Promise<Task> {
   const task = await lockVisibleTask(trx, actor, input.id);
   requireVersion(task, input.expected_version);
+  requireClaimEpoch(task, input.claim_epoch);
   const check = checkTransition(action, task, actor);
   if (!check.ok) throw fail(check);
 
-  const patch: TaskPatch = moveEffects(
+  const effects = moveEffects(
     action,
     { ...task, started_at: task.started_at?.toISOString() ?? null },
     input,
     actor.id,
     new Date().toISOString(),
   );
-  const to = patch.status;
+  const to = effects.status;
+  // A claim takes a new lease and epoch; a progress report extends the lease; leaving in_progress ends it.
+  const lease =
+    action === 'start'
+      ? claimLease(input.lease_seconds)
+      : action === 'progress'
+        ? extendLease(undefined)
+        : to !== 'in_progress'
+          ? endLease
+          : {};
+  const patch: TaskUpdate = { ...effects, ...lease };
   const row = await tryUpdateIfUnchanged(trx, task, patch);
   if (!row) {
     // Someone moved first. Report what the task is now, as the loser would see it.

@@ -244,6 +244,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tasks/claim-next": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Claim (start) the next ready task; 204 when there is none
+         * @description Starts the highest-priority, oldest pending task the caller may start, among those matching the filters. Concurrent claimers each get a different task and never wait on one another. The claim holds a lease (lease_expires_at) that heartbeats extend.
+         */
+        post: operations["tasks_claimNext"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{id}/heartbeat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Extend your claim's lease
+         * @description Only the holder may; pass claim_epoch to be refused (409) if the task was claimed again since. The version does not change.
+         */
+        post: operations["tasks_heartbeat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tasks/{id}/audit": {
         parameters: {
             query?: never;
@@ -395,6 +435,8 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+            lease_expires_at: string | null;
+            claim_epoch: number;
         };
         Project: {
             id: number;
@@ -403,6 +445,7 @@ export interface components {
             description: string;
             owner_id: string;
             role: ("owner" | "member") | null;
+            default_lease_seconds: number | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -415,6 +458,7 @@ export interface components {
             description: string;
             owner_id: string;
             role: ("owner" | "member") | null;
+            default_lease_seconds: number | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -455,9 +499,9 @@ export interface components {
             project_slug: string | null;
             actor_id: string;
             /** @enum {string} */
-            actor_type: "human" | "agent";
+            actor_type: "human" | "agent" | "system";
             /** @enum {string} */
-            action: "created" | "updated" | "assigned" | "deleted" | "started" | "progress" | "submitted_for_review" | "changes_requested" | "completed" | "reopened" | "blocked" | "unblocked" | "project_created" | "project_updated" | "member_added" | "member_removed" | "worker_upserted" | "worker_registered" | "worker_renamed";
+            action: "created" | "updated" | "assigned" | "deleted" | "started" | "progress" | "submitted_for_review" | "changes_requested" | "completed" | "reopened" | "blocked" | "unblocked" | "project_created" | "project_updated" | "member_added" | "member_removed" | "worker_upserted" | "worker_registered" | "worker_renamed" | "released";
             context: {
                 [key: string]: unknown;
             };
@@ -936,6 +980,10 @@ export interface operations {
             content: {
                 "application/json": {
                     expected_version?: number;
+                    /** @description The task's claim_epoch when you claimed it; refused with 409 if it was claimed since */
+                    claim_epoch?: number;
+                    /** @description How long the claim holds without a heartbeat, in seconds (10..86400); default: the project's, else 900 */
+                    lease_seconds?: number;
                 };
             };
         };
@@ -970,6 +1018,7 @@ export interface operations {
         parameters: {
             query?: {
                 expected_version?: number;
+                claim_epoch?: number;
                 percent?: number;
                 note?: string;
             };
@@ -986,6 +1035,8 @@ export interface operations {
             content: {
                 "application/json": {
                     expected_version?: number;
+                    /** @description The task's claim_epoch when you claimed it; refused with 409 if it was claimed since */
+                    claim_epoch?: number;
                     percent: number;
                     note?: string;
                 };
@@ -1034,6 +1085,8 @@ export interface operations {
             content: {
                 "application/json": {
                     expected_version?: number;
+                    /** @description The task's claim_epoch when you claimed it; refused with 409 if it was claimed since */
+                    claim_epoch?: number;
                     note?: string;
                 };
             };
@@ -1081,6 +1134,8 @@ export interface operations {
             content: {
                 "application/json": {
                     expected_version?: number;
+                    /** @description The task's claim_epoch when you claimed it; refused with 409 if it was claimed since */
+                    claim_epoch?: number;
                     note: string;
                 };
             };
@@ -1128,6 +1183,8 @@ export interface operations {
             content: {
                 "application/json": {
                     expected_version?: number;
+                    /** @description The task's claim_epoch when you claimed it; refused with 409 if it was claimed since */
+                    claim_epoch?: number;
                     note?: string;
                 };
             };
@@ -1175,6 +1232,8 @@ export interface operations {
             content: {
                 "application/json": {
                     expected_version?: number;
+                    /** @description The task's claim_epoch when you claimed it; refused with 409 if it was claimed since */
+                    claim_epoch?: number;
                     note: string;
                 };
             };
@@ -1222,6 +1281,8 @@ export interface operations {
             content: {
                 "application/json": {
                     expected_version?: number;
+                    /** @description The task's claim_epoch when you claimed it; refused with 409 if it was claimed since */
+                    claim_epoch?: number;
                     reason: string;
                 };
             };
@@ -1269,6 +1330,8 @@ export interface operations {
             content: {
                 "application/json": {
                     expected_version?: number;
+                    /** @description The task's claim_epoch when you claimed it; refused with 409 if it was claimed since */
+                    claim_epoch?: number;
                     note?: string;
                 };
             };
@@ -1293,6 +1356,107 @@ export interface operations {
             404: components["responses"]["E404"];
             409: components["responses"]["E409"];
             412: components["responses"]["E412"];
+            413: components["responses"]["E413"];
+            415: components["responses"]["E415"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    tasks_claimNext: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    project_slug?: string;
+                    tags?: string[];
+                    /** @enum {string} */
+                    min_priority?: "low" | "medium" | "high" | "critical";
+                    /** @default true */
+                    mine_or_unassigned?: boolean;
+                    /** @description How long the claim holds without a heartbeat, in seconds (10..86400); default: the project's, else 900 */
+                    lease_seconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The task's version */
+                    ETag?: string;
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Nothing to answer (for claim-next: no ready task matches) */
+            204: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
+            415: components["responses"]["E415"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    tasks_heartbeat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description The task's claim_epoch when you claimed it; refused with 409 if it was claimed since */
+                    claim_epoch?: number;
+                    /** @description How long the claim holds without a heartbeat, in seconds (10..86400); default: the project's, else 900 */
+                    lease_seconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The task's version */
+                    ETag?: string;
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
             413: components["responses"]["E413"];
             415: components["responses"]["E415"];
             422: components["responses"]["E422"];
@@ -1489,6 +1653,7 @@ export interface operations {
                     name: string;
                     /** @default  */
                     description?: string;
+                    default_lease_seconds?: number | null;
                 };
             };
         };
@@ -1564,6 +1729,7 @@ export interface operations {
                 "application/json": {
                     name?: string;
                     description?: string;
+                    default_lease_seconds?: number | null;
                 };
             };
         };
