@@ -12,6 +12,7 @@ import type { ProcedurePath } from '@taskflow/router';
 import { AGENT_COMMANDS } from './agent-commands';
 import { int, str } from './args';
 import type { CommandContext } from './context';
+import { DEPS_COMMANDS } from './deps-commands';
 import { CliError, EXIT } from './exit-codes';
 import {
   auditTable,
@@ -162,6 +163,7 @@ export const COMMANDS: Command[] = [
       priority: { type: 'string', short: 'p' },
       parent: { type: 'string' },
       search: { type: 'string', short: 'q' },
+      ready: { type: 'boolean' },
       limit: { type: 'string', short: 'l' },
       offset: { type: 'string' },
     },
@@ -173,6 +175,7 @@ export const COMMANDS: Command[] = [
         ...(str(v.priority) && { priority: str(v.priority) as TaskPriority }),
         ...(str(v.parent) && { parent_id: int(str(v.parent), '--parent') }),
         ...(str(v.search) && { q: str(v.search) }),
+        ...(v.ready === true && { ready: true }),
         ...(str(v.limit) && { limit: int(str(v.limit), '--limit') }),
         ...(str(v.offset) && { offset: int(str(v.offset), '--offset') }),
       });
@@ -295,6 +298,7 @@ export const COMMANDS: Command[] = [
       return { data: worker, text: `Registered ${worker.id} as ${worker.type} (${worker.name})` };
     },
   },
+  ...DEPS_COMMANDS,
   ...AGENT_COMMANDS,
   {
     name: 'project list',

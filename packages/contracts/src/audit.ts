@@ -22,6 +22,8 @@ export const AUDIT_ACTIONS = [
   'worker_upserted',
   'worker_registered',
   'worker_renamed',
+  'dependency_added',
+  'dependency_removed',
 ] as const;
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditAction>;

@@ -70,6 +70,10 @@ export const TaskSchema = z.object({
   version: z.number().int().positive(),
   created_at: Timestamp,
   updated_at: Timestamp,
+  /** The tasks this one waits for (its dependencies, finished or not), by id. */
+  blocked_by: z.array(Id),
+  /** The tasks that wait for this one, by id. */
+  blocks: z.array(Id),
 });
 export type Task = z.infer<typeof TaskSchema>;
 
@@ -128,6 +132,8 @@ export const TaskListInput = z
     tag: Text.trim().min(1).max(LIMITS.tagMax).optional(),
     has_due_date: z.boolean().optional(),
     q: Text.trim().min(1).max(LIMITS.searchMax).optional(),
+    /** true: pending with every dependency completed (what can be started now); false: the rest. */
+    ready: z.boolean().optional(),
     sort_by: TaskSortField.default('created_at'),
     sort_order: SortOrder.default('desc'),
     limit: Limit,
@@ -141,6 +147,14 @@ export const TaskDeleteInput = z.strictObject({
   id: Id,
   expected_version: ExpectedVersion.optional(),
 });
+
+/** Task `id` waits for (or no longer waits for) task `depends_on_id` of the same project. */
+export const TaskDependencyInput = z.strictObject({
+  id: Id,
+  depends_on_id: Id,
+  expected_version: ExpectedVersion.optional(),
+});
+export type TaskDependencyInput = z.input<typeof TaskDependencyInput>;
 
 export const TaskDeleteResult = z.object({ id: Id, deleted: z.literal(true) });
 

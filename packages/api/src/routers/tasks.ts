@@ -6,12 +6,14 @@ import {
   TaskCreateInput,
   TaskDeleteInput,
   TaskDeleteResult,
+  TaskDependencyInput,
   TaskIdInput,
   TaskListInput,
   TaskSchema,
   TaskUpdateInput,
 } from '@taskflow/contracts';
 import { z } from 'zod';
+import { addDependency, removeDependency } from '../services/dependencies';
 import {
   assignTask,
   createTask,
@@ -61,6 +63,14 @@ export const tasksRouter = router({
     .input(TaskDeleteInput)
     .output(TaskDeleteResult)
     .mutation(({ ctx, input }) => deleteTask(ctx.trx, ctx.actor, input)),
+  addDependency: protectedMutation
+    .input(TaskDependencyInput)
+    .output(TaskSchema)
+    .mutation(({ ctx, input }) => addDependency(ctx.trx, ctx.actor, input)),
+  removeDependency: protectedMutation
+    .input(TaskDependencyInput)
+    .output(TaskSchema)
+    .mutation(({ ctx, input }) => removeDependency(ctx.trx, ctx.actor, input)),
 
   // The workflow: one procedure per row of the shared MOVES table.
   ...moveProcedures,

@@ -9,7 +9,12 @@ export function isoOrNull(date: Date | null): string | null {
   return date ? date.toISOString() : null;
 }
 
-export type TaskWithSlug = TaskRow & { project_slug: string };
+/** A task row as the API reads it: with its project's slug and its dependency edges. */
+export type TaskWithSlug = TaskRow & {
+  project_slug: string;
+  blocked_by: number[];
+  blocks: number[];
+};
 
 export function toTask(row: TaskWithSlug): Task {
   return {
@@ -33,6 +38,8 @@ export function toTask(row: TaskWithSlug): Task {
     version: row.version,
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
+    blocked_by: row.blocked_by,
+    blocks: row.blocks,
   };
 }
 

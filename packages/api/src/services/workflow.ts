@@ -11,6 +11,7 @@ import type { TRPCError } from '@trpc/server';
 import { conflict, forbidden } from '../errors';
 import { lockVisibleTask, requireVisibleTask } from './access';
 import type { Actor } from './actor';
+import { unfinishedDependencies, waitingFor } from './dependencies';
 import { recordTask } from './record';
 import { toTask } from './rows';
 import { changedMeanwhile, requireVersion, tryUpdateIfUnchanged } from './tasks';
@@ -43,6 +44,11 @@ export async function moveTask(
   requireVersion(task, input.expected_version);
   const check = checkTransition(action, task, actor);
   if (!check.ok) throw fail(check);
+  if (action === 'start') {
+    // Edges change only under this task's row lock (held here), so the answer holds until commit.
+    const blockers = await unfinishedDependencies(trx, task.id);
+    if (blockers.length) throw waitingFor(task.id, blockers);
+  }
 
   const patch: TaskPatch = moveEffects(
     action,
