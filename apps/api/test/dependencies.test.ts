@@ -33,7 +33,13 @@ describe('task dependencies', () => {
     expect(a).toMatchObject({ blocked_by: [], blocks: [] });
 
     const added = await owner.tasks.addDependency.mutate({ id: a.id, depends_on_id: b.id });
-    expect(added).toMatchObject({ id: a.id, blocked_by: [b.id], blocks: [], version: 2 });
+    expect(added).toMatchObject({
+      id: a.id,
+      blocked_by: [b.id],
+      blocks: [],
+      waiting_for: [b.id],
+      version: 2,
+    });
     expect(await owner.tasks.get.query({ id: b.id })).toMatchObject({
       blocked_by: [],
       blocks: [a.id],
@@ -170,8 +176,17 @@ describe('task dependencies', () => {
       `Task ${task.id} waits for unfinished task ${second.id} "Test" (pending): complete it first`,
     );
 
+    const before = await owner.tasks.get.query({ id: task.id });
+    expect(before.waiting_for).toEqual([second.id]);
     await owner.tasks.start.mutate({ id: second.id });
     await owner.tasks.complete.mutate({ id: second.id });
+    // Completing a dependency changes what the waiting task reads as: it gets a new version.
+    const after = await owner.tasks.get.query({ id: task.id });
+    expect(after).toMatchObject({
+      blocked_by: [first.id, second.id],
+      waiting_for: [],
+      version: before.version + 1,
+    });
     const started = await owner.tasks.start.mutate({ id: task.id });
     expect(started.status).toBe('in_progress');
   });

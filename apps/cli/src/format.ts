@@ -50,7 +50,12 @@ export function taskDetail(t: Task): string {
     ['assigned to', t.assigned_to ?? '-'],
     ['parent', t.parent_id ? String(t.parent_id) : '-'],
     ['tags', t.tags.join(', ') || '-'],
-    ['waits for', t.blocked_by.join(', ') || '-'],
+    [
+      'waits for',
+      t.blocked_by
+        .map((dep) => (t.waiting_for.includes(dep) ? `${dep} (unfinished)` : String(dep)))
+        .join(', ') || '-',
+    ],
     ['blocks', t.blocks.join(', ') || '-'],
     ['due', t.due_date ?? '-'],
     ['created by', t.created_by],

@@ -56,7 +56,7 @@ export function summarize(task: Task) {
     assigned_to: task.assigned_to,
     project: task.project_slug,
     ...(task.parent_id && { parent_id: task.parent_id }),
-    ...(task.blocked_by.length > 0 && { blocked_by: task.blocked_by }),
+    ...(task.waiting_for.length > 0 && { waiting_for: task.waiting_for }),
   };
 }
 

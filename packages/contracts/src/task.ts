@@ -74,6 +74,8 @@ export const TaskSchema = z.object({
   blocked_by: z.array(Id),
   /** The tasks that wait for this one, by id. */
   blocks: z.array(Id),
+  /** Those of blocked_by not completed yet: while any is left, the task cannot be started. */
+  waiting_for: z.array(Id),
 });
 export type Task = z.infer<typeof TaskSchema>;
 

@@ -57,7 +57,7 @@ async function dependsOnTransitively(
  * An edge changes what both tasks read as (blocked_by, blocks): each gets a new version,
  * so an ETag or expected_version taken before the change no longer matches.
  */
-async function bumpVersions(trx: Transaction<DB>, ids: number[]): Promise<void> {
+export async function bumpVersions(trx: Transaction<DB>, ids: number[]): Promise<void> {
   await trx
     .updateTable('tasks')
     .set((eb) => ({ version: eb('version', '+', 1), updated_at: new Date() }))

@@ -14,6 +14,7 @@ export type TaskWithSlug = TaskRow & {
   project_slug: string;
   blocked_by: number[];
   blocks: number[];
+  waiting_for: number[];
 };
 
 export function toTask(row: TaskWithSlug): Task {
@@ -40,6 +41,7 @@ export function toTask(row: TaskWithSlug): Task {
     updated_at: iso(row.updated_at),
     blocked_by: row.blocked_by,
     blocks: row.blocks,
+    waiting_for: row.waiting_for,
   };
 }
 

@@ -143,7 +143,13 @@ export async function createTask(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  const task = toTask({ ...row, project_slug: project.slug, blocked_by: [], blocks: [] });
+  const task = toTask({
+    ...row,
+    project_slug: project.slug,
+    blocked_by: [],
+    blocks: [],
+    waiting_for: [],
+  });
   await recordTask(trx, actor, task, 'created', {
     title: task.title,
     priority: task.priority,
@@ -206,6 +212,7 @@ export async function tryUpdateIfUnchanged(
       project_slug: task.project_slug,
       blocked_by: task.blocked_by,
       blocks: task.blocks,
+      waiting_for: task.waiting_for,
     }
   );
 }

@@ -11,7 +11,7 @@ import type { TRPCError } from '@trpc/server';
 import { conflict, forbidden } from '../errors';
 import { lockVisibleTask, requireVisibleTask } from './access';
 import type { Actor } from './actor';
-import { unfinishedDependencies, waitingFor } from './dependencies';
+import { bumpVersions, unfinishedDependencies, waitingFor } from './dependencies';
 import { recordTask } from './record';
 import { toTask } from './rows';
 import { changedMeanwhile, requireVersion, tryUpdateIfUnchanged } from './tasks';
@@ -66,6 +66,11 @@ export async function moveTask(
       throw conflict(statusConflictMessage(action, fresh.status));
     }
     throw changedMeanwhile(task.id);
+  }
+
+  if (task.blocks.length && (to === 'completed') !== (task.status === 'completed')) {
+    // The tasks waiting for this one read differently now (waiting_for): new versions for them.
+    await bumpVersions(trx, task.blocks);
   }
 
   await recordTask(trx, actor, task, TRANSITIONS[action].audit, {

@@ -437,6 +437,7 @@ export interface components {
             updated_at: string;
             blocked_by: number[];
             blocks: number[];
+            waiting_for: number[];
         };
         Project: {
             id: number;
