@@ -210,6 +210,8 @@ describe('the MCP server over stdio, as an agent, against a real API', () => {
     const added = await call(client, 'add_dependency', { id: later.id, depends_on_id: first.id });
     expect(added.isError).toBe(false);
     expect(added.json()).toMatchObject({ id: later.id, blocked_by: [first.id] });
+    const waiting = (await call(client, 'get_task', { id: later.id })).json();
+    expect(waiting).toMatchObject({ waiting_for: [first.id], available_actions: ['block'] });
 
     const ready = (
       await call(client, 'list_tasks', { project_slug: 'ordered', ready: true })

@@ -17,6 +17,15 @@ export function TaskCard({ task }: { task: Task }) {
         <span className="card-meta">
           <PriorityChip priority={task.priority} />
           <span className="project-slug">{task.project_slug}</span>
+          {task.waiting_for.length > 0 && (
+            <span
+              className="chip waiting"
+              data-testid={`waiting-${task.id}`}
+              title={`Waits for ${task.waiting_for.map((id) => `#${id}`).join(', ')}`}
+            >
+              Waiting
+            </span>
+          )}
         </span>
         <span className="card-assignee">
           {task.assigned_to ? (

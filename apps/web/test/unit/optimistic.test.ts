@@ -23,6 +23,9 @@ const base: Task = {
   version: 1,
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',
+  blocked_by: [],
+  blocks: [],
+  waiting_for: [],
 };
 
 describe('optimistic moves', () => {
