@@ -160,8 +160,17 @@ describe('task dependencies', () => {
     await owner.tasks.addDependency.mutate({ id: task.id, depends_on_id: first.id });
     await owner.tasks.addDependency.mutate({ id: task.id, depends_on_id: second.id });
 
-    const blocked = await failure(owner.tasks.start.mutate({ id: task.id }));
+    const blockedCall = owner.tasks.start.mutate({ id: task.id });
+    const blocked = await failure(blockedCall);
     expect(blocked.httpStatus).toBe(409);
+    // The blockers also come as data a client can act on.
+    const data = await blockedCall.catch((e: { data?: { details?: unknown } }) => e.data?.details);
+    expect(data).toEqual({
+      blocked_by: [
+        { id: first.id, title: 'Migrate', status: 'pending' },
+        { id: second.id, title: 'Test', status: 'pending' },
+      ],
+    });
     expect(blocked.message).toBe(
       `Task ${task.id} waits for unfinished tasks ${first.id} "Migrate" (pending), ${second.id} "Test" (pending): complete them first`,
     );
@@ -172,6 +181,9 @@ describe('task dependencies', () => {
       token: ownerToken,
     });
     expect(still.status).toBe(409);
+    expect(still.body.details).toEqual({
+      blocked_by: [{ id: second.id, title: 'Test', status: 'pending' }],
+    });
     expect(still.body.error).toBe(
       `Task ${task.id} waits for unfinished task ${second.id} "Test" (pending): complete it first`,
     );

@@ -1,7 +1,7 @@
 import type { Task, TaskDependencyInput } from '@taskflow/contracts';
 import { type DB, sql, type Transaction } from '@taskflow/db';
 import type { z } from 'zod';
-import { conflict, unprocessable } from '../errors';
+import { conflictWithDetails, unprocessable } from '../errors';
 import { requireVisibleTask } from './access';
 import type { Actor } from './actor';
 import { recordTask } from './record';
@@ -161,7 +161,8 @@ export function unfinishedDependencies(trx: Transaction<DB>, taskId: number): Pr
 /** 409 for starting a task that waits for unfinished ones, naming them. */
 export function waitingFor(taskId: number, blockers: Blocker[]) {
   const list = blockers.map((b) => `${b.id} "${b.title}" (${b.status})`).join(', ');
-  return conflict(
+  return conflictWithDetails(
     `Task ${taskId} waits for unfinished ${blockers.length === 1 ? 'task' : 'tasks'} ${list}: complete ${blockers.length === 1 ? 'it' : 'them'} first`,
+    { blocked_by: blockers },
   );
 }

@@ -517,6 +517,9 @@ export interface components {
                 message: string;
                 code: string;
             }[];
+            details?: {
+                [key: string]: unknown;
+            };
             request_id?: string;
         };
     };
