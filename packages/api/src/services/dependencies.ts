@@ -71,8 +71,9 @@ async function prepare(trx: Transaction<DB>, actor: Actor, input: Input): Promis
   requireEditor(seen, actor, 'change its dependencies');
   await lockProjectDependencies(trx, seen.project_id);
   await lockPair(trx, input.id, input.depends_on_id);
-  // Read again under the locks: the version checked is the one the change applies to.
+  // Read again under the locks: the assignee and version checked are those the change applies to.
   const task = await requireVisibleTask(trx, actor, input.id);
+  requireEditor(task, actor, 'change its dependencies');
   requireVersion(task, input.expected_version);
   return task;
 }
