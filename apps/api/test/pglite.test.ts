@@ -47,6 +47,20 @@ describe('embedded PGlite: same migrations, same procedures', () => {
     }
   });
 
+  it('keeps dependencies (advisory lock, cycle check, id arrays, ready filter) on PGlite too', async () => {
+    const ann = callerFor('ann');
+    const later = await ann.tasks.create({ title: 'Later' });
+    const first = await ann.tasks.create({ title: 'First' });
+    const added = await ann.tasks.addDependency({ id: later.id, depends_on_id: first.id });
+    expect(added).toMatchObject({ blocked_by: [first.id], waiting_for: [first.id], blocks: [] });
+    await expect(
+      ann.tasks.addDependency({ id: first.id, depends_on_id: later.id }),
+    ).rejects.toMatchObject({ code: 'UNPROCESSABLE_CONTENT' });
+    await expect(ann.tasks.start({ id: later.id })).rejects.toMatchObject({ code: 'CONFLICT' });
+    const ready = await ann.tasks.list({ ready: true, q: 'First' });
+    expect(ready.map((t) => t.id)).toEqual([first.id]);
+  });
+
   it('rolls back a failed mutation on PGlite too', async () => {
     const ann = callerFor('ann');
     const task = await ann.tasks.create({ title: 'Parent' });

@@ -13,6 +13,7 @@ import type { z } from 'zod';
 import { AGENT_COMMANDS } from './agent-commands';
 import { int, str } from './args';
 import type { CommandContext } from './context';
+import { DEPS_COMMANDS } from './deps-commands';
 import { CliError, EXIT } from './exit-codes';
 import {
   auditTable,
@@ -181,6 +182,7 @@ export const COMMANDS: Command[] = [
       priority: { type: 'string', short: 'p' },
       parent: { type: 'string' },
       search: { type: 'string', short: 'q' },
+      ready: { type: 'boolean' },
       limit: { type: 'string', short: 'l' },
       offset: { type: 'string' },
     },
@@ -192,6 +194,7 @@ export const COMMANDS: Command[] = [
         ...(str(v.priority) && { priority: str(v.priority) as TaskPriority }),
         ...(str(v.parent) && { parent_id: int(str(v.parent), '--parent') }),
         ...(str(v.search) && { q: str(v.search) }),
+        ...(v.ready === true && { ready: true }),
         ...(str(v.limit) && { limit: int(str(v.limit), '--limit') }),
         ...(str(v.offset) && { offset: int(str(v.offset), '--offset') }),
       });
@@ -354,6 +357,7 @@ export const COMMANDS: Command[] = [
       return { data: worker, text: `Registered ${worker.id} as ${worker.type} (${worker.name})` };
     },
   },
+  ...DEPS_COMMANDS,
   ...AGENT_COMMANDS,
   {
     name: 'project list',

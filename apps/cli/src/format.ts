@@ -50,6 +50,13 @@ export function taskDetail(t: Task): string {
     ['assigned to', t.assigned_to ?? '-'],
     ['parent', t.parent_id ? String(t.parent_id) : '-'],
     ['tags', t.tags.join(', ') || '-'],
+    [
+      'waits for',
+      t.blocked_by
+        .map((dep) => (t.waiting_for.includes(dep) ? `${dep} (unfinished)` : String(dep)))
+        .join(', ') || '-',
+    ],
+    ['blocks', t.blocks.join(', ') || '-'],
     ['due', t.due_date ?? '-'],
     ['created by', t.created_by],
     ['created', t.created_at],
@@ -64,6 +71,23 @@ export function taskDetail(t: Task): string {
   ];
   const body = rows.map(([k, v]) => `${k.padEnd(12)} ${v}`).join('\n');
   return t.description ? `${body}\n\n${t.description}` : body;
+}
+
+/** `taskflow deps ID`: the task, what it waits for and what waits for it. */
+export function dependenciesText(task: Task, waitsFor: Task[], blocks: Task[]): string {
+  const rows = (tasks: Task[]) =>
+    table(
+      ['ID', 'STATUS', 'TITLE'],
+      tasks.map((t) => [String(t.id), t.status, truncate(t.title, 60)]),
+    );
+  const unfinished = waitsFor.filter((t) => t.status !== 'completed').length;
+  const state =
+    task.status !== 'pending'
+      ? task.status
+      : unfinished
+        ? `pending, waiting for ${unfinished} unfinished`
+        : 'pending, ready to start';
+  return `Task ${task.id}: ${task.title} [${state}]\n\nWaits for:\n${rows(waitsFor)}\n\nBlocks:\n${rows(blocks)}`;
 }
 
 export function auditTable(entries: AuditEntry[]): string {

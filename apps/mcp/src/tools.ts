@@ -12,6 +12,7 @@ import {
   TaskClaimNextInput,
   TaskCreateInput,
   TaskDeleteInput,
+  TaskDependencyInput,
   TaskHeartbeatInput,
   TaskIdInput,
   TaskPriority,
@@ -57,6 +58,7 @@ export function summarize(task: Task) {
     assigned_to: task.assigned_to,
     project: task.project_slug,
     ...(task.parent_id && { parent_id: task.parent_id }),
+    ...(task.waiting_for.length > 0 && { waiting_for: task.waiting_for }),
   };
 }
 
@@ -73,6 +75,10 @@ const ListTasksInput = z.strictObject({
     .describe('Subtasks of this task; 0 for top-level tasks only'),
   tag: z.string().optional(),
   q: z.string().optional().describe('Case-insensitive search in titles'),
+  ready: z
+    .boolean()
+    .optional()
+    .describe('true: only pending tasks whose dependencies are all completed (startable now)'),
   sort_by: TaskSortField.optional(),
   sort_order: SortOrder.optional(),
   ...Page,
@@ -141,7 +147,7 @@ export const TOOLS: Tool[] = [
   tool(
     'list_tasks',
     'tasks.list',
-    'List tasks you can see, newest first, a page at a time (default 20, compact). Filter by status, assignee ("me"), project, priority, parent, tag or a title search.',
+    'List tasks you can see, newest first, a page at a time (default 20, compact). Filter by status, assignee ("me"), project, priority, parent, tag, readiness (ready: startable now) or a title search.',
     ListTasksInput,
     read,
     async (c, i) => {
@@ -230,6 +236,22 @@ export const TOOLS: Tool[] = [
     TaskDeleteInput,
     write(true, true),
     async (c, i) => c.tasks.delete.mutate(i),
+  ),
+  tool(
+    'add_dependency',
+    'tasks.addDependency',
+    'Make task id wait for task depends_on_id (same project): id cannot be started until depends_on_id is completed. A cycle is refused; adding an existing dependency changes nothing.',
+    TaskDependencyInput,
+    write(false, true),
+    async (c, i) => c.tasks.addDependency.mutate(i),
+  ),
+  tool(
+    'remove_dependency',
+    'tasks.removeDependency',
+    'Stop task id waiting for task depends_on_id.',
+    TaskDependencyInput,
+    write(true, true),
+    async (c, i) => c.tasks.removeDependency.mutate(i),
   ),
   tool(
     'get_audit_trail',

@@ -68,6 +68,7 @@ describe('the MCP server over stdio, as an agent, against a real API', () => {
     const byName = new Map(tools.map((t) => [t.name, t]));
     expect([...byName.keys()].sort()).toEqual(
       [
+        'add_dependency',
         'assign_task',
         'block_task',
         'claim_next_task',
@@ -80,6 +81,7 @@ describe('the MCP server over stdio, as an agent, against a real API', () => {
         'heartbeat',
         'list_projects',
         'list_tasks',
+        'remove_dependency',
         'reopen_task',
         'request_changes',
         'submit_for_review',
@@ -236,6 +238,52 @@ describe('the MCP server over stdio, as an agent, against a real API', () => {
       await call(client, 'list_tasks', { project_slug: 'agents', limit: 1, detail: 'full' })
     ).json();
     expect(full.tasks[0].description).toHaveLength(500);
+  });
+
+  it('orders work with add_dependency and remove_dependency; claims wait for dependencies', async () => {
+    const client = await connect(agents[0]?.key ?? '');
+    await api('POST', '/api/projects', { slug: 'ordered', name: 'Ordered' });
+    await api('PUT', `/api/projects/ordered/members/${agents[0]?.id}`, {});
+    const make = async (title: string) =>
+      (await call(client, 'create_task', { title, project_slug: 'ordered' })).json() as {
+        id: number;
+      };
+    const later = await make('Write the report');
+    const first = await make('Gather the data');
+
+    const added = await call(client, 'add_dependency', { id: later.id, depends_on_id: first.id });
+    expect(added.isError).toBe(false);
+    expect(added.json()).toMatchObject({ id: later.id, blocked_by: [first.id] });
+    const waiting = (await call(client, 'get_task', { id: later.id })).json();
+    expect(waiting).toMatchObject({ waiting_for: [first.id], available_actions: ['block'] });
+
+    const ready = (
+      await call(client, 'list_tasks', { project_slug: 'ordered', ready: true })
+    ).json();
+    expect(ready.tasks.map((t: { id: number }) => t.id)).toEqual([first.id]);
+
+    const refused = await call(client, 'claim_task', { id: later.id });
+    expect(refused).toMatchObject({
+      isError: true,
+      text: `409 CONFLICT: Task ${later.id} waits for unfinished task ${first.id} "Gather the data" (pending): complete it first`,
+    });
+    const cycle = await call(client, 'add_dependency', { id: first.id, depends_on_id: later.id });
+    expect(cycle.isError).toBe(true);
+    expect(cycle.text).toMatch(/^422 UNPROCESSABLE_CONTENT: .*would be a cycle/);
+
+    const removed = await call(client, 'remove_dependency', {
+      id: later.id,
+      depends_on_id: first.id,
+    });
+    expect(removed.json()).toMatchObject({ blocked_by: [] });
+    expect((await call(client, 'claim_task', { id: later.id })).isError).toBe(false);
+    const trail = (await call(client, 'get_audit_trail', { task_id: later.id })).json();
+    expect(trail.entries.map((e: { action: string; via: string }) => [e.action, e.via])).toEqual([
+      ['created', 'mcp'],
+      ['dependency_added', 'mcp'],
+      ['dependency_removed', 'mcp'],
+      ['started', 'mcp'],
+    ]);
   });
 
   it('reports invalid input and missing tasks as tool errors with the server message', async () => {

@@ -41,6 +41,26 @@ export class StaleVersion extends Error {
   override name = 'StaleVersion';
 }
 
+/** The cause of a refusal that carries data a client can act on (tRPC `data.details`, REST `details`). */
+export class RefusalDetails extends Error {
+  override name = 'RefusalDetails';
+  constructor(
+    message: string,
+    readonly details: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+/** A 409 with details, e.g. the unfinished tasks a start waits for. */
+export function conflictWithDetails(message: string, details: Record<string, unknown>): TRPCError {
+  return conflict(message, new RefusalDetails(message, details));
+}
+
+function detailsOf(error: TRPCError): Record<string, unknown> | undefined {
+  return error.cause instanceof RefusalDetails ? error.cause.details : undefined;
+}
+
 /** A 409 that means "the version you sent is stale". */
 export function stale(message: string): TRPCError {
   return conflict(message, new StaleVersion(message));
@@ -177,6 +197,7 @@ export function formatTrpcError(
 ) {
   const validation = validationOf(error);
   const issues = validation ? issuesOf(validation) : undefined;
+  const details = detailsOf(error);
   return {
     message: publicMessage(error, issues),
     code: shape.code,
@@ -185,6 +206,7 @@ export function formatTrpcError(
       httpStatus: shape.data.httpStatus,
       path: shape.data.path,
       ...(validation && { issues, fieldErrors: fieldErrorsOf(validation) }),
+      ...(details && { details }),
       ...(requestId && { request_id: requestId }),
     },
   };
@@ -215,12 +237,14 @@ export function restErrorBody(
   message: string,
   requestId: string,
   issues?: FieldIssue[],
+  details?: Record<string, unknown>,
 ): ErrorBody {
   return {
     error: message,
     status_code: status,
     code,
     ...(issues && { issues }),
+    ...(details && { details }),
     request_id: requestId,
   };
 }
@@ -250,6 +274,13 @@ export function restErrorReply(
   return {
     status,
     headers: errorHeaders([error.code]),
-    body: restErrorBody(status, error.code, publicMessage(error, issues), requestId, issues),
+    body: restErrorBody(
+      status,
+      error.code,
+      publicMessage(error, issues),
+      requestId,
+      issues,
+      detailsOf(error),
+    ),
   };
 }

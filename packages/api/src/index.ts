@@ -26,6 +26,7 @@ export {
   type FieldIssue,
   formatTrpcError,
   issuesOf,
+  RefusalDetails,
   type RestErrorReply,
   reportError,
   restErrorBody,

@@ -24,6 +24,8 @@ export const AUDIT_ACTIONS = [
   'worker_renamed',
   // The system took back a claim whose lease expired (context.reason: 'lease_expired').
   'released',
+  'dependency_added',
+  'dependency_removed',
 ] as const;
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditAction>;

@@ -12,6 +12,8 @@ export const ErrorBodySchema = z.object({
   status_code: z.number().int(),
   code: z.string(),
   issues: z.array(FieldIssueSchema).optional(),
+  /** Data a client can act on, for some refusals: `blocked_by` (id, title, status) on a start that waits. */
+  details: z.record(z.string(), z.unknown()).optional(),
   /** The request's X-Request-Id, as the service's log lines carry it. */
   request_id: z.string().optional(),
 });

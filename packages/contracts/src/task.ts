@@ -75,6 +75,12 @@ export const TaskSchema = z.object({
   lease_expires_at: Timestamp.nullable(),
   /** Counts the claims: present it on moves so a lost claim cannot complete another's work. */
   claim_epoch: z.number().int().min(0),
+  /** The tasks this one waits for (its dependencies, finished or not), by id. */
+  blocked_by: z.array(Id),
+  /** The tasks that wait for this one, by id. */
+  blocks: z.array(Id),
+  /** Those of blocked_by not completed yet: while any is left, the task cannot be started. */
+  waiting_for: z.array(Id),
 });
 export type Task = z.infer<typeof TaskSchema>;
 
@@ -133,6 +139,8 @@ export const TaskListInput = z
     tag: Text.trim().min(1).max(LIMITS.tagMax).optional(),
     has_due_date: z.boolean().optional(),
     q: Text.trim().min(1).max(LIMITS.searchMax).optional(),
+    /** true: pending with every dependency completed (what can be started now); false: the rest. */
+    ready: z.boolean().optional(),
     sort_by: TaskSortField.default('created_at'),
     sort_order: SortOrder.default('desc'),
     limit: Limit,
@@ -146,6 +154,14 @@ export const TaskDeleteInput = z.strictObject({
   id: Id,
   expected_version: ExpectedVersion.optional(),
 });
+
+/** Task `id` waits for (or no longer waits for) task `depends_on_id` of the same project. */
+export const TaskDependencyInput = z.strictObject({
+  id: Id,
+  depends_on_id: Id,
+  expected_version: ExpectedVersion.optional(),
+});
+export type TaskDependencyInput = z.input<typeof TaskDependencyInput>;
 
 export const TaskDeleteResult = z.object({ id: Id, deleted: z.literal(true) });
 

@@ -152,9 +152,18 @@ export function checkTransition(
   };
 }
 
-/** The moves this actor may make on this task now: what a client should offer. */
-export function availableActions(task: WorkflowTask, actor: WorkflowActor): TaskAction[] {
-  return TASK_ACTIONS.filter((a) => checkTransition(a, task, actor).ok);
+/**
+ * The moves this actor may make on this task now: what a client should offer. A task
+ * that waits for unfinished dependencies (`waiting_for`) cannot be started yet.
+ */
+export function availableActions(
+  task: WorkflowTask & { waiting_for?: readonly number[] },
+  actor: WorkflowActor,
+): TaskAction[] {
+  const waiting = (task.waiting_for?.length ?? 0) > 0;
+  return TASK_ACTIONS.filter(
+    (a) => checkTransition(a, task, actor).ok && !(a === 'start' && waiting),
+  );
 }
 
 /** The status a move leads to; `blockedFrom` answers 'previous'. */

@@ -106,6 +106,13 @@ describe('transition table', () => {
       'block',
     ]);
     expect(availableActions({ status: 'in_progress', assigned_to: 'ann' }, other)).toEqual([]);
+    // Waiting for an unfinished dependency: everything but start.
+    expect(
+      availableActions({ status: 'pending', assigned_to: null, waiting_for: [3] }, other),
+    ).not.toContain('start');
+    expect(
+      availableActions({ status: 'pending', assigned_to: null, waiting_for: [] }, other),
+    ).toContain('start');
     expect(availableActions({ status: 'review', assigned_to: 'ann' }, other)).toEqual([
       'requestChanges',
       'complete',

@@ -81,6 +81,15 @@ export interface TasksTable {
   claim_epoch: Generated<number>;
 }
 
+/** task_id waits for depends_on_id, a task of the same project. */
+export interface TaskDependenciesTable {
+  task_id: number;
+  depends_on_id: number;
+  project_id: number;
+  created_at: CreatedAt;
+  created_by: string;
+}
+
 export type AuditContext = Record<string, unknown>;
 
 export interface AuditLogTable {
@@ -102,6 +111,7 @@ export interface DB {
   project_members: ProjectMembersTable;
   tasks: TasksTable;
   audit_log: AuditLogTable;
+  task_dependencies: TaskDependenciesTable;
 }
 
 export type WorkerRow = Selectable<WorkersTable>;

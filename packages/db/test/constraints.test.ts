@@ -65,6 +65,29 @@ describe('schema constraints', () => {
     ).rejects.toThrow(/check/);
   });
 
+  it('keeps dependency edges within one project, off the task itself, and drops them with a task', async () => {
+    const a = await insertTask(projectA);
+    const b = await insertTask(projectA);
+    const other = await insertTask(projectB);
+    const edge = (task_id: number, depends_on_id: number, project_id: number) =>
+      database.db
+        .insertInto('task_dependencies')
+        .values({ task_id, depends_on_id, project_id, created_by: 'alice' })
+        .execute();
+    await expect(edge(a.id, a.id, projectA)).rejects.toThrow(/check/);
+    await expect(edge(a.id, other.id, projectA)).rejects.toThrow(/foreign key/);
+    await expect(edge(a.id, other.id, projectB)).rejects.toThrow(/foreign key/);
+    await edge(a.id, b.id, projectA);
+    await expect(edge(a.id, b.id, projectA)).rejects.toThrow(/duplicate key/);
+    await database.db.deleteFrom('tasks').where('id', '=', b.id).execute();
+    const left = await database.db
+      .selectFrom('task_dependencies')
+      .selectAll()
+      .where('task_id', '=', a.id)
+      .execute();
+    expect(left).toEqual([]);
+  });
+
   it('allows one default project per owner', async () => {
     await database.db
       .insertInto('projects')

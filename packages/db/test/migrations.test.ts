@@ -5,7 +5,15 @@ import { migrateToLatest } from '../src/migrate';
 import { migrations } from '../src/migrations';
 import { createTestDatabase, type TestDatabase } from '../src/testing';
 
-const TABLES = ['audit_log', 'project_members', 'projects', 'rate_limits', 'tasks', 'workers'];
+const TABLES = [
+  'audit_log',
+  'project_members',
+  'projects',
+  'rate_limits',
+  'task_dependencies',
+  'tasks',
+  'workers',
+];
 
 async function tablesOf(database: Database): Promise<string[]> {
   const { rows } = await sql<{ table_name: string }>`

@@ -156,6 +156,29 @@ export const REST_ROUTES: readonly RestRoute[] = [
     input: 'body',
     etag: true,
   },
+  {
+    method: 'POST',
+    path: '/api/tasks/{id}/dependencies',
+    procedure: 'tasks.addDependency',
+    summary: 'Make a task wait for another task of its project',
+    description:
+      'Body `{ depends_on_id }`. A cycle or a task of another project gets 422; adding an edge that exists changes nothing. Both tasks get a new version.',
+    tag: 'tasks',
+    input: 'body',
+    etag: true,
+    ifMatch: true,
+  },
+  {
+    method: 'DELETE',
+    path: '/api/tasks/{id}/dependencies/{depends_on_id}',
+    procedure: 'tasks.removeDependency',
+    summary: 'Stop a task waiting for another',
+    description: 'Removing an edge that is not there changes nothing.',
+    tag: 'tasks',
+    input: 'query',
+    etag: true,
+    ifMatch: true,
+  },
 
   {
     method: 'GET',

@@ -21,6 +21,15 @@ export function TaskCard({ task }: { task: Task }) {
           {task.status === 'in_progress' && task.lease_expires_at && (
             <LeaseLeft until={task.lease_expires_at} />
           )}
+          {task.waiting_for.length > 0 && (
+            <span
+              className="chip waiting"
+              data-testid={`waiting-${task.id}`}
+              title={`Waits for ${task.waiting_for.map((id) => `#${id}`).join(', ')}`}
+            >
+              Waiting
+            </span>
+          )}
         </span>
         <span className="card-assignee">
           {task.assigned_to ? (

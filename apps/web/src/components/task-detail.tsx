@@ -7,6 +7,7 @@ import { ActionBar } from './action-bar';
 import { ActorBadge, PriorityChip, ProgressBar, STATUS_LABELS } from './badges';
 import { useBoard } from './board-context';
 import { Dialog } from './dialog';
+import { Dependencies } from './task-dependencies';
 import { TaskForm } from './task-form';
 
 const ACTION_WORDS: Record<string, string> = {
@@ -22,6 +23,8 @@ const ACTION_WORDS: Record<string, string> = {
   reopened: 'reopened it',
   blocked: 'blocked it',
   unblocked: 'unblocked it',
+  dependency_added: 'made it wait for',
+  dependency_removed: 'stopped it waiting for',
 };
 
 function describeContext(entry: AuditEntry): string {
@@ -30,6 +33,7 @@ function describeContext(entry: AuditEntry): string {
   if (typeof c.percent === 'number') parts.push(`${c.percent}%`);
   if (typeof c.note === 'string') parts.push(`“${c.note}”`);
   if (typeof c.reason === 'string') parts.push(`reason: “${c.reason}”`);
+  if (typeof c.depends_on_id === 'number') parts.push(`task ${c.depends_on_id}`);
   if (entry.action === 'assigned') parts.push(`${c.from ?? 'nobody'} → ${c.to ?? 'nobody'}`);
   if (entry.action === 'updated' && c.changes && typeof c.changes === 'object')
     parts.push(Object.keys(c.changes).join(', '));
@@ -136,6 +140,13 @@ function TaskBody({
         {t.due_date && <> · Due {new Date(t.due_date).toLocaleDateString()}</>}
       </p>
       {t.blocked_reason && <p className="notice">Blocked: {t.blocked_reason}</p>}
+      {t.waiting_for.length > 0 && (
+        <p className="notice" data-testid="waiting-notice">
+          Waits for unfinished {t.waiting_for.length === 1 ? 'task' : 'tasks'}{' '}
+          {t.waiting_for.map((id) => `#${id}`).join(', ')}: it cannot start before{' '}
+          {t.waiting_for.length === 1 ? 'it is' : 'they are'} completed.
+        </p>
+      )}
       <ProgressBar percent={t.progress_percent} label="Progress" />
       <p className="muted">{t.progress_percent}% done</p>
       {t.description ? (
@@ -159,6 +170,7 @@ function TaskBody({
         </button>
       </p>
       <Subtasks task={t} onAdd={onAddSubtask} />
+      <Dependencies task={t} />
       <section aria-labelledby="history-title">
         <h3 id="history-title">History</h3>
         <AuditTrail taskId={t.id} />

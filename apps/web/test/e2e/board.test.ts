@@ -282,6 +282,38 @@ describe('the board in a real browser, against the real API, auth service and Po
     await textOf(alice.getByTestId('subtasks')).toContain('Child of the contested task');
   });
 
+  it('makes a task wait for another in the dialog: the card says Waiting and Start is not offered until removed', async () => {
+    await alice.goto(`${webUrl}/?project=launch&task=${contested}`);
+    await alice
+      .getByTestId('subtasks')
+      .getByRole('button', { name: 'Child of the contested task' })
+      .click();
+    await urlOf(alice).not.toMatch(new RegExp(`task=${contested}(&|$)`));
+    const child = Number(new URL(alice.url()).searchParams.get('task'));
+    await top(alice).getByLabel('Add a task it waits for (id)').fill(String(contested));
+    await top(alice).getByRole('button', { name: 'Add dependency' }).click();
+    await textOf(alice.getByTestId('waits-for')).toContain('Contested task');
+    await visible(alice.getByTestId('waiting-notice'));
+    await textOf(trail(alice).locator('li[data-action="dependency_added"]')).toContain(
+      `task ${contested}`,
+    );
+    // Start is not offered while it waits (the API would refuse it with 409).
+    await countOf(top(alice).getByRole('button', { name: 'Start', exact: true })).toBe(0);
+    await alice.screenshot({ path: join(ARTIFACTS, 'dependencies.png'), fullPage: true });
+    await top(alice).getByRole('button', { name: 'Close' }).click();
+    await visible(alice.getByTestId(`waiting-${child}`));
+    await alice.screenshot({ path: join(ARTIFACTS, 'board-waiting.png') });
+
+    await alice.getByTestId(`card-${child}`).click();
+    await top(alice)
+      .getByRole('button', { name: `Stop waiting for task ${contested}` })
+      .click();
+    await countOf(alice.getByTestId('waiting-notice')).toBe(0);
+    await visible(top(alice).getByRole('button', { name: 'Start', exact: true }));
+    await top(alice).getByRole('button', { name: 'Close' }).click();
+    await countOf(alice.getByTestId(`waiting-${child}`)).toBe(0);
+  });
+
   it('sends the user back to sign-in with a clear message when the session is gone', async () => {
     await bob.goto(`${webUrl}/?project=launch`);
     await textOf(bob.getByTestId('current-user')).toContain('Bob Builder');

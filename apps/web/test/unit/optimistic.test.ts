@@ -25,6 +25,9 @@ const base: Task = {
   updated_at: '2026-01-01T00:00:00.000Z',
   lease_expires_at: null,
   claim_epoch: 0,
+  blocked_by: [],
+  blocks: [],
+  waiting_for: [],
 };
 
 describe('optimistic moves', () => {

@@ -7,6 +7,7 @@ import {
   TaskCreateInput,
   TaskDeleteInput,
   TaskDeleteResult,
+  TaskDependencyInput,
   TaskHeartbeatInput,
   TaskIdInput,
   TaskListInput,
@@ -15,6 +16,7 @@ import {
 } from '@taskflow/contracts';
 import { z } from 'zod';
 import { claimNextTask, heartbeatTask } from '../services/claim-next';
+import { addDependency, removeDependency } from '../services/dependencies';
 import {
   assignTask,
   createTask,
@@ -64,6 +66,14 @@ export const tasksRouter = router({
     .input(TaskDeleteInput)
     .output(TaskDeleteResult)
     .mutation(({ ctx, input }) => deleteTask(ctx.trx, ctx.actor, input)),
+  addDependency: protectedMutation
+    .input(TaskDependencyInput)
+    .output(TaskSchema)
+    .mutation(({ ctx, input }) => addDependency(ctx.trx, ctx.actor, input)),
+  removeDependency: protectedMutation
+    .input(TaskDependencyInput)
+    .output(TaskSchema)
+    .mutation(({ ctx, input }) => removeDependency(ctx.trx, ctx.actor, input)),
 
   // The workflow: one procedure per row of the shared MOVES table.
   ...moveProcedures,

@@ -2,6 +2,7 @@ import type { MemberRole } from '@taskflow/contracts';
 import type { DB, ExpressionBuilder, Kysely, ProjectRow, Transaction } from '@taskflow/db';
 import { notFound } from '../errors';
 import type { Actor } from './actor';
+import { dependencyIds } from './dependency-sql';
 import type { TaskWithSlug } from './rows';
 
 /** `tasks.project_id` is one of the actor's projects (admins see all). */
@@ -23,7 +24,8 @@ export function selectTasks(db: Kysely<DB>) {
     .selectFrom('tasks')
     .innerJoin('projects', 'projects.id', 'tasks.project_id')
     .selectAll('tasks')
-    .select('projects.slug as project_slug');
+    .select('projects.slug as project_slug')
+    .select(dependencyIds);
 }
 
 function visibleTask(db: Kysely<DB>, actor: Actor, id: number) {

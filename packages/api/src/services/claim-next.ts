@@ -9,7 +9,8 @@ import type { z } from 'zod';
 import { conflict, forbidden } from '../errors';
 import { lockVisibleTask, requireVisibleProject, taskVisibleTo } from './access';
 import type { Actor } from './actor';
-import { extendLease, readyCondition, requireClaimEpoch } from './leases';
+import { readyCondition } from './dependency-sql';
+import { extendLease, requireClaimEpoch } from './leases';
 import { toTask } from './rows';
 import { moveTask } from './workflow';
 
@@ -84,5 +85,6 @@ export async function heartbeatTask(
     .where('id', '=', task.id)
     .returningAll()
     .executeTakeFirstOrThrow();
-  return toTask({ ...row, project_slug: task.project_slug });
+  // The lease is all that changed: the rest (dependencies included) is as locked.
+  return toTask({ ...task, ...row });
 }

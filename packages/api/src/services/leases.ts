@@ -1,12 +1,5 @@
 import { LEASE } from '@taskflow/contracts';
-import {
-  type DB,
-  type Expression,
-  type ExpressionBuilder,
-  type SqlBool,
-  sql,
-  type TaskUpdate,
-} from '@taskflow/db';
+import { type Expression, sql, type TaskUpdate } from '@taskflow/db';
 import { conflict } from '../errors';
 import type { TaskWithSlug } from './rows';
 
@@ -56,13 +49,4 @@ export function requireClaimEpoch(task: TaskWithSlug, epoch: number | undefined)
       `Task ${task.id} was claimed again since your claim (claim_epoch ${task.claim_epoch}, not ${epoch}): your lease lapsed, so this move is refused`,
     );
   }
-}
-
-/**
- * Which pending tasks are ready to be claimed. The one place readiness is
- * decided for claimNext: task dependencies (migration 0005) add their
- * condition here ("every task it depends on is completed").
- */
-export function readyCondition(_eb: ExpressionBuilder<DB, 'tasks'>): Expression<SqlBool> {
-  return sql<SqlBool>`tasks.status = 'pending'`;
 }

@@ -9,7 +9,13 @@ export function isoOrNull(date: Date | null): string | null {
   return date ? date.toISOString() : null;
 }
 
-export type TaskWithSlug = TaskRow & { project_slug: string };
+/** A task row as the API reads it: with its project's slug and its dependency edges. */
+export type TaskWithSlug = TaskRow & {
+  project_slug: string;
+  blocked_by: number[];
+  blocks: number[];
+  waiting_for: number[];
+};
 
 export function toTask(row: TaskWithSlug): Task {
   return {
@@ -35,6 +41,9 @@ export function toTask(row: TaskWithSlug): Task {
     updated_at: iso(row.updated_at),
     lease_expires_at: isoOrNull(row.lease_expires_at),
     claim_epoch: row.claim_epoch,
+    blocked_by: row.blocked_by,
+    blocks: row.blocks,
+    waiting_for: row.waiting_for,
   };
 }
 

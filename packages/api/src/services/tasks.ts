@@ -27,6 +27,7 @@ import {
   taskVisibleTo,
 } from './access';
 import type { Actor } from './actor';
+import { readyCondition } from './dependency-sql';
 import { ensureDefaultProject, lockProject } from './projects';
 import { recordTask } from './record';
 import { type TaskWithSlug, toTask } from './rows';
@@ -70,6 +71,9 @@ export async function listTasks(db: Kysely<DB>, actor: Actor, input: ListInput):
     query = query.where('tasks.due_date', input.has_due_date ? 'is not' : 'is', null);
   }
   if (input.q) query = query.where('tasks.title', 'ilike', likePattern(input.q));
+  if (input.ready !== undefined) {
+    query = query.where((eb) => (input.ready ? readyCondition(eb) : eb.not(readyCondition(eb))));
+  }
 
   const direction = input.sort_order;
   // Nulls (no due date) last either way; id breaks ties so pages never overlap.
@@ -146,7 +150,13 @@ export async function createTask(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  const task = toTask({ ...row, project_slug: project.slug });
+  const task = toTask({
+    ...row,
+    project_slug: project.slug,
+    blocked_by: [],
+    blocks: [],
+    waiting_for: [],
+  });
   await recordTask(trx, actor, task, 'created', {
     title: task.title,
     priority: task.priority,
@@ -156,7 +166,7 @@ export async function createTask(
   return task;
 }
 
-function requireEditor(task: TaskWithSlug, actor: Actor, doing: string): void {
+export function requireEditor(task: TaskWithSlug, actor: Actor, doing: string): void {
   if (!actor.is_admin && task.created_by !== actor.id && task.assigned_to !== actor.id) {
     throw forbidden(`Only the task's creator, its assignee or an admin can ${doing}`);
   }
@@ -202,7 +212,16 @@ export async function tryUpdateIfUnchanged(
     .where('version', '=', task.version)
     .returningAll()
     .executeTakeFirst();
-  return row && { ...row, project_slug: task.project_slug };
+  // The task's row is locked or version-checked: its edges are the ones read with it.
+  return (
+    row && {
+      ...row,
+      project_slug: task.project_slug,
+      blocked_by: task.blocked_by,
+      blocks: task.blocks,
+      waiting_for: task.waiting_for,
+    }
+  );
 }
 
 export function changedMeanwhile(id: number): TRPCError {
@@ -314,12 +333,22 @@ export async function deleteTask(
     .limit(1)
     .executeTakeFirst();
   if (child) throw conflict(`Task ${id} has subtasks: delete or move them first`);
+  // Its edges go with it (on delete cascade): the tasks at their other ends read differently now.
+  const neighbours = [...task.blocked_by, ...task.blocks];
+  if (neighbours.length) {
+    await trx
+      .updateTable('tasks')
+      .set((eb) => ({ version: eb('version', '+', 1), updated_at: new Date() }))
+      .where('id', 'in', neighbours)
+      .execute();
+  }
   await trx.deleteFrom('tasks').where('id', '=', id).execute();
   // The task's earlier audit rows stay: audit_log has no foreign key to tasks.
   await recordTask(trx, actor, task, 'deleted', {
     title: task.title,
     status: task.status,
     version: task.version,
+    ...(neighbours.length && { blocked_by: task.blocked_by, blocks: task.blocks }),
   });
   return { id, deleted: true };
 }

@@ -11,6 +11,7 @@ import type { TRPCError } from '@trpc/server';
 import { conflict, forbidden } from '../errors';
 import { lockVisibleTask, requireVisibleTask } from './access';
 import type { Actor } from './actor';
+import { bumpVersions, unfinishedDependencies, waitingFor } from './dependencies';
 import { claimLease, endLease, extendLease, requireClaimEpoch } from './leases';
 import { recordTask } from './record';
 import { toTask } from './rows';
@@ -49,6 +50,11 @@ export async function moveTask(
   requireClaimEpoch(task, input.claim_epoch);
   const check = checkTransition(action, task, actor);
   if (!check.ok) throw fail(check);
+  if (action === 'start') {
+    // Edges change only under this task's row lock (held here), so the answer holds until commit.
+    const blockers = await unfinishedDependencies(trx, task.id);
+    if (blockers.length) throw waitingFor(task.id, blockers);
+  }
 
   const effects = moveEffects(
     action,
@@ -76,6 +82,11 @@ export async function moveTask(
       throw conflict(statusConflictMessage(action, fresh.status));
     }
     throw changedMeanwhile(task.id);
+  }
+
+  if (task.blocks.length && (to === 'completed') !== (task.status === 'completed')) {
+    // The tasks waiting for this one read differently now (waiting_for): new versions for them.
+    await bumpVersions(trx, task.blocks);
   }
 
   await recordTask(trx, actor, task, TRANSITIONS[action].audit, {

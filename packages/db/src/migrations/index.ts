@@ -3,6 +3,7 @@ import * as m0001 from './0001_initial';
 import * as m0002 from './0002_audit_client';
 import * as m0003 from './0003_rate_limits';
 import * as m0004 from './0004_leases';
+import * as m0005 from './0005_dependencies';
 
 /**
  * Versioned, forward-only migrations, in code so that they ship with the
@@ -14,6 +15,7 @@ export const migrations: Record<string, Migration> = {
   '0002_audit_client': m0002,
   '0003_rate_limits': m0003,
   '0004_leases': m0004,
+  '0005_dependencies': m0005,
 };
 
 export const migrationProvider: MigrationProvider = {

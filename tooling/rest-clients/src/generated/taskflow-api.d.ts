@@ -284,6 +284,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tasks/{id}/dependencies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a task wait for another task of its project
+         * @description Body `{ depends_on_id }`. A cycle or a task of another project gets 422; adding an edge that exists changes nothing. Both tasks get a new version.
+         */
+        post: operations["tasks_addDependency"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{id}/dependencies/{depends_on_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Stop a task waiting for another
+         * @description Removing an edge that is not there changes nothing.
+         */
+        delete: operations["tasks_removeDependency"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tasks/{id}/audit": {
         parameters: {
             query?: never;
@@ -437,6 +477,9 @@ export interface components {
             updated_at: string;
             lease_expires_at: string | null;
             claim_epoch: number;
+            blocked_by: number[];
+            blocks: number[];
+            waiting_for: number[];
         };
         Project: {
             id: number;
@@ -501,7 +544,7 @@ export interface components {
             /** @enum {string} */
             actor_type: "human" | "agent" | "system";
             /** @enum {string} */
-            action: "created" | "updated" | "assigned" | "deleted" | "started" | "progress" | "submitted_for_review" | "changes_requested" | "completed" | "reopened" | "blocked" | "unblocked" | "project_created" | "project_updated" | "member_added" | "member_removed" | "worker_upserted" | "worker_registered" | "worker_renamed" | "released";
+            action: "created" | "updated" | "assigned" | "deleted" | "started" | "progress" | "submitted_for_review" | "changes_requested" | "completed" | "reopened" | "blocked" | "unblocked" | "project_created" | "project_updated" | "member_added" | "member_removed" | "worker_upserted" | "worker_registered" | "worker_renamed" | "released" | "dependency_added" | "dependency_removed";
             context: {
                 [key: string]: unknown;
             };
@@ -518,6 +561,9 @@ export interface components {
                 message: string;
                 code: string;
             }[];
+            details?: {
+                [key: string]: unknown;
+            };
             request_id?: string;
         };
     };
@@ -702,6 +748,7 @@ export interface operations {
                 tag?: string;
                 has_due_date?: boolean;
                 q?: string;
+                ready?: boolean;
                 sort_by?: "created_at" | "updated_at" | "due_date" | "priority" | "title";
                 sort_order?: "asc" | "desc";
                 limit?: number;
@@ -1459,6 +1506,94 @@ export interface operations {
             409: components["responses"]["E409"];
             413: components["responses"]["E413"];
             415: components["responses"]["E415"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    tasks_addDependency: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
+                "If-Match"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    depends_on_id: number;
+                    expected_version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The task's version */
+                    ETag?: string;
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            412: components["responses"]["E412"];
+            413: components["responses"]["E413"];
+            415: components["responses"]["E415"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    tasks_removeDependency: {
+        parameters: {
+            query?: {
+                expected_version?: number;
+            };
+            header?: {
+                /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
+                "If-Match"?: string;
+            };
+            path: {
+                id: number;
+                depends_on_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The task's version */
+                    ETag?: string;
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            412: components["responses"]["E412"];
             422: components["responses"]["E422"];
             429: components["responses"]["E429"];
             503: components["responses"]["E503"];

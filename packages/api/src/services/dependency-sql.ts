@@ -1,0 +1,50 @@
+import { type DB, type ExpressionBuilder, sql } from '@taskflow/db';
+
+// The SQL of task dependencies that reads share: kept apart from the service
+// so that the access helpers and a claim query can use it without a cycle of imports.
+
+/**
+ * A task's edges as id arrays, read with the task in the same query: each is one
+ * index lookup (the primary key for blocked_by and waiting_for,
+ * task_dependencies_depends_on for blocks).
+ */
+export function dependencyIds(_eb: ExpressionBuilder<DB, 'tasks'>) {
+  return [
+    sql<
+      number[]
+    >`array(select d.depends_on_id from task_dependencies d where d.task_id = tasks.id order by d.depends_on_id)`.as(
+      'blocked_by',
+    ),
+    sql<
+      number[]
+    >`array(select d.task_id from task_dependencies d where d.depends_on_id = tasks.id order by d.task_id)`.as(
+      'blocks',
+    ),
+    sql<
+      number[]
+    >`array(select d.depends_on_id from task_dependencies d join tasks dt on dt.id = d.depends_on_id where d.task_id = tasks.id and dt.status <> 'completed' order by d.depends_on_id)`.as(
+      'waiting_for',
+    ),
+  ];
+}
+
+/**
+ * The one definition of "ready": pending, and every task it depends on completed.
+ * Use it on any query over `tasks` (unaliased): `query.where(readyCondition)`;
+ * tasks.list's `ready` filter and tasks.claimNext both do.
+ */
+export function readyCondition(eb: ExpressionBuilder<DB, 'tasks'>) {
+  return eb.and([
+    eb('tasks.status', '=', 'pending'),
+    eb.not(
+      eb.exists(
+        eb
+          .selectFrom('task_dependencies')
+          .innerJoin('tasks as dependency', 'dependency.id', 'task_dependencies.depends_on_id')
+          .select('task_dependencies.depends_on_id')
+          .whereRef('task_dependencies.task_id', '=', 'tasks.id')
+          .where('dependency.status', '<>', 'completed'),
+      ),
+    ),
+  ]);
+}
