@@ -86,12 +86,25 @@ export interface AuditLogTable {
   created_at: CreatedAt;
 }
 
+/** The first outcome of a keyed mutation (migration 0006); status null while it runs. */
+export interface IdempotencyKeysTable {
+  principal: string;
+  key: string;
+  /** sha256 of the procedure and its canonical input. */
+  fingerprint: string;
+  status: number | null;
+  body: ColumnType<unknown, string | null, string | null>;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
 export interface DB {
   workers: WorkersTable;
   projects: ProjectsTable;
   project_members: ProjectMembersTable;
   tasks: TasksTable;
   audit_log: AuditLogTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export type WorkerRow = Selectable<WorkersTable>;

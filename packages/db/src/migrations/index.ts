@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_initial';
 import * as m0002 from './0002_audit_client';
 import * as m0003 from './0003_rate_limits';
+import * as m0006 from './0006_idempotency';
 
 /**
  * Versioned, forward-only migrations, in code so that they ship with the
@@ -12,6 +13,7 @@ export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_audit_client': m0002,
   '0003_rate_limits': m0003,
+  '0006_idempotency': m0006,
 };
 
 export const migrationProvider: MigrationProvider = {
