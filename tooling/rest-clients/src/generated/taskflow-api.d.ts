@@ -550,7 +550,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Refers to something that does not fit (parent in another project, cycle, non-member assignee) */
+        /** @description Refers to something that does not fit (parent in another project, cycle, non-member assignee), or an Idempotency-Key already used for a different request */
         E422: {
             headers: {
                 [name: string]: unknown;
@@ -588,6 +588,8 @@ export interface components {
         "RateLimit-Policy": string;
         /** @description What is left of it, e.g. `"per-principal";r=42;t=17` (42 calls, refilled in 17 s) */
         RateLimit: string;
+        /** @description true when the answer is the stored outcome of an earlier call with the same Idempotency-Key */
+        "Idempotent-Replayed": "true";
         /** @description Seconds until the quota refills (equal to the RateLimit field's t) */
         "Retry-After": number;
     };
@@ -693,7 +695,10 @@ export interface operations {
     tasks_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -725,6 +730,7 @@ export interface operations {
                     Location?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -785,6 +791,8 @@ export interface operations {
             header?: {
                 /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
                 "If-Match"?: string;
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: number;
@@ -798,6 +806,7 @@ export interface operations {
                 headers: {
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -825,6 +834,8 @@ export interface operations {
             header?: {
                 /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
                 "If-Match"?: string;
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: number;
@@ -854,6 +865,7 @@ export interface operations {
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -879,6 +891,8 @@ export interface operations {
             header?: {
                 /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
                 "If-Match"?: string;
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: number;
@@ -901,6 +915,7 @@ export interface operations {
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -926,6 +941,8 @@ export interface operations {
             header?: {
                 /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
                 "If-Match"?: string;
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: number;
@@ -947,6 +964,7 @@ export interface operations {
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -976,6 +994,8 @@ export interface operations {
             header?: {
                 /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
                 "If-Match"?: string;
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: number;
@@ -999,6 +1019,7 @@ export interface operations {
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1024,6 +1045,8 @@ export interface operations {
             header?: {
                 /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
                 "If-Match"?: string;
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: number;
@@ -1046,6 +1069,7 @@ export interface operations {
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1071,6 +1095,8 @@ export interface operations {
             header?: {
                 /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
                 "If-Match"?: string;
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: number;
@@ -1093,6 +1119,7 @@ export interface operations {
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1118,6 +1145,8 @@ export interface operations {
             header?: {
                 /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
                 "If-Match"?: string;
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: number;
@@ -1140,6 +1169,7 @@ export interface operations {
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1165,6 +1195,8 @@ export interface operations {
             header?: {
                 /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
                 "If-Match"?: string;
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: number;
@@ -1187,6 +1219,7 @@ export interface operations {
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1212,6 +1245,8 @@ export interface operations {
             header?: {
                 /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
                 "If-Match"?: string;
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: number;
@@ -1234,6 +1269,7 @@ export interface operations {
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1259,6 +1295,8 @@ export interface operations {
             header?: {
                 /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
                 "If-Match"?: string;
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: number;
@@ -1281,6 +1319,7 @@ export interface operations {
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1403,7 +1442,10 @@ export interface operations {
     workers_upsert: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1424,6 +1466,7 @@ export interface operations {
                 headers: {
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1478,7 +1521,10 @@ export interface operations {
     projects_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1500,6 +1546,7 @@ export interface operations {
                     Location?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1553,7 +1600,10 @@ export interface operations {
     projects_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 slug: string;
             };
@@ -1573,6 +1623,7 @@ export interface operations {
                 headers: {
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1594,7 +1645,10 @@ export interface operations {
     projects_addMember: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 slug: string;
                 worker_id: string;
@@ -1618,6 +1672,7 @@ export interface operations {
                 headers: {
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1639,7 +1694,10 @@ export interface operations {
     projects_removeMember: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 slug: string;
                 worker_id: string;
@@ -1653,6 +1711,7 @@ export interface operations {
                 headers: {
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
