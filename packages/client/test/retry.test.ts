@@ -15,6 +15,8 @@ interface Seen {
   method: string;
   path: string;
   key: string | undefined;
+  /** The API answered with Idempotent-Replayed: true. */
+  replayed?: boolean;
 }
 
 /**
@@ -64,6 +66,7 @@ async function startProxy(target: string, decide: (n: number, seen: Seen) => Ver
       ...(body.length && { body }),
     });
     const text = await upstream.text();
+    entry.replayed = upstream.headers.get('idempotent-replayed') === 'true';
     // The API has answered (and committed): the client never hears of it.
     if (verdict.kind === 'drop-after') return req.socket.destroy();
     res.writeHead(upstream.status, {
@@ -195,6 +198,51 @@ describe('@taskflow/client retries through a real proxy in front of a real API',
     }
     // The same keyed retries without keys would have made ten tasks: the figure for the report.
     console.info(`retries deduplicated: ${retries.length} retried creates, ${titles.length} tasks`);
+  });
+
+  it('under a lossy network, 40 creates make exactly 40 tasks: every retry deduplicated', async () => {
+    // Of every four requests: one's answer is lost after the API committed it, one is
+    // refused with 503 before reaching the API, two go through.
+    let answersLost = 0;
+    const p = await proxy((n) => {
+      if (n % 4 === 1) {
+        answersLost++;
+        return { kind: 'drop-after' };
+      }
+      return n % 4 === 2 ? { kind: 'refuse', status: 503, retryAfter: '0' } : { kind: 'forward' };
+    });
+    const retries: RetryInfo[] = [];
+    const client = createTaskflowClient({
+      url: p.url,
+      token,
+      retry: { attempts: 6, baseDelayMs: 10, onRetry: (info) => retries.push(info) },
+    });
+    const titles = Array.from({ length: 40 }, (_, i) => `lossy ${i}`);
+    const queue = [...titles];
+    const created: string[] = [];
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let title = queue.shift(); title; title = queue.shift()) {
+          created.push((await client.tasks.create.mutate({ title })).title);
+        }
+      }),
+    );
+    expect(created.sort()).toEqual([...titles].sort());
+    const direct = createTaskflowClient({ url: s.apiUrl, token });
+    const tasks = (await direct.tasks.list.query({ limit: 100, q: 'lossy' })).filter((t) =>
+      titles.includes(t.title),
+    );
+    expect(tasks).toHaveLength(40);
+    expect(new Set(tasks.map((t) => t.title)).size).toBe(40);
+    // Each lost answer's retry was answered from the stored outcome, and nothing else was.
+    const replayed = p.seen.filter((r) => r.replayed).length;
+    expect(answersLost).toBeGreaterThan(0);
+    expect(replayed).toBe(answersLost);
+    console.info(
+      `retries deduplicated: 40 creates, ${p.seen.length} requests, ${retries.length} retries ` +
+        `(${answersLost} after a lost answer, replayed from the stored outcome; ` +
+        `${retries.filter((r) => r.reason === '503').length} after a 503), 40 tasks, 0 duplicates`,
+    );
   });
 
   it('gives up after its attempts, with the last answer; retry: false sends once', async () => {
