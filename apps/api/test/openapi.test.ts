@@ -1,6 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { appRouter } from '@taskflow/router';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { procedureDef } from '../src/rest/procedures';
 import { REST_ROUTES } from '../src/rest/routes';
 import { type Harness, startHarness } from './helpers/harness';
 
@@ -114,6 +115,20 @@ describe('OpenAPI 3.1 document and Swagger UI', () => {
         'sort_by',
         'sort_order',
       ]),
+    );
+  });
+
+  it('offers Idempotency-Key on every mutation route, and only there', () => {
+    for (const route of REST_ROUTES) {
+      const op = doc.paths[route.path]?.[route.method.toLowerCase()];
+      const headers = (op?.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name);
+      const mutation = procedureDef(route.procedure).type === 'mutation';
+      expect(headers.includes('Idempotency-Key'), `${route.method} ${route.path}`).toBe(mutation);
+      const success = op?.responses[String(route.status ?? 200)] as { headers?: object };
+      expect(Object.keys(success.headers ?? {}).includes('Idempotent-Replayed')).toBe(mutation);
+    }
+    expect(doc.paths['/api/tasks']?.post?.parameters?.map((p) => p.name)).toContain(
+      'Idempotency-Key',
     );
   });
 

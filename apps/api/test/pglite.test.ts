@@ -6,12 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 describe('embedded PGlite: same migrations, same procedures', () => {
   let database: Database;
   const createCaller = createCallerFactory(appRouter);
-  const callerFor = (id: string) =>
+  const callerFor = (id: string, idempotencyKey?: string) =>
     createCaller(
       createInnerContext({
         db: database.db,
         logger: createLogger({ service: 'api', level: 'silent' }),
         principal: { id, role: 'user', name: id },
+        idempotencyKey,
       }),
     );
 
@@ -68,5 +69,17 @@ describe('embedded PGlite: same migrations, same procedures', () => {
       code: 'UNPROCESSABLE_CONTENT',
     });
     expect((await ann.tasks.get({ id: task.id })).version).toBe(1);
+  });
+
+  it('replays a keyed mutation on PGlite too, and refuses its key for another input', async () => {
+    const keyed = callerFor('ann', 'pglite-key-1');
+    const first = await keyed.tasks.create({ title: 'Keyed locally' });
+    const again = await callerFor('ann', 'pglite-key-1').tasks.create({ title: 'Keyed locally' });
+    expect(again).toEqual(first);
+    await expect(
+      callerFor('ann', 'pglite-key-1').tasks.create({ title: 'Another' }),
+    ).rejects.toMatchObject({ code: 'UNPROCESSABLE_CONTENT' });
+    const mine = await callerFor('ann').tasks.list({ q: 'Keyed locally' });
+    expect(mine).toHaveLength(1);
   });
 });

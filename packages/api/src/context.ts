@@ -5,6 +5,7 @@ import type { DB, Kysely } from '@taskflow/db';
 import type { Logger } from '@taskflow/service';
 import type { Principal } from './auth/principal';
 import type { TokenVerifier } from './auth/verify-token';
+import type { IdempotencyRequest } from './idempotency';
 import type { RouterMetrics } from './metrics';
 import { type PrincipalRateLimiter, RequestRateLimit } from './rate-limit';
 
@@ -24,6 +25,10 @@ export interface InnerContextOptions {
   metrics?: RouterMetrics | undefined;
   /** Told the caller's id once the token is verified (the host's access line names it). */
   onAuthenticated?: ((principalId: string) => void) | undefined;
+  /** The Idempotency-Key header as received; mutations validate and use it. */
+  idempotencyKey?: string | undefined;
+  /** Why this request's key cannot be used (a batch of several calls): its mutations get 400. */
+  idempotencyRefusal?: string | undefined;
 }
 
 /** Everything a procedure needs that does not depend on HTTP: easy to build in tests. */
@@ -39,6 +44,11 @@ export function createInnerContext(opts: InnerContextOptions) {
     rateLimit: opts.rateLimit,
     metrics: opts.metrics,
     onAuthenticated: opts.onAuthenticated,
+    idempotency: {
+      key: opts.idempotencyKey,
+      refusal: opts.idempotencyRefusal,
+      replayed: false,
+    } satisfies IdempotencyRequest as IdempotencyRequest,
   };
 }
 export type Context = ReturnType<typeof createInnerContext>;
@@ -88,11 +98,33 @@ export interface HttpRequestLike {
   principalId: string | undefined;
 }
 
+/**
+ * The Idempotency-Key header. It names one call: on a tRPC batch of several calls it
+ * is ambiguous, so those calls' mutations are refused rather than guessed at.
+ */
+function idempotencyOf(
+  headers: IncomingMessage['headers'],
+  calls: number,
+): Pick<InnerContextOptions, 'idempotencyKey' | 'idempotencyRefusal'> {
+  const raw = headers['idempotency-key'];
+  if (raw === undefined) return {};
+  const key = Array.isArray(raw) ? raw.join(', ') : raw;
+  return calls > 1
+    ? {
+        idempotencyKey: key,
+        idempotencyRefusal:
+          'Idempotency-Key applies to a request with one call; send keyed mutations unbatched',
+      }
+    : { idempotencyKey: key };
+}
+
 /** The HTTP part: the token, the request's id and logger, and the client's name. */
 export function createHttpContextFactory(deps: HttpContextDeps, surface: 'trpc' | 'rest' = 'trpc') {
   const { rateLimiter, ...rest } = deps;
-  return (request: HttpRequestLike) =>
+  /** `calls`: how many calls the request carries (a tRPC batch may carry several). */
+  return (request: HttpRequestLike, calls = 1) =>
     createInnerContext({
+      ...idempotencyOf(request.headers, calls),
       ...rest,
       logger: request.log,
       requestId: request.id,

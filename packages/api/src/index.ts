@@ -35,6 +35,12 @@ export {
   translateError,
   trpcRefusalBody,
 } from './errors';
+export {
+  IDEMPOTENCY_KEY_PATTERN,
+  IDEMPOTENCY_TTL_HOURS,
+  type IdempotencyRequest,
+  sweepExpiredKeys,
+} from './idempotency';
 export type { RouterMetrics } from './metrics';
 export {
   createRateLimiter,

@@ -1,9 +1,21 @@
-import type { DB, Transaction } from '@taskflow/db';
+import { type DB, sql, type Transaction } from '@taskflow/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { principalFromClaims, unstorableClaim } from './auth/principal';
 import { TokenError } from './auth/verify-token';
 import type { Context } from './context';
 import { badRequest, forbidden, formatTrpcError, translateError, unauthorized } from './errors';
+import {
+  claimKey,
+  fingerprintOf,
+  type KeyScope,
+  maybeSweep,
+  replayedError,
+  type StoredOutcome,
+  storableFailure,
+  storeOutcome,
+  usableKey,
+} from './idempotency';
+import type { Actor } from './services/actor';
 import { auditRowsWritten } from './services/record';
 import { ensureWorker } from './services/workers';
 
@@ -86,24 +98,66 @@ export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
 
 class Rollback extends Error {}
 
+/** The caller a key belongs to: protectedProcedure has put the actor on the context. */
+function principalOf(ctx: object): string {
+  const actor = (ctx as { actor?: Actor }).actor;
+  if (!actor) throw new Error('an Idempotency-Key needs an authenticated caller');
+  return actor.id;
+}
+
 /**
  * Runs the rest of a mutation in exactly one transaction, handed down as
  * `ctx.trx` (and as `ctx.db`, so nothing can slip outside it). A failed
  * procedure rolls everything back, its audit rows included.
+ *
+ * With an Idempotency-Key, the transaction first takes the key (or finds the
+ * outcome stored under it, and answers with that), runs the procedure after a
+ * savepoint and stores its outcome before committing: a stored outcome means the
+ * change committed. A refusal worth storing rolls back to the savepoint, so only
+ * the key and its outcome commit. Without a key nothing of this runs.
  */
-export const inTransaction = t.middleware(async ({ ctx, next, type }) => {
+export const inTransaction = t.middleware(async ({ ctx, next, type, path, getRawInput }) => {
   if (type !== 'mutation') throw new Error('inTransaction is for mutations only');
   const run = (trx: Transaction<DB>) => next({ ctx: { db: trx, trx } });
-  let outcome: Awaited<ReturnType<typeof run>> | undefined;
+  type Outcome = Awaited<ReturnType<typeof run>>;
+  const key = usableKey(ctx.idempotency);
+  const scope: KeyScope | undefined = key
+    ? { principal: principalOf(ctx), key, fingerprint: fingerprintOf(path, await getRawInput()) }
+    : undefined;
+  let outcome: Outcome | undefined;
+  let replay: StoredOutcome | undefined;
   let transaction: Transaction<DB> | undefined;
   try {
     await ctx.db.transaction().execute(async (trx) => {
       transaction = trx;
+      if (!scope) {
+        outcome = await run(trx);
+        if (!outcome.ok) throw new Rollback();
+        return;
+      }
+      replay = await claimKey(trx, scope);
+      if (replay) return;
+      await sql`savepoint idempotent_call`.execute(trx);
       outcome = await run(trx);
-      if (!outcome.ok) throw new Rollback();
+      if (outcome.ok) {
+        await storeOutcome(trx, scope, { status: 200, body: outcome.data });
+        return;
+      }
+      const stored = storableFailure(translateError(outcome.error) ?? outcome.error);
+      if (!stored) throw new Rollback();
+      await sql`rollback to savepoint idempotent_call`.execute(trx);
+      await storeOutcome(trx, scope, stored);
     });
   } catch (error) {
     if (!(error instanceof Rollback)) throw error;
+  }
+  if (scope)
+    maybeSweep(ctx.db, (error) => ctx.logger.warn({ err: error }, 'idempotency sweep failed'));
+  if (replay) {
+    ctx.idempotency.replayed = true;
+    if (replay.status >= 400) throw replayedError(replay);
+    // The procedure's validated output, as it was first sent; nothing below runs.
+    return { ok: true, data: replay.body } as Outcome;
   }
   if (!outcome) throw new Error('transaction finished without a result');
   // Counted only now that they are committed.

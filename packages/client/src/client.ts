@@ -1,6 +1,7 @@
 import type { AppRouter } from '@taskflow/router';
-import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import { createTRPCClient, httpLink, type Operation, TRPCClientError } from '@trpc/client';
 import { apiKeyToken, staticToken, TokenCache, type TokenSource } from './credentials';
+import { type RetryOptions, retryingFetch } from './retry';
 
 export interface TaskflowClientOptions {
   /** The API's base URL, e.g. http://localhost:8000 (tRPC is at /trpc). */
@@ -13,6 +14,24 @@ export interface TaskflowClientOptions {
   authUrl?: string;
   /** Recorded in every audit row this client causes (x-taskflow-client). Default: script. */
   clientName?: string;
+  /**
+   * Retries of network errors, 503 and 429 (backoff with jitter, Retry-After honoured);
+   * `false` sends each call once. Mutations are safe to retry: each carries its own
+   * Idempotency-Key, the same on every retry.
+   */
+  retry?: RetryOptions | false;
+}
+
+/**
+ * The Idempotency-Key of one mutation call: the caller's own, passed as
+ * `mutate(input, { context: { idempotencyKey } })` (a script that may itself be
+ * re-run can persist it), else a fresh UUID. httpLink asks once per call, not per
+ * retry, so every retry of the call sends the same key.
+ */
+function idempotencyHeaders({ op }: { op: Operation }): Record<string, string> {
+  if (op.type !== 'mutation') return {};
+  const own = op.context.idempotencyKey;
+  return { 'idempotency-key': typeof own === 'string' ? own : crypto.randomUUID() };
 }
 
 function tokenSource(options: TaskflowClientOptions): TokenSource {
@@ -29,7 +48,8 @@ function tokenSource(options: TaskflowClientOptions): TokenSource {
 /**
  * The typed TaskFlow client: the API's own procedures, checked by the
  * compiler. Tokens are fetched, renewed before they expire, and renewed once
- * more when the API answers 401.
+ * more when the API answers 401. Network errors, 503 and 429 are retried, and
+ * every mutation carries an Idempotency-Key, so a retried create makes one task.
  *
  * ```ts
  * const taskflow = createTaskflowClient({ url: 'http://localhost:8000', apiKey, authUrl: 'http://localhost:3001' });
@@ -56,8 +76,16 @@ export function createTaskflowClient(options: TaskflowClientOptions) {
     tokens.invalidate();
     return send(input, init, await tokens.get());
   };
+  const retried =
+    options.retry === false ? authorizedFetch : retryingFetch(authorizedFetch, options.retry);
   return createTRPCClient<AppRouter>({
-    links: [httpLink({ url: `${options.url.replace(/\/$/, '')}/trpc`, fetch: authorizedFetch })],
+    links: [
+      httpLink({
+        url: `${options.url.replace(/\/$/, '')}/trpc`,
+        fetch: retried,
+        headers: idempotencyHeaders,
+      }),
+    ],
   });
 }
 

@@ -15,3 +15,4 @@ export {
   type TokenSource,
   tokenExpiry,
 } from './credentials';
+export { RETRY_DEFAULTS, type RetryInfo, type RetryOptions, retryAfterMs } from './retry';

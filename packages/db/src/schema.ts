@@ -105,6 +105,18 @@ export interface AuditLogTable {
   created_at: CreatedAt;
 }
 
+/** The first outcome of a keyed mutation (migration 0006); status null while it runs. */
+export interface IdempotencyKeysTable {
+  principal: string;
+  key: string;
+  /** sha256 of the procedure and its canonical input. */
+  fingerprint: string;
+  status: number | null;
+  body: ColumnType<unknown, string | null, string | null>;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
 export interface DB {
   workers: WorkersTable;
   projects: ProjectsTable;
@@ -112,6 +124,7 @@ export interface DB {
   tasks: TasksTable;
   audit_log: AuditLogTable;
   task_dependencies: TaskDependenciesTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export type WorkerRow = Selectable<WorkersTable>;

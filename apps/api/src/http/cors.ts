@@ -11,8 +11,9 @@ const BASE: FastifyCorsOptions = {
     'x-taskflow-client',
     'trpc-accept',
     'if-match',
+    'idempotency-key',
   ],
-  exposedHeaders: ['ETag', 'WWW-Authenticate', 'X-Request-Id'],
+  exposedHeaders: ['ETag', 'WWW-Authenticate', 'X-Request-Id', 'Idempotent-Replayed'],
   maxAge: 600,
   optionsSuccessStatus: 204,
 };

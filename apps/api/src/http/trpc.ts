@@ -95,13 +95,14 @@ export async function trpcPlugin(app: FastifyInstance, options: TrpcOptions): Pr
         res: reply,
         path,
         maxBatchSize: options.maxBatchSize,
-        createContext: ({ req }) => createContext(asRequestLike(req)),
+        createContext: ({ req, info }) => createContext(asRequestLike(req), info.calls.length),
         responseMeta({ ctx, errors }) {
           return {
             headers: {
               'cache-control': 'no-store',
               ...ctx?.rateLimit?.headers(),
               ...errorHeaders(errors.map((e) => e.code)),
+              ...(ctx?.idempotency.replayed && { 'idempotent-replayed': 'true' }),
             },
           };
         },

@@ -96,9 +96,19 @@ const ERROR_RESPONSES: Record<string, string> = {
   '413': 'Request body over the size limit',
   '415': 'Body not sent as application/json',
   '422':
-    'Refers to something that does not fit (parent in another project, cycle, non-member assignee)',
+    'Refers to something that does not fit (parent in another project, cycle, non-member assignee), or an Idempotency-Key already used for a different request',
   '429': "Over the caller's rate limit; retry after Retry-After seconds",
   '503': 'The database or the identity provider is unreachable',
+};
+
+/** On every mutation's route: the call's key for safe retries (packages/api/src/idempotency.ts). */
+const IDEMPOTENCY_KEY_PARAMETER: Json = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call.',
+  schema: { type: 'string', pattern: '^[!-~]{1,255}$' },
 };
 
 function errorCodesFor(route: RestRoute): string[] {
@@ -158,6 +168,9 @@ function operation(route: RestRoute): Json {
     });
   }
 
+  const mutation = procedureDef(route.procedure).type === 'mutation';
+  if (mutation) parameters.push({ ...IDEMPOTENCY_KEY_PARAMETER });
+
   const op: Json = {
     operationId: route.procedure.replace('.', '_'),
     summary: route.summary,
@@ -191,6 +204,8 @@ function operation(route: RestRoute): Json {
   if (route.status === 201)
     headers.Location = { description: 'Where the new resource lives', schema: { type: 'string' } };
   if (!route.public) Object.assign(headers, rateLimitHeaderRefs(Object.keys(RATE_LIMIT_HEADERS)));
+  if (mutation)
+    headers['Idempotent-Replayed'] = { $ref: '#/components/headers/Idempotent-Replayed' };
   if (Object.keys(headers).length) success.headers = headers;
   op.responses = {
     [String(route.status ?? 200)]: success,
@@ -245,6 +260,11 @@ export function buildOpenApiDocument(): Json {
       schemas: componentSchemas(),
       headers: {
         ...RATE_LIMIT_HEADERS,
+        'Idempotent-Replayed': {
+          description:
+            'true when the answer is the stored outcome of an earlier call with the same Idempotency-Key',
+          schema: { type: 'string', enum: ['true'] },
+        },
         'Retry-After': {
           description: "Seconds until the quota refills (equal to the RateLimit field's t)",
           schema: { type: 'integer', minimum: 1 },

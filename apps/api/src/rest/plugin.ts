@@ -165,6 +165,7 @@ async function handle(
     }
     const data = await callProcedure(ctx, route.procedure, input);
     reply.headers(ctx.rateLimit?.headers() ?? {});
+    if (ctx.idempotency.replayed) reply.header('idempotent-replayed', 'true');
     if (data === null && route.nullIs204)
       return reply.code(204).header('cache-control', 'no-store').send();
     const version = (data as { version?: unknown }).version;
@@ -189,6 +190,7 @@ async function handle(
       .send(data);
   } catch (caught) {
     reply.headers(ctx.rateLimit?.headers() ?? {}).header('cache-control', 'no-store');
+    if (ctx.idempotency.replayed) reply.header('idempotent-replayed', 'true');
     if (caught instanceof HttpError) {
       return reply
         .code(caught.status)

@@ -4,6 +4,7 @@ import * as m0002 from './0002_audit_client';
 import * as m0003 from './0003_rate_limits';
 import * as m0004 from './0004_leases';
 import * as m0005 from './0005_dependencies';
+import * as m0006 from './0006_idempotency';
 
 /**
  * Versioned, forward-only migrations, in code so that they ship with the
@@ -16,6 +17,7 @@ export const migrations: Record<string, Migration> = {
   '0003_rate_limits': m0003,
   '0004_leases': m0004,
   '0005_dependencies': m0005,
+  '0006_idempotency': m0006,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -640,7 +640,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Refers to something that does not fit (parent in another project, cycle, non-member assignee) */
+        /** @description Refers to something that does not fit (parent in another project, cycle, non-member assignee), or an Idempotency-Key already used for a different request */
         E422: {
             headers: {
                 [name: string]: unknown;
@@ -678,6 +678,8 @@ export interface components {
         "RateLimit-Policy": string;
         /** @description What is left of it, e.g. `"per-principal";r=42;t=17` (42 calls, refilled in 17 s) */
         RateLimit: string;
+        /** @description true when the answer is the stored outcome of an earlier call with the same Idempotency-Key */
+        "Idempotent-Replayed": "true";
         /** @description Seconds until the quota refills (equal to the RateLimit field's t) */
         "Retry-After": number;
     };
@@ -784,7 +786,10 @@ export interface operations {
     tasks_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -816,6 +821,7 @@ export interface operations {
                     Location?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -876,6 +882,8 @@ export interface operations {
             header?: {
                 /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
                 "If-Match"?: string;
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: number;
@@ -889,6 +897,7 @@ export interface operations {
                 headers: {
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -916,6 +925,8 @@ export interface operations {
             header?: {
                 /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
                 "If-Match"?: string;
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: number;
@@ -945,6 +956,7 @@ export interface operations {
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -970,6 +982,8 @@ export interface operations {
             header?: {
                 /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
                 "If-Match"?: string;
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: number;
@@ -992,6 +1006,7 @@ export interface operations {
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1017,6 +1032,8 @@ export interface operations {
             header?: {
                 /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
                 "If-Match"?: string;
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: number;
@@ -1042,6 +1059,7 @@ export interface operations {
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1072,6 +1090,8 @@ export interface operations {
             header?: {
                 /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
                 "If-Match"?: string;
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: number;
@@ -1097,6 +1117,7 @@ export interface operations {
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1122,6 +1143,8 @@ export interface operations {
             header?: {
                 /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
                 "If-Match"?: string;
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: number;
@@ -1146,6 +1169,7 @@ export interface operations {
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1171,6 +1195,8 @@ export interface operations {
             header?: {
                 /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
                 "If-Match"?: string;
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: number;
@@ -1195,6 +1221,7 @@ export interface operations {
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1220,6 +1247,8 @@ export interface operations {
             header?: {
                 /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
                 "If-Match"?: string;
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: number;
@@ -1244,6 +1273,7 @@ export interface operations {
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1269,6 +1299,8 @@ export interface operations {
             header?: {
                 /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
                 "If-Match"?: string;
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: number;
@@ -1293,6 +1325,7 @@ export interface operations {
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1318,6 +1351,8 @@ export interface operations {
             header?: {
                 /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
                 "If-Match"?: string;
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: number;
@@ -1342,6 +1377,7 @@ export interface operations {
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1367,6 +1403,8 @@ export interface operations {
             header?: {
                 /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
                 "If-Match"?: string;
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: number;
@@ -1391,6 +1429,7 @@ export interface operations {
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1413,7 +1452,10 @@ export interface operations {
     tasks_claimNext: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1439,6 +1481,7 @@ export interface operations {
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1469,7 +1512,10 @@ export interface operations {
     tasks_heartbeat: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: number;
             };
@@ -1493,6 +1539,7 @@ export interface operations {
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1517,6 +1564,8 @@ export interface operations {
             header?: {
                 /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
                 "If-Match"?: string;
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: number;
@@ -1539,6 +1588,7 @@ export interface operations {
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1566,6 +1616,8 @@ export interface operations {
             header?: {
                 /** @description The ETag of the version you read; the change is refused with 412 if the task has moved on */
                 "If-Match"?: string;
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: number;
@@ -1582,6 +1634,7 @@ export interface operations {
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1702,7 +1755,10 @@ export interface operations {
     workers_upsert: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1723,6 +1779,7 @@ export interface operations {
                 headers: {
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1777,7 +1834,10 @@ export interface operations {
     projects_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1800,6 +1860,7 @@ export interface operations {
                     Location?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1853,7 +1914,10 @@ export interface operations {
     projects_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 slug: string;
             };
@@ -1874,6 +1938,7 @@ export interface operations {
                 headers: {
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1895,7 +1960,10 @@ export interface operations {
     projects_addMember: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 slug: string;
                 worker_id: string;
@@ -1919,6 +1987,7 @@ export interface operations {
                 headers: {
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1940,7 +2009,10 @@ export interface operations {
     projects_removeMember: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 slug: string;
                 worker_id: string;
@@ -1954,6 +2026,7 @@ export interface operations {
                 headers: {
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
