@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../src/testing';
 
 const TABLES = [
   'audit_log',
+  'idempotency_keys',
   'project_members',
   'projects',
   'rate_limits',
