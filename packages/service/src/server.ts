@@ -108,21 +108,22 @@ export function createService(options: ServiceOptions): FastifyInstance {
   app.decorateRequest('routeLabel', undefined);
   app.decorateRequest('receivedAt', 0);
 
-  app.addHook('onRequest', (request, reply, done) => {
+  app.addHook('onRequest', (request, _reply, done) => {
+    // (The X-Request-Id response header is already set on the raw response by the factory.)
     request.receivedAt = performance.now();
-    reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });
-  // While closing, a response ends its keep-alive connection: close() waits for every
-  // connection, and a client would otherwise hold one open until its own idle timeout.
-  let closing = false;
+  // While closing, connections whose response just ended are closed too: close() waits for
+  // every connection, and a keep-alive client would otherwise hold one until its own timeout.
+  // A timer while closing, rather than a hook on every response.
+  let sweeping: NodeJS.Timeout | undefined;
   app.addHook('preClose', (done) => {
-    closing = true;
+    sweeping = setInterval(() => app.server.closeIdleConnections(), 50).unref();
     done();
   });
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (closing) reply.header('connection', 'close');
-    done(null, payload);
+  app.addHook('onClose', (_instance, done) => {
+    clearInterval(sweeping);
+    done();
   });
   const logAccess = (request: FastifyRequest, status: number, elapsedMs: number) => {
     const route = routeOf(request);

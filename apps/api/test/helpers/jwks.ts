@@ -78,6 +78,11 @@ export class TestIssuer {
     return kid;
   }
 
+  /** Takes a key out of the published set (a compromised or retired key). */
+  withdraw(kid: string): void {
+    this.keys = this.keys.filter((k) => k.kid !== kid);
+  }
+
   publicKeyOf(alg: Alg): JWK {
     const key = this.keys.find((k) => k.alg === alg);
     if (!key) throw new Error(`no ${alg} key`);

@@ -38,6 +38,14 @@ export type KeyResolver = (
   token: FlattenedJWSInput,
 ) => Promise<CryptoKey>;
 
+export interface KeySet {
+  resolve: KeyResolver;
+  /** Changes whenever a fetch brings a new copy of the set (what was verified before may not hold). */
+  generation(): number;
+  /** The copy in hand is due for a refresh (or there is none): verify against the key server again. */
+  due(): boolean;
+}
+
 async function fetchKeySet(url: URL, timeoutMs: number): Promise<LocalJWKSet> {
   const response = await fetch(url, {
     headers: { accept: 'application/json, application/jwk-set+json' },
@@ -58,8 +66,9 @@ async function fetchKeySet(url: URL, timeoutMs: number): Promise<LocalJWKSet> {
  * key server is down; here the last good set keeps verifying known keys for
  * staleIfErrorMs more, and only a key never seen (or a set too old) is a 503.
  */
-export function createKeySet(options: KeySetOptions): KeyResolver {
+export function createKeySet(options: KeySetOptions): KeySet {
   let current: { keys: LocalJWKSet; fetchedAt: number } | undefined;
+  let generation = 0;
   let lastAttemptAt = Number.NEGATIVE_INFINITY;
   let lastFailure: unknown;
   let pending: Promise<void> | undefined;
@@ -71,6 +80,7 @@ export function createKeySet(options: KeySetOptions): KeyResolver {
         .then(
           (keys) => {
             current = { keys, fetchedAt: Date.now() };
+            generation += 1;
             lastFailure = undefined;
           },
           (error: unknown) => {
@@ -89,7 +99,7 @@ export function createKeySet(options: KeySetOptions): KeyResolver {
   const unavailable = (why: string) =>
     new KeySetUnavailable(`The identity provider's key set ${why}`, { cause: lastFailure });
 
-  return async (header, token) => {
+  const resolve: KeyResolver = async (header, token) => {
     // No keys at all yet: every request may try (there is nothing else to go on).
     if (!current) await refresh();
     if (!current) throw unavailable('could not be fetched');
@@ -117,5 +127,10 @@ export function createKeySet(options: KeySetOptions): KeyResolver {
       if (lastFailure !== undefined) throw unavailable('could not be fetched to find this key');
       throw error;
     }
+  };
+  return {
+    resolve,
+    generation: () => generation,
+    due: () => !current || Date.now() - current.fetchedAt >= options.maxAgeMs,
   };
 }
