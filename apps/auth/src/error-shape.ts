@@ -1,16 +1,4 @@
-import { errorBody } from '@taskflow/service';
-
-/** Codes for the statuses Better Auth answers without a body of its own. */
-const CODE_BY_STATUS: Record<number, string> = {
-  400: 'BAD_REQUEST',
-  401: 'UNAUTHORIZED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-  405: 'METHOD_NOT_SUPPORTED',
-  413: 'PAYLOAD_TOO_LARGE',
-  415: 'UNSUPPORTED_MEDIA_TYPE',
-  429: 'TOO_MANY_REQUESTS',
-};
+import { codeForStatus, errorBody } from '@taskflow/service';
 
 export type ErrorBody = ReturnType<typeof errorBody> & Record<string, unknown>;
 
@@ -24,8 +12,7 @@ export function sharedErrorBody(
   requestId: string,
   fallbackMessage: string,
 ): ErrorBody {
-  const fallbackCode =
-    CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST');
+  const fallbackCode = codeForStatus(status);
   let own: Record<string, unknown> = {};
   try {
     const parsed: unknown = text ? JSON.parse(text) : undefined;

@@ -22,6 +22,11 @@ const CODE_BY_STATUS: Record<number, string> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
+/** The code an error body names for a status, when nothing more specific is known. */
+export function codeForStatus(status: number): string {
+  return CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST');
+}
+
 /** Status, code and message a client may see for whatever a handler threw. */
 export function describeFailure(error: FastifyError | Error): {
   status: number;
@@ -33,7 +38,7 @@ export function describeFailure(error: FastifyError | Error): {
   const status = 'statusCode' in error ? Number(error.statusCode) : 500;
   // Fastify's own refusals (body too large, bad media type, bad JSON) carry a 4xx status.
   if (Number.isInteger(status) && status >= 400 && status < 500) {
-    return { status, code: CODE_BY_STATUS[status] ?? 'BAD_REQUEST', message: error.message };
+    return { status, code: codeForStatus(status), message: error.message };
   }
   return { status: 500, code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' };
 }

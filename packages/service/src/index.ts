@@ -7,7 +7,7 @@ export {
   type ServiceSettings,
   serviceSettings,
 } from './config';
-export { describeFailure, errorBody, replyWithError } from './error-reply';
+export { codeForStatus, describeFailure, errorBody, replyWithError } from './error-reply';
 export { createLogger, isLogLevel, LOG_LEVELS, type Logger, type LogLevel } from './logger';
 export {
   createHttpMetrics,
