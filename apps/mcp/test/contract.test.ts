@@ -1,9 +1,9 @@
 import { REST_ROUTES } from '@taskflow/api';
 import { CLI_EXCEPTIONS, COMMANDS } from '@taskflow/cli';
 import { MOVES, TASK_ACTIONS } from '@taskflow/contracts';
+import { MCP_EXCEPTIONS, TOOLS } from '@taskflow/mcp-tools';
 import { appRouter, type ProcedurePath } from '@taskflow/router';
 import { describe, expect, it } from 'vitest';
-import { MCP_EXCEPTIONS, TOOLS } from '../src/tools';
 
 const procedures = Object.keys(appRouter._def.procedures).sort() as ProcedurePath[];
 

@@ -185,9 +185,9 @@ describe('the MCP server over stdio, as an agent, against a real API', () => {
     ]);
     expect(mine.isError, mine.text).toBe(false);
     expect(theirs.isError, theirs.text).toBe(false);
-    const titles = [mine.json().title, theirs.json().title].sort();
+    const titles = [mine.json().task.title, theirs.json().task.title].sort();
     expect(titles).toEqual(['routine', 'urgent']);
-    const task = mine.json();
+    const { task } = mine.json();
     expect(task).toMatchObject({ status: 'in_progress', assigned_to: agent.id, claim_epoch: 1 });
     expect(task.available_actions).toContain('progress');
     expect((await call(client, 'claim_next_task', { project_slug: 'queue' })).json()).toEqual({

@@ -1,0 +1,40 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { TaskflowClient } from '@taskflow/client';
+import { callTool, type ToolSet, toolsOf } from './tools';
+
+export interface McpServerOptions {
+  /** Which tools to offer: all (default) or the agent loop's core. */
+  tools?: ToolSet;
+}
+
+/**
+ * The MCP server: one tool per agent action, each calling the same procedure as the
+ * web app and CLI through `client` (over HTTP for stdio, in-process on the API's /mcp).
+ */
+export function createMcpServer(client: TaskflowClient, options: McpServerOptions = {}): McpServer {
+  const server = new McpServer(
+    { name: 'taskflow', version: '0.1.0' },
+    {
+      instructions:
+        'TaskFlow is a task board shared by people and agents. claim_next_task takes the next ready task (or list_tasks with status "pending" finds work); heartbeat keeps the claim; update_progress reports; submit_for_review or complete_task finishes. Lists are paged: follow next_offset while has_more.',
+    },
+  );
+  let myId: Promise<string> | undefined;
+  const me = () => {
+    myId ??= client.workers.me.query().then((w) => w.id);
+    return myId;
+  };
+  for (const tool of toolsOf(options.tools ?? 'all')) {
+    server.registerTool(
+      tool.name,
+      {
+        description: tool.description,
+        inputSchema: tool.input,
+        outputSchema: tool.output,
+        annotations: tool.annotations,
+      },
+      (input: unknown) => callTool(tool, client, input, me),
+    );
+  }
+  return server;
+}
