@@ -1,17 +1,19 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { TaskflowClient } from '@taskflow/client';
+import type { McpApiClient } from './client';
 import { callTool, type ToolSet, toolsOf } from './tools';
 
 export interface McpServerOptions {
   /** Which tools to offer: all (default) or the agent loop's core. */
   tools?: ToolSet;
+  /** The caller's worker id, when the host already knows it (else asked of workers.me once). */
+  workerId?: string;
 }
 
 /**
  * The MCP server: one tool per agent action, each calling the same procedure as the
  * web app and CLI through `client` (over HTTP for stdio, in-process on the API's /mcp).
  */
-export function createMcpServer(client: TaskflowClient, options: McpServerOptions = {}): McpServer {
+export function createMcpServer(client: McpApiClient, options: McpServerOptions = {}): McpServer {
   const server = new McpServer(
     { name: 'taskflow', version: '0.1.0' },
     {
@@ -21,7 +23,9 @@ export function createMcpServer(client: TaskflowClient, options: McpServerOption
   );
   let myId: Promise<string> | undefined;
   const me = () => {
-    myId ??= client.workers.me.query().then((w) => w.id);
+    myId ??= options.workerId
+      ? Promise.resolve(options.workerId)
+      : client.workers.me.query().then((w) => w.id);
     return myId;
   };
   for (const tool of toolsOf(options.tools ?? 'all')) {

@@ -1,5 +1,4 @@
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import { describeFailure, type TaskflowClient } from '@taskflow/client';
 import {
   AuditActorType,
   AuditListInput,
@@ -26,6 +25,8 @@ import {
 } from '@taskflow/contracts';
 import type { ProcedurePath } from '@taskflow/router';
 import { z } from 'zod';
+import type { McpApiClient as TaskflowClient } from './client';
+import { describeToolFailure } from './failure';
 
 /** Agents have small context windows: lists are paged and compact unless asked. */
 export const DEFAULT_PAGE = 20;
@@ -402,7 +403,7 @@ export async function callTool(
       structuredContent: result,
     };
   } catch (error) {
-    const failure = describeFailure(error);
+    const failure = describeToolFailure(error);
     const where = failure.status ? `${failure.status} ${failure.code}` : (failure.code ?? 'ERROR');
     const issues = failure.issues.length
       ? ` (${failure.issues.map((i) => `${i.path || 'input'}: ${i.message}`).join('; ')})`
