@@ -4,9 +4,11 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { JsonSchemaType } from '@modelcontextprotocol/sdk/validation/types.js';
+import { type App, createApp } from '@taskflow/api';
 import { type ServiceProcess, startService, waitForHealth } from '@taskflow/api/testing';
 import { freePort, type Stack, startStack } from '@taskflow/auth/testing';
 import { CORE_TOOLS, TaskWithActions, TOOLS } from '@taskflow/mcp-tools';
+import { createLogger } from '@taskflow/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const API_DIR = fileURLToPath(new URL('../../api', import.meta.url));
@@ -115,11 +117,12 @@ describe('the MCP server over HTTP at /mcp', () => {
     expect(none.headers.get('www-authenticate')).toBe('Bearer realm="taskflow"');
     expect(await none.json()).toMatchObject({ code: 'UNAUTHORIZED', status_code: 401 });
 
-    for (const headers of [
+    const bads: Record<string, string>[] = [
       { authorization: 'Bearer not.a.jwt' },
       { 'x-api-key': 'tf_not-a-key' },
       { authorization: 'Bearer tf_not-a-key' },
-    ]) {
+    ];
+    for (const headers of bads) {
       const bad = await post(headers);
       expect(bad.status, JSON.stringify(headers)).toBe(401);
       expect(bad.headers.get('www-authenticate')).toBe(
@@ -259,5 +262,82 @@ describe('the MCP server over HTTP at /mcp', () => {
     const invalid = await call(client, 'update_progress', { id: done.id, percent: 250 });
     expect(invalid.isError).toBe(true);
     expect(invalid.text).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('/mcp within the API limits', () => {
+  let s: Stack;
+  let app: App;
+  let url: string;
+  let key: string;
+
+  beforeAll(async () => {
+    s = await startStack();
+    app = createApp({
+      db: s.database.db,
+      logger: createLogger({ service: 'api', level: 'silent' }),
+      auth: {
+        jwksUrl: new URL(`${s.authUrl}/api/auth/jwks`),
+        issuer: s.config.baseUrl,
+        audience: s.config.audience,
+      },
+      bodyLimitBytes: 4096,
+      rateLimit: { perMinute: 3 },
+      mcp: { tools: 'core' },
+    });
+    url = await app.listen(0);
+    const admin = await s.signUp('limits@example.com', 'Lim Admin');
+    key = (await s.createAgent(admin.cookie, 'Busy Agent')).key;
+  }, 60_000);
+  afterAll(async () => {
+    await app?.close();
+    await s?.stop();
+  });
+
+  it("offers the app's default tool set (core here) and counts tool calls against the caller's rate limit", async () => {
+    const transport = new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
+      requestInit: { headers: { 'x-api-key': key } },
+    });
+    const client = new Client({ name: 'busy', version: '1' });
+    await client.connect(transport);
+    try {
+      expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(
+        [...CORE_TOOLS].sort(),
+      );
+      const results: ToolResult[] = [];
+      for (let i = 0; i < 4; i++)
+        results.push((await client.callTool({ name: 'list_tasks', arguments: {} })) as ToolResult);
+      expect(results.slice(0, 3).map((r) => r.isError === true)).toEqual([false, false, false]);
+      expect(results[3]).toMatchObject({ isError: true });
+      expect(results[3]?.content[0]?.text).toMatch(
+        /^429 TOO_MANY_REQUESTS: Rate limit exceeded: 3 calls a minute per caller/,
+      );
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('refuses a body over the API body limit with 413', async () => {
+    const res = await fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers: {
+        'x-api-key': key,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'list_tasks', arguments: { q: 'x'.repeat(5000) } },
+      }),
+    });
+    expect(res.status).toBe(413);
+  });
+
+  it('answers GET (no standalone stream in stateless mode) with 405', async () => {
+    const res = await fetch(`${url}/mcp`, { headers: { 'x-api-key': key } });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
   });
 });
