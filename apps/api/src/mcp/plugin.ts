@@ -14,6 +14,7 @@ import {
   createInnerContext,
   type HttpContextDeps,
   RequestRateLimit,
+  reportError,
   TokenError,
 } from '@taskflow/router';
 import { errorBody } from '@taskflow/service';
@@ -152,6 +153,8 @@ export async function mcpPlugin(app: FastifyInstance, options: McpOptions): Prom
       links: [
         unstable_localLink({
           router: appRouter,
+          // As over tRPC and REST: failures logged (500s with their cause), conflicts counted.
+          onError: ({ error, path }) => reportError(error, path, like.log, options.metrics),
           createContext: async () =>
             createInnerContext({
               db: options.db,
