@@ -244,6 +244,40 @@ describe('the MCP server over HTTP at /mcp', () => {
     expect(empty.structured).toEqual({ task: null });
   });
 
+  it('runs a retried call with the same Idempotency-Key once', async () => {
+    const retry = () =>
+      fetch(`${apiUrl}/mcp`, {
+        method: 'POST',
+        headers: {
+          'x-api-key': agent.key,
+          'idempotency-key': 'mcp-create-1',
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 7,
+          method: 'tools/call',
+          params: {
+            name: 'create_task',
+            arguments: { title: 'Once only', project_slug: 'remote' },
+          },
+        }),
+      }).then(async (r) => {
+        expect(r.status).toBe(200);
+        const body = (await r.json()) as { result: ToolResult };
+        expect(body.result.isError, body.result.content[0]?.text).toBeFalsy();
+        return body.result.structuredContent as { id: number };
+      });
+    const first = await retry();
+    const second = await retry();
+    expect(second.id).toBe(first.id);
+    const titles = (await rest('GET', '/api/tasks?project_slug=remote&limit=100')) as {
+      title: string;
+    }[];
+    expect(titles.filter((t) => t.title === 'Once only')).toHaveLength(1);
+  });
+
   it("gives the API's refusals as tool errors, in the API's words, without stack traces", async () => {
     const client = await connect({ 'x-api-key': agent.key });
     const missing = await call(client, 'get_task', { id: 999999 });
