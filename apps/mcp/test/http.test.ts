@@ -369,6 +369,28 @@ describe('/mcp within the API limits', () => {
     expect(res.status).toBe(413);
   });
 
+  it('answers 503 for an agent key while the identity service cannot be reached', async () => {
+    const closed = await freePort();
+    const cut = createApp({
+      db: s.database.db,
+      logger: createLogger({ service: 'api', level: 'silent' }),
+      auth: { jwksUrl: new URL(`${s.authUrl}/api/auth/jwks`) },
+      mcp: { authUrl: `http://127.0.0.1:${closed}` },
+    });
+    const cutUrl = await cut.listen(0);
+    try {
+      const res = await fetch(`${cutUrl}/mcp`, {
+        method: 'POST',
+        headers: { 'x-api-key': key, 'content-type': 'application/json' },
+        body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+      });
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    } finally {
+      await cut.close();
+    }
+  });
+
   it('answers GET (no standalone stream in stateless mode) with 405', async () => {
     const res = await fetch(`${url}/mcp`, { headers: { 'x-api-key': key } });
     expect(res.status).toBe(405);

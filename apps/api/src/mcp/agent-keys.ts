@@ -16,6 +16,18 @@ function expiryOf(token: string): number | undefined {
   }
 }
 
+/** The identity service's refusal, with its Retry-After when it asks the key to slow down. */
+export class KeyRefused extends HttpError {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    readonly retryAfter?: string,
+  ) {
+    super(status, code, message);
+  }
+}
+
 /** Agent API keys look like this (Better Auth's prefix on the identity service). */
 export const AGENT_KEY_PREFIX = 'tf_';
 
@@ -77,7 +89,12 @@ export class AgentKeyExchange {
     if (res.status === 401 || res.status === 403)
       throw new HttpError(401, 'UNAUTHORIZED', `The API key was refused: ${said}`);
     if (res.status === 429)
-      throw new HttpError(429, 'TOO_MANY_REQUESTS', `The API key was refused: ${said}`);
+      throw new KeyRefused(
+        429,
+        'TOO_MANY_REQUESTS',
+        `The API key was refused: ${said}`,
+        res.headers.get('retry-after') ?? undefined,
+      );
     throw new HttpError(
       503,
       'SERVICE_UNAVAILABLE',

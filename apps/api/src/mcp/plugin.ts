@@ -21,7 +21,7 @@ import { errorBody } from '@taskflow/service';
 import { createTRPCClient, unstable_localLink } from '@trpc/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { asRequestLike } from '../http/request';
-import { AGENT_KEY_PREFIX, AgentKeyExchange } from './agent-keys';
+import { AGENT_KEY_PREFIX, AgentKeyExchange, KeyRefused } from './agent-keys';
 
 export interface McpOptions extends HttpContextDeps {
   /** The identity service, where agent API keys are exchanged for tokens. */
@@ -81,6 +81,8 @@ function refuse(reply: FastifyReply, request: FastifyRequest, error: HttpError) 
         ? `${CHALLENGE}, error="invalid_token"`
         : CHALLENGE,
     );
+  if (error instanceof KeyRefused && error.retryAfter)
+    reply.header('retry-after', error.retryAfter);
   return reply
     .code(error.status)
     .header('cache-control', 'no-store')
