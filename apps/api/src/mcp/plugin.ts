@@ -89,12 +89,14 @@ function refuse(reply: FastifyReply, request: FastifyRequest, error: HttpError) 
     .send(errorBody(error.status, error.code, error.message, request.id));
 }
 
-/** Fastify's header bag as Fetch Headers (what the SDK's web-standard transport reads). */
+/** The headers the SDK's transport reads; the credentials stay out of the MCP layer. */
+const TRANSPORT_HEADERS = ['accept', 'content-type', 'mcp-protocol-version', 'mcp-session-id'];
+
 function fetchHeaders(request: FastifyRequest): Headers {
   const headers = new Headers();
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value === undefined) continue;
-    headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  for (const name of TRANSPORT_HEADERS) {
+    const value = request.headers[name];
+    if (typeof value === 'string') headers.set(name, value);
   }
   return headers;
 }
@@ -130,13 +132,6 @@ export async function mcpPlugin(app: FastifyInstance, options: McpOptions): Prom
 
   app.post('/mcp', async (request, reply) => {
     request.routeLabel = '/mcp';
-    let tools: ToolSet;
-    try {
-      const asked = (request.query as Record<string, unknown>).tools;
-      tools = asked === undefined ? options.tools : parseToolSet(String(asked));
-    } catch (error) {
-      return refuse(reply, request, new HttpError(400, 'BAD_REQUEST', (error as Error).message));
-    }
     let caller: { token: string; sub: string };
     try {
       caller = await authenticate(request, options, keys);
@@ -145,6 +140,13 @@ export async function mcpPlugin(app: FastifyInstance, options: McpOptions): Prom
       throw error;
     }
     request.principalId = caller.sub;
+    let tools: ToolSet;
+    try {
+      const asked = (request.query as Record<string, unknown>).tools;
+      tools = asked === undefined ? options.tools : parseToolSet(String(asked));
+    } catch (error) {
+      return refuse(reply, request, new HttpError(400, 'BAD_REQUEST', (error as Error).message));
+    }
 
     const rateLimit = options.rateLimiter && new RequestRateLimit(options.rateLimiter);
     const like = asRequestLike(request);
