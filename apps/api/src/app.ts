@@ -1,4 +1,5 @@
 import type { Database, DB, Kysely } from '@taskflow/db';
+import type { ToolSet } from '@taskflow/mcp-tools';
 import {
   createRateLimiter,
   createTokenVerifier,
@@ -11,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { registerCors } from './http/cors';
 import { trpcPlugin } from './http/trpc';
 import { type LeaseSweeper, startLeaseSweeper } from './lease-sweeper';
+import { mcpPlugin } from './mcp/plugin';
 import { createApiMetrics } from './metrics';
 import { docsPlugin } from './rest/docs';
 import { buildOpenApiDocument } from './rest/openapi';
@@ -36,6 +38,16 @@ export interface AppOptions {
   pool?: Database['pool'];
   /** How often expired leases are swept, in ms; 0 or absent: not in this app (tests opt in). */
   leaseSweepIntervalMs?: number;
+  /**
+   * MCP at /mcp. `authUrl`: where agent keys are exchanged (default: the key set's
+   * server, the JWKS URL without /api/auth/jwks); `tools`: the default tool set (all).
+   */
+  mcp?: { authUrl?: string; tools?: ToolSet };
+}
+
+/** The identity service's base URL, from its key set's URL (Better Auth serves /api/auth/jwks). */
+export function authServerOf(jwksUrl: URL): string {
+  return jwksUrl.href.replace(/\/api\/auth\/jwks\/?$/, '').replace(/\/$/, '');
 }
 
 export interface App {
@@ -87,6 +99,11 @@ export function createApp(options: AppOptions): App {
       maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
     });
     await app.register(restPlugin, deps);
+    await app.register(mcpPlugin, {
+      ...deps,
+      authUrl: options.mcp?.authUrl ?? authServerOf(options.auth.jwksUrl),
+      tools: options.mcp?.tools ?? 'all',
+    });
     app.get('/openapi.json', (_request, reply) =>
       reply
         .type('application/json; charset=utf-8')

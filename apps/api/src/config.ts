@@ -1,3 +1,4 @@
+import { TOOL_SETS, type ToolSet } from '@taskflow/mcp-tools';
 import { DEFAULT_RATE_LIMIT_PER_MINUTE, VERIFIER_DEFAULTS } from '@taskflow/router';
 import {
   ConfigError,
@@ -66,6 +67,8 @@ const ApiEnvSchema = z.object({
   LEASE_SWEEP_INTERVAL_MS: optionalString.pipe(
     z.coerce.number<string>().int().min(0).max(3_600_000).optional(),
   ),
+  // The tools /mcp offers unless a request asks (?tools=): core (the agent loop) or all.
+  TASKFLOW_MCP_TOOLS: optionalString.pipe(z.enum(TOOL_SETS).optional()),
 });
 
 // The API's variables, then every service's (NODE_ENV, LOG_LEVEL, LOG_PRETTY, METRICS*).
@@ -105,6 +108,10 @@ export interface Config {
   maxTokenAgeSec: number;
   /** How often this process returns tasks whose lease expired to pending; 0: never. */
   leaseSweepIntervalMs: number;
+  /** The identity service (agent keys are exchanged there for /mcp); undefined: the JWKS URL's. */
+  authServerUrl: string | undefined;
+  /** The tools /mcp offers by default. */
+  mcpTools: ToolSet;
 }
 
 function isLoopback(url: URL): boolean {
@@ -175,5 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwksStaleIfErrorMs: e.AUTH_JWKS_STALE_IF_ERROR_SECONDS * 1000,
     maxTokenAgeSec: e.AUTH_MAX_TOKEN_AGE,
     leaseSweepIntervalMs: e.LEASE_SWEEP_INTERVAL_MS ?? DEFAULT_LEASE_SWEEP_INTERVAL_MS,
+    authServerUrl: e.AUTH_SERVER_URL,
+    mcpTools: e.TASKFLOW_MCP_TOOLS ?? 'all',
   };
 }

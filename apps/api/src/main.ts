@@ -38,12 +38,17 @@ runService<Config>({
         metrics: config.service.metrics,
         pool: database.pool,
         leaseSweepIntervalMs: config.leaseSweepIntervalMs,
+        mcp: {
+          ...(config.authServerUrl && { authUrl: config.authServerUrl }),
+          tools: config.mcpTools,
+        },
       });
       const url = await app.listen(config.port, config.host);
       logger.info(
         {
           url,
           trpc: `${url}/trpc`,
+          mcp: `${url}/mcp (${config.mcpTools} tools)`,
           jwks: config.jwksUrl.href,
           metrics: config.service.metrics.mode,
           rateLimit: config.rateLimitPerMinute

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { authServerOf } from '../src/app';
 import { ConfigError, loadConfig } from '../src/config';
 
 describe('configuration', () => {
@@ -92,6 +93,19 @@ describe('configuration', () => {
         /LEASE_SWEEP_INTERVAL_MS/,
       );
     }
+  });
+
+  it('offers all MCP tools at /mcp by default, the agent loop with TASKFLOW_MCP_TOOLS=core', () => {
+    const jwks = { AUTH_JWKS_URL: 'http://a/jwks' };
+    expect(loadConfig(jwks).mcpTools).toBe('all');
+    expect(loadConfig({ ...jwks, TASKFLOW_MCP_TOOLS: ' ' }).mcpTools).toBe('all');
+    expect(loadConfig({ ...jwks, TASKFLOW_MCP_TOOLS: 'core' }).mcpTools).toBe('core');
+    expect(() => loadConfig({ ...jwks, TASKFLOW_MCP_TOOLS: 'some' })).toThrow(/TASKFLOW_MCP_TOOLS/);
+    // Agent keys are exchanged at AUTH_SERVER_URL, else where the key set is served.
+    expect(loadConfig({ AUTH_SERVER_URL: 'http://auth:3001' }).authServerUrl).toBe(
+      'http://auth:3001',
+    );
+    expect(authServerOf(new URL('http://auth:3001/api/auth/jwks'))).toBe('http://auth:3001');
   });
 });
 

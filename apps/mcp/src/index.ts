@@ -1,2 +1,1 @@
-export { createMcpServer } from './server';
-export { callTool, DEFAULT_PAGE, MCP_EXCEPTIONS, summarize, TOOLS, type Tool } from './tools';
+export * from '@taskflow/mcp-tools';

@@ -1,9 +1,10 @@
 import { REST_ROUTES } from '@taskflow/api';
 import { CLI_EXCEPTIONS, COMMANDS } from '@taskflow/cli';
 import { MOVES, TASK_ACTIONS } from '@taskflow/contracts';
+import { CORE_TOOLS, MCP_EXCEPTIONS, TOOLS, toolsOf } from '@taskflow/mcp-tools';
 import { appRouter, type ProcedurePath } from '@taskflow/router';
 import { describe, expect, it } from 'vitest';
-import { MCP_EXCEPTIONS, TOOLS } from '../src/tools';
+import { z } from 'zod';
 
 const procedures = Object.keys(appRouter._def.procedures).sort() as ProcedurePath[];
 
@@ -75,5 +76,23 @@ describe('every surface is built from (or held to) the MOVES table', () => {
     });
     expect(COMMANDS.find((c) => c.procedure === procedure)?.name).toBe(row.cli);
     expect(TOOLS.find((t) => t.procedure === procedure)?.name).toBe(row.mcp);
+  });
+});
+
+/** Both transports serve this table (http.test.ts holds them to the same list); here, its shape. */
+describe('the MCP tool table', () => {
+  it.each(TOOLS.map((t) => t.name))('%s declares an object outputSchema', (name) => {
+    const tool = TOOLS.find((t) => t.name === name);
+    expect(z.toJSONSchema(tool?.output ?? z.never(), { io: 'output' })).toMatchObject({
+      type: 'object',
+    });
+  });
+
+  it('keeps the core set to tools that exist, and all to every tool', () => {
+    expect(toolsOf('core').map((t) => t.name)).toEqual(
+      TOOLS.map((t) => t.name).filter((n) => CORE_TOOLS.includes(n)),
+    );
+    expect(toolsOf('core')).toHaveLength(CORE_TOOLS.length);
+    expect(toolsOf('all')).toEqual(TOOLS);
   });
 });

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { type Stack, startStack } from '@taskflow/auth/testing';
+import { CORE_TOOLS } from '@taskflow/mcp-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
@@ -14,7 +15,7 @@ describe('the MCP server over stdio, as an agent, against a real API', () => {
   const agents: { id: string; key: string }[] = [];
   const clients: Client[] = [];
 
-  async function connect(key: string): Promise<Client> {
+  async function connect(key: string, env: Record<string, string> = {}): Promise<Client> {
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: ['--import', 'tsx', MAIN],
@@ -24,6 +25,7 @@ describe('the MCP server over stdio, as an agent, against a real API', () => {
         TASKFLOW_URL: s.apiUrl,
         TASKFLOW_AUTH_URL: s.authUrl,
         TASKFLOW_API_KEY: key,
+        ...env,
       },
       stderr: 'pipe',
     });
@@ -116,6 +118,20 @@ describe('the MCP server over stdio, as an agent, against a real API', () => {
     );
   });
 
+  it('offers only the agent loop with TASKFLOW_MCP_TOOLS=core, each tool with an output schema', async () => {
+    const client = await connect(agents[0]?.key ?? '', { TASKFLOW_MCP_TOOLS: 'core' });
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual([...CORE_TOOLS].sort());
+    expect(tools.find((t) => t.name === 'claim_next_task')?.outputSchema).toMatchObject({
+      type: 'object',
+      properties: { task: expect.anything() },
+    });
+    await expect(
+      connect(agents[0]?.key ?? '', { TASKFLOW_MCP_TOOLS: 'some' }),
+      'an unknown set is refused at start',
+    ).rejects.toThrow();
+  });
+
   it('claims, reports and completes a task; the trail says agent via mcp', async () => {
     const [agent, second] = agents as [{ id: string; key: string }, { id: string; key: string }];
     const client = await connect(agent.key);
@@ -185,9 +201,9 @@ describe('the MCP server over stdio, as an agent, against a real API', () => {
     ]);
     expect(mine.isError, mine.text).toBe(false);
     expect(theirs.isError, theirs.text).toBe(false);
-    const titles = [mine.json().title, theirs.json().title].sort();
+    const titles = [mine.json().task.title, theirs.json().task.title].sort();
     expect(titles).toEqual(['routine', 'urgent']);
-    const task = mine.json();
+    const { task } = mine.json();
     expect(task).toMatchObject({ status: 'in_progress', assigned_to: agent.id, claim_epoch: 1 });
     expect(task.available_actions).toContain('progress');
     expect((await call(client, 'claim_next_task', { project_slug: 'queue' })).json()).toEqual({

@@ -20,7 +20,7 @@ export interface WebServerOptions {
 
 /**
  * Serves the built app and forwards /api/auth and /api/agents to the identity service and
- * /trpc, /api, /openapi.json and /docs to the API, so the browser sees one origin and a
+ * /trpc, /api, /openapi.json, /docs and /mcp to the API, so the browser sees one origin and a
  * first-party cookie. The router picks the longest prefix, so /api/auth wins over /api.
  */
 export async function createWebServer(options: WebServerOptions): Promise<FastifyInstance> {
@@ -34,6 +34,8 @@ export async function createWebServer(options: WebServerOptions): Promise<Fastif
       { prefix: '/api', upstream: options.apiUrl },
       { prefix: '/openapi.json', upstream: options.apiUrl },
       { prefix: '/docs', upstream: options.apiUrl },
+      // MCP for remote agents, so one public origin serves them too.
+      { prefix: '/mcp', upstream: options.apiUrl },
     ],
     {
       ...(options.upstreamTimeoutMs !== undefined && {

@@ -87,6 +87,7 @@ describe('the web server in front of the API and the identity service', () => {
     ['/api/unknown/thing', 'api'],
     ['/openapi.json', 'api'],
     ['/docs', 'api'],
+    ['/mcp?tools=core', 'api'],
   ])('forwards %s to the %s service, path and query unchanged', async (path, upstream) => {
     const res = await fetch(`${web.url}${path}`);
     expect(res.status).toBe(200);

@@ -1,9 +1,10 @@
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import { describeFailure, type TaskflowClient } from '@taskflow/client';
 import {
+  AuditActorType,
   AuditListInput,
   availableActions,
   LIMITS,
+  MemberRole,
   MOVES,
   SortOrder,
   TASK_ACTIONS,
@@ -12,16 +13,20 @@ import {
   TaskClaimNextInput,
   TaskCreateInput,
   TaskDeleteInput,
+  TaskDeleteResult,
   TaskDependencyInput,
   TaskHeartbeatInput,
   TaskIdInput,
   TaskPriority,
+  TaskSchema,
   TaskSortField,
   TaskStatus,
   TaskUpdateInput,
 } from '@taskflow/contracts';
 import type { ProcedurePath } from '@taskflow/router';
 import { z } from 'zod';
+import type { McpApiClient as TaskflowClient } from './client';
+import { describeToolFailure } from './failure';
 
 /** Agents have small context windows: lists are paged and compact unless asked. */
 export const DEFAULT_PAGE = 20;
@@ -48,7 +53,28 @@ const Page = {
     .describe('Skip this many (use next_offset from the previous page)'),
 };
 
-export function summarize(task: Task) {
+/** What a compact list shows of a task (`summarize`). */
+export const TaskSummary = z.object({
+  id: TaskSchema.shape.id,
+  title: z.string(),
+  status: TaskStatus,
+  priority: TaskPriority,
+  progress: z.number().int(),
+  assigned_to: z.string().nullable(),
+  project: z.string(),
+  parent_id: z.number().int().optional(),
+  waiting_for: z.array(z.number().int()).optional(),
+});
+
+/** A task with the moves this agent may make on it now. */
+export const TaskWithActions = TaskSchema.extend({
+  available_actions: z.array(z.enum(TASK_ACTIONS)),
+});
+
+/** The paging fields every list tool answers with. */
+const PageResult = { has_more: z.boolean(), next_offset: z.number().int().nullable() };
+
+export function summarize(task: Task): z.output<typeof TaskSummary> {
   return {
     id: task.id,
     title: task.title,
@@ -91,6 +117,8 @@ export interface Tool {
   procedure: ProcedurePath;
   description: string;
   input: z.ZodObject;
+  /** The shape of its structuredContent (what `run` answers), advertised as outputSchema. */
+  output: z.ZodObject;
   annotations: ToolAnnotations;
   run(client: TaskflowClient, input: never, me: () => Promise<string>): Promise<unknown>;
 }
@@ -108,15 +136,20 @@ const write = (destructive: boolean, idempotent: boolean): ToolAnnotations => ({
   openWorldHint: false,
 });
 
-function tool<S extends z.ZodObject>(
+function tool<S extends z.ZodObject, O extends z.ZodObject>(
   name: string,
   procedure: ProcedurePath,
   description: string,
   input: S,
+  output: O,
   annotations: ToolAnnotations,
-  run: (client: TaskflowClient, input: z.output<S>, me: () => Promise<string>) => Promise<unknown>,
+  run: (
+    client: TaskflowClient,
+    input: z.output<S>,
+    me: () => Promise<string>,
+  ) => Promise<z.input<O>>,
 ): Tool {
-  return { name, procedure, description, input, annotations, run: run as Tool['run'] };
+  return { name, procedure, description, input, output, annotations, run: run as Tool['run'] };
 }
 
 const taskWithActions = async (task: Task, me: () => Promise<string>) => ({
@@ -131,6 +164,12 @@ export const TOOLS: Tool[] = [
     'projects.list',
     'List the projects you are a member of.',
     z.strictObject({ ...Page }),
+    z.object({
+      projects: z.array(
+        z.object({ slug: z.string(), name: z.string(), role: MemberRole.nullable() }),
+      ),
+      ...PageResult,
+    }),
     read,
     async (c, i) => {
       const rows = await c.projects.list.query({ limit: i.limit + 1, offset: i.offset });
@@ -149,6 +188,7 @@ export const TOOLS: Tool[] = [
     'tasks.list',
     'List tasks you can see, newest first, a page at a time (default 20, compact). Filter by status, assignee ("me"), project, priority, parent, tag, readiness (ready: startable now) or a title search.',
     ListTasksInput,
+    z.object({ tasks: z.array(z.union([TaskSchema, TaskSummary])), ...PageResult }),
     read,
     async (c, i) => {
       const { detail, limit, offset, ...filters } = i;
@@ -171,6 +211,7 @@ export const TOOLS: Tool[] = [
     'tasks.get',
     'Get one task in full, with the moves you may make on it now.',
     TaskIdInput,
+    TaskWithActions,
     read,
     async (c, i, me) => taskWithActions(await c.tasks.get.query(i), me),
   ),
@@ -179,6 +220,7 @@ export const TOOLS: Tool[] = [
     'tasks.create',
     'Create a task. It starts pending; without project_slug it goes to your default project.',
     TaskCreateInput,
+    TaskSchema,
     write(false, false),
     async (c, i) => c.tasks.create.mutate(i),
   ),
@@ -189,6 +231,7 @@ export const TOOLS: Tool[] = [
       `tasks.${action}`,
       MOVES[action].forAgents,
       MOVES[action].input,
+      TaskSchema,
       write(false, false),
       // Each row's schema is its procedure's input: the table guarantees the pairing.
       async (c, i) => c.tasks[action].mutate(i as never),
@@ -197,12 +240,13 @@ export const TOOLS: Tool[] = [
   tool(
     'claim_next_task',
     'tasks.claimNext',
-    'Claim the next task to work on: starts the highest-priority, oldest ready task you may start (filters: project_slug, tags, min_priority; by default only tasks assigned to you or to nobody). Returns the task, or {"task": null} when nothing is ready. Keep the claim alive with heartbeat (or progress reports) before lease_expires_at, and pass its claim_epoch to your later moves.',
+    'Claim the next task to work on: starts the highest-priority, oldest ready task you may start (filters: project_slug, tags, min_priority; by default only tasks assigned to you or to nobody). Returns {"task": ...} with the task claimed, or {"task": null} when nothing is ready. Keep the claim alive with heartbeat (or progress reports) before lease_expires_at, and pass its claim_epoch to your later moves.',
     (TaskClaimNextInput as unknown as z.ZodDefault<z.ZodObject>).unwrap(),
+    z.object({ task: TaskWithActions.nullable() }),
     write(false, false),
     async (c, i, me) => {
       const task = await c.tasks.claimNext.mutate(i as z.input<typeof TaskClaimNextInput>);
-      return task ? taskWithActions(task, me) : { task: null };
+      return { task: task ? await taskWithActions(task, me) : null };
     },
   ),
   tool(
@@ -210,6 +254,7 @@ export const TOOLS: Tool[] = [
     'tasks.heartbeat',
     'Extend the lease on a task you claimed, before lease_expires_at; otherwise it returns to pending for someone else. Pass claim_epoch: if the task was claimed again since, you get a 409 and should stop working on it.',
     TaskHeartbeatInput,
+    TaskSchema,
     write(false, true),
     async (c, i) => c.tasks.heartbeat.mutate(i),
   ),
@@ -218,6 +263,7 @@ export const TOOLS: Tool[] = [
     'tasks.assign',
     'Assign a task to a member of its project (worker_id null unassigns).',
     TaskAssignInput,
+    TaskSchema,
     write(false, true),
     async (c, i) => c.tasks.assign.mutate(i),
   ),
@@ -226,6 +272,7 @@ export const TOOLS: Tool[] = [
     'tasks.update',
     'Edit a task: title, description, priority, tags, due date, parent, assignee. Only the fields you pass change.',
     TaskUpdateInput as unknown as z.ZodObject,
+    TaskSchema,
     write(true, true),
     async (c, i) => c.tasks.update.mutate(i as z.input<typeof TaskUpdateInput>),
   ),
@@ -234,6 +281,7 @@ export const TOOLS: Tool[] = [
     'tasks.delete',
     'Delete a task you created. Its audit trail stays. Pass expected_version to delete only the version you read.',
     TaskDeleteInput,
+    TaskDeleteResult,
     write(true, true),
     async (c, i) => c.tasks.delete.mutate(i),
   ),
@@ -242,6 +290,7 @@ export const TOOLS: Tool[] = [
     'tasks.addDependency',
     'Make task id wait for task depends_on_id (same project): id cannot be started until depends_on_id is completed. A cycle is refused; adding an existing dependency changes nothing.',
     TaskDependencyInput,
+    TaskSchema,
     write(false, true),
     async (c, i) => c.tasks.addDependency.mutate(i),
   ),
@@ -250,6 +299,7 @@ export const TOOLS: Tool[] = [
     'tasks.removeDependency',
     'Stop task id waiting for task depends_on_id.',
     TaskDependencyInput,
+    TaskSchema,
     write(true, true),
     async (c, i) => c.tasks.removeDependency.mutate(i),
   ),
@@ -258,6 +308,19 @@ export const TOOLS: Tool[] = [
     'audit.list',
     "A task's history, oldest first, a page at a time: who (human or agent) did what, when, and why.",
     AuditListInput.extend({ limit: Page.limit, offset: Page.offset }),
+    z.object({
+      entries: z.array(
+        z.object({
+          at: z.string(),
+          actor: z.string(),
+          actor_type: AuditActorType,
+          action: z.string(),
+          via: z.string().nullable(),
+          context: z.record(z.string(), z.unknown()),
+        }),
+      ),
+      ...PageResult,
+    }),
     read,
     async (c, i) => {
       const rows = await c.audit.list.query({
@@ -282,6 +345,35 @@ export const TOOLS: Tool[] = [
   ),
 ];
 
+/**
+ * The agent loop, for clients with small context windows (TASKFLOW_MCP_TOOLS=core):
+ * find work, take it, keep it, report, finish, or say why it cannot go on.
+ */
+export const CORE_TOOLS: readonly string[] = [
+  'list_tasks',
+  'get_task',
+  'claim_next_task',
+  'heartbeat',
+  'update_progress',
+  'complete_task',
+  'block_task',
+];
+
+export const TOOL_SETS = ['core', 'all'] as const;
+export type ToolSet = (typeof TOOL_SETS)[number];
+
+/** The tools a set holds. */
+export function toolsOf(set: ToolSet): Tool[] {
+  return set === 'all' ? TOOLS : TOOLS.filter((t) => CORE_TOOLS.includes(t.name));
+}
+
+/** TASKFLOW_MCP_TOOLS (or ?tools=): core or all; blank is all; anything else is refused. */
+export function parseToolSet(value: string | undefined): ToolSet {
+  const v = value?.trim().toLowerCase() || 'all';
+  if ((TOOL_SETS as readonly string[]).includes(v)) return v as ToolSet;
+  throw new Error(`tools must be one of ${TOOL_SETS.join(', ')}, not "${value}"`);
+}
+
 /** Procedures no tool exposes, and why. */
 export const MCP_EXCEPTIONS: Partial<Record<ProcedurePath, string>> = {
   'health.live': 'a probe, not an agent action',
@@ -304,10 +396,14 @@ export async function callTool(
   me: () => Promise<string>,
 ): Promise<CallToolResult> {
   try {
-    const result = await tool.run(client, input as never, me);
-    return { content: [{ type: 'text', text: JSON.stringify(result) }] };
+    const result = (await tool.run(client, input as never, me)) as Record<string, unknown>;
+    // The text is the same JSON, for clients that read only content.
+    return {
+      content: [{ type: 'text', text: JSON.stringify(result) }],
+      structuredContent: result,
+    };
   } catch (error) {
-    const failure = describeFailure(error);
+    const failure = describeToolFailure(error);
     const where = failure.status ? `${failure.status} ${failure.code}` : (failure.code ?? 'ERROR');
     const issues = failure.issues.length
       ? ` (${failure.issues.map((i) => `${i.path || 'input'}: ${i.message}`).join('; ')})`
