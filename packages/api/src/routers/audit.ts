@@ -1,4 +1,4 @@
-import { AuditEntrySchema, AuditListInput } from '@taskflow/contracts';
+import { AuditEntrySchema, AuditListInput, pageOf } from '@taskflow/contracts';
 import { z } from 'zod';
 import { listTaskAudit } from '../services/audit';
 import { protectedProcedure, router } from '../trpc';
@@ -6,6 +6,6 @@ import { protectedProcedure, router } from '../trpc';
 export const auditRouter = router({
   list: protectedProcedure
     .input(AuditListInput)
-    .output(z.array(AuditEntrySchema))
+    .output(pageOf(AuditEntrySchema))
     .query(({ ctx, input }) => listTaskAudit(ctx.db, ctx.actor, input)),
 });
