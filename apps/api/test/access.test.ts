@@ -71,7 +71,9 @@ describe('a project is the unit of access: to outsiders it does not exist', () =
     expect((await outsider.tasks.list.query({})).items).toEqual([]);
     expect((await outsider.tasks.list.query({ project_slug: 'secret' })).items).toEqual([]);
     expect((await outsider.tasks.list.query({ q: 'classified' })).items).toEqual([]);
-    expect(((await outsider.projects.list.query({})).items).map((p) => p.slug)).not.toContain('secret');
+    expect((await outsider.projects.list.query({})).items.map((p) => p.slug)).not.toContain(
+      'secret',
+    );
     const workers = (await outsider.workers.list.query({})).items;
     expect(workers.map((w) => w.id)).toEqual(['eve']);
   });
@@ -86,7 +88,7 @@ describe('a project is the unit of access: to outsiders it does not exist', () =
   it('a member added later sees the project; removed, it is gone again', async () => {
     await owner.projects.addMember.mutate({ slug: 'secret', worker_id: 'eve' });
     expect((await outsider.tasks.get.query({ id: taskId })).title).toBe('classified');
-    expect(((await outsider.projects.list.query({})).items).map((p) => [p.slug, p.role])).toEqual([
+    expect((await outsider.projects.list.query({})).items.map((p) => [p.slug, p.role])).toEqual([
       ['secret', 'member'],
     ]);
     await owner.projects.removeMember.mutate({ slug: 'secret', worker_id: 'eve' });

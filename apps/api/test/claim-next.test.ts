@@ -138,9 +138,12 @@ describe('claim-next, leases and heartbeats', () => {
     // Only "other's" is left: taken only when asked to take others' tasks too.
     expect(await claim(bot1, { project_slug: a })).toBeNull();
     expect(await claim(bot1, { project_slug: a, mine_or_unassigned: false })).toBe("other's");
-    const trail = (await owner.audit.list.query({
-      task_id: (await owner.tasks.list.query({ project_slug: a, q: "other's" })).items[0]?.id ?? 0,
-    })).items;
+    const trail = (
+      await owner.audit.list.query({
+        task_id:
+          (await owner.tasks.list.query({ project_slug: a, q: "other's" })).items[0]?.id ?? 0,
+      })
+    ).items;
     expect(trail.at(-1)?.context).toMatchObject({ previous_assignee: 'other-1' });
     expect(await claim(bot1, { project_slug: b })).toBe('in b');
     // A project the caller is not in (or that does not exist) is 404, not an endless "nothing ready".
@@ -257,7 +260,7 @@ describe('claim-next, leases and heartbeats', () => {
     });
     // Both APIs kept sweeping meanwhile; still exactly one row.
     await new Promise((r) => setTimeout(r, 400));
-    const released = ((await owner.audit.list.query({ task_id: id })).items).filter(
+    const released = (await owner.audit.list.query({ task_id: id })).items.filter(
       (e) => e.action === 'released',
     );
     expect(released).toHaveLength(1);

@@ -46,7 +46,7 @@ describe('tasks.list: filters, sorting, paging', () => {
   afterAll(() => h.stop());
 
   const titles = async (input: Parameters<Client['tasks']['list']['query']>[0], client = ann) =>
-    ((await client.tasks.list.query(input)).items).map((t) => t.title);
+    (await client.tasks.list.query(input)).items.map((t) => t.title);
 
   it('lists newest first by default', async () => {
     expect(await titles({})).toEqual([

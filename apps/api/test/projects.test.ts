@@ -98,9 +98,9 @@ describe('projects and members', () => {
     });
     expect(updated).toMatchObject({ description: 'To the moon', name: 'Apollo' });
     await olga.projects.create.mutate({ slug: 'zeus', name: 'Zeus' });
-    expect(((await olga.projects.list.query({})).items).map((p) => p.slug)).toEqual(['zeus']);
-    expect(((await pete.projects.list.query({})).items).map((p) => p.slug)).toEqual(['apollo']);
-    expect(((await admin.projects.list.query({})).items).map((p) => p.slug)).toEqual([]);
+    expect((await olga.projects.list.query({})).items.map((p) => p.slug)).toEqual(['zeus']);
+    expect((await pete.projects.list.query({})).items.map((p) => p.slug)).toEqual(['apollo']);
+    expect((await admin.projects.list.query({})).items.map((p) => p.slug)).toEqual([]);
   });
 });
 

@@ -85,7 +85,7 @@ describe('tasks: creation, editing, deletion', () => {
       assigned_to: 'bob',
     });
     expect(child).toMatchObject({ parent_id: parent.id, assigned_to: 'bob' });
-    expect(((await ann.tasks.list.query({ parent_id: parent.id })).items).map((t) => t.id)).toEqual([
+    expect((await ann.tasks.list.query({ parent_id: parent.id })).items.map((t) => t.id)).toEqual([
       child.id,
     ]);
 

@@ -108,7 +108,7 @@ describe('the taskflow command, as a real process against a real API, auth servi
     );
     expect(table.stdout).toContain('Rotate all the keys');
 
-    const trail = await json<AuditEntry[]>(['audit', id]);
+    const trail = (await json<{ items: AuditEntry[] }>(['audit', id])).items;
     expect(trail.map((e) => e.action)).toEqual([
       'created',
       'started',
@@ -153,10 +153,12 @@ describe('the taskflow command, as a real process against a real API, auth servi
       rex.userId,
     ]);
     expect(removed.removed).toBe(true);
-    expect((await json<{ slug: string }[]>(['project', 'list'])).map((p) => p.slug)).toContain(
-      'ops',
-    );
-    expect((await json<{ id: string }[]>(['workers'])).length).toBeGreaterThanOrEqual(1);
+    expect(
+      (await json<{ items: { slug: string }[] }>(['project', 'list'])).items.map((p) => p.slug),
+    ).toContain('ops');
+    expect(
+      (await json<{ items: { id: string }[] }>(['workers'])).items.length,
+    ).toBeGreaterThanOrEqual(1);
     expect((await json<{ deleted: boolean }>(['delete', String(task.id)])).deleted).toBe(true);
   });
 

@@ -45,7 +45,11 @@ const Page = {
     .int()
     .min(0)
     .default(0)
-    .describe('Skip this many (use next_offset from the previous page)'),
+    .describe('Skip this many (prefer cursor: pages then hold still while others add tasks)'),
+  cursor: z
+    .string()
+    .optional()
+    .describe('next_cursor from the previous page, with the same filters and sort'),
 };
 
 export function summarize(task: Task) {
@@ -133,14 +137,10 @@ export const TOOLS: Tool[] = [
     z.strictObject({ ...Page }),
     read,
     async (c, i) => {
-      const rows = await c.projects.list.query({ limit: i.limit + 1, offset: i.offset });
-      const page = rows
-        .slice(0, i.limit)
-        .map((p) => ({ slug: p.slug, name: p.name, role: p.role }));
+      const page = await c.projects.list.query(i);
       return {
-        projects: page,
-        has_more: rows.length > i.limit,
-        next_offset: rows.length > i.limit ? i.offset + i.limit : null,
+        items: page.items.map((p) => ({ slug: p.slug, name: p.name, role: p.role })),
+        next_cursor: page.next_cursor,
       };
     },
   ),
@@ -151,18 +151,11 @@ export const TOOLS: Tool[] = [
     ListTasksInput,
     read,
     async (c, i) => {
-      const { detail, limit, offset, ...filters } = i;
-      const rows = await c.tasks.list.query({
-        ...filters,
-        limit: Math.min(limit + 1, LIMITS.pageMax),
-        offset,
-      });
-      const more = rows.length > limit;
-      const page = rows.slice(0, limit);
+      const { detail, ...query } = i;
+      const page = await c.tasks.list.query(query);
       return {
-        tasks: detail === 'full' ? page : page.map(summarize),
-        has_more: more,
-        next_offset: more ? offset + limit : null,
+        items: detail === 'full' ? page.items : page.items.map(summarize),
+        next_cursor: page.next_cursor,
       };
     },
   ),
@@ -257,17 +250,12 @@ export const TOOLS: Tool[] = [
     'get_audit_trail',
     'audit.list',
     "A task's history, oldest first, a page at a time: who (human or agent) did what, when, and why.",
-    AuditListInput.extend({ limit: Page.limit, offset: Page.offset }),
+    AuditListInput.extend(Page),
     read,
     async (c, i) => {
-      const rows = await c.audit.list.query({
-        task_id: i.task_id,
-        limit: Math.min(i.limit + 1, 200),
-        offset: i.offset,
-      });
-      const more = rows.length > i.limit;
+      const page = await c.audit.list.query(i);
       return {
-        entries: rows.slice(0, i.limit).map((e) => ({
+        items: page.items.map((e) => ({
           at: e.created_at,
           actor: e.actor_id,
           actor_type: e.actor_type,
@@ -275,8 +263,7 @@ export const TOOLS: Tool[] = [
           via: e.client,
           context: e.context,
         })),
-        has_more: more,
-        next_offset: more ? i.offset + i.limit : null,
+        next_cursor: page.next_cursor,
       };
     },
   ),

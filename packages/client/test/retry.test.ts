@@ -229,7 +229,7 @@ describe('@taskflow/client retries through a real proxy in front of a real API',
     );
     expect(created.sort()).toEqual([...titles].sort());
     const direct = createTaskflowClient({ url: s.apiUrl, token });
-    const tasks = ((await direct.tasks.list.query({ limit: 100, q: 'lossy' })).items).filter((t) =>
+    const tasks = (await direct.tasks.list.query({ limit: 100, q: 'lossy' })).items.filter((t) =>
       titles.includes(t.title),
     );
     expect(tasks).toHaveLength(40);
