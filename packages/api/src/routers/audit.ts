@@ -1,5 +1,4 @@
 import { AuditEntrySchema, AuditListInput, pageOf } from '@taskflow/contracts';
-import { z } from 'zod';
 import { listTaskAudit } from '../services/audit';
 import { protectedProcedure, router } from '../trpc';
 

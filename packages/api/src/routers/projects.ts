@@ -10,7 +10,6 @@ import {
   ProjectUpdateInput,
   pageOf,
 } from '@taskflow/contracts';
-import { z } from 'zod';
 import {
   addMember,
   createProject,

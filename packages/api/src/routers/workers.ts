@@ -5,7 +5,6 @@ import {
   WorkerSchema,
   WorkerUpsertInput,
 } from '@taskflow/contracts';
-import { z } from 'zod';
 import { getWorkerRow, listWorkers, me, upsertWorker } from '../services/workers';
 import { adminMutation, protectedProcedure, router } from '../trpc';
 
