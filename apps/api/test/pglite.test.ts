@@ -79,7 +79,7 @@ describe('embedded PGlite: same migrations, same procedures', () => {
     await expect(
       callerFor('ann', 'pglite-key-1').tasks.create({ title: 'Another' }),
     ).rejects.toMatchObject({ code: 'UNPROCESSABLE_CONTENT' });
-    const mine = await callerFor('ann').tasks.list({ q: 'Keyed locally' });
+    const mine = (await callerFor('ann').tasks.list({ q: 'Keyed locally' })).items;
     expect(mine).toHaveLength(1);
   });
 });
