@@ -79,7 +79,13 @@ export async function listTasks(
         });
 
   let query = selectTasks(db).where(taskVisibleTo(actor));
-  if (input.project_slug) query = query.where('projects.slug', '=', input.project_slug);
+  // By the project's id (a scalar subquery), so (project_id, sort column, id) serves the order.
+  const slug = input.project_slug;
+  if (slug) {
+    query = query.where('tasks.project_id', '=', (eb) =>
+      eb.selectFrom('projects').select('projects.id').where('projects.slug', '=', slug),
+    );
+  }
   if (input.status) query = query.where('tasks.status', '=', input.status);
   if (input.assigned_to) {
     query = query.where(
