@@ -8,7 +8,7 @@ export function createMcpServer(client: TaskflowClient): McpServer {
     { name: 'taskflow', version: '0.1.0' },
     {
       instructions:
-        'TaskFlow is a task board shared by people and agents. list_tasks (status "pending") finds work; claim_task takes it; update_progress reports; submit_for_review or complete_task finishes. Lists are paged: follow next_offset while has_more.',
+        'TaskFlow is a task board shared by people and agents. list_tasks (status "pending") finds work; claim_task takes it; update_progress reports; submit_for_review or complete_task finishes. Lists are paged: pass next_cursor back as cursor until it is null.',
     },
   );
   let myId: Promise<string> | undefined;
