@@ -200,6 +200,13 @@ describe('cursor pagination', () => {
     const skipped = await ann.tasks.list.query({ project_slug: 'keyset', limit: 5, offset: 5 });
     expect(skipped.items.map((t) => t.id)).toEqual(all.slice(5).map((t) => t.id));
     expect(skipped.next_cursor).toEqual(expect.any(String));
+    // A null cursor (where TanStack's infinite queries start) is the first page.
+    const fromNull = await ann.tasks.list.query({
+      project_slug: 'keyset',
+      limit: 10,
+      cursor: null,
+    });
+    expect(fromNull.items.map((t) => t.id)).toEqual(all.map((t) => t.id));
   });
 
   describe('REST', () => {

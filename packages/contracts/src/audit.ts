@@ -52,5 +52,5 @@ export const AuditListInput = z.strictObject({
   task_id: Id,
   limit: z.number().int().min(1).max(200).default(50),
   offset: z.number().int().min(0).max(1_000_000).default(0),
-  cursor: Cursor.optional(),
+  cursor: Cursor.nullish(),
 });

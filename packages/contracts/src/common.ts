@@ -65,6 +65,7 @@ export const Offset = z.number().int().min(0).max(LIMITS.offsetMax).default(0);
 /**
  * An opaque keyset cursor from a list's `next_cursor`: pass it back, unchanged and
  * with the same filters and sort, for the next page. Not combinable with `offset`.
+ * null means the first page (TanStack's infinite queries start from a null cursor).
  */
 export const Cursor = z
   .string()

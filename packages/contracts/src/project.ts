@@ -73,7 +73,7 @@ export const ProjectListInput = z
   .strictObject({
     limit: z.number().int().min(1).max(LIMITS.pageMax).default(LIMITS.pageDefault),
     offset: z.number().int().min(0).max(LIMITS.offsetMax).default(0),
-    cursor: Cursor.optional(),
+    cursor: Cursor.nullish(),
   })
   .default({ limit: LIMITS.pageDefault, offset: 0 });
 

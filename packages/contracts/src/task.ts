@@ -146,7 +146,7 @@ export const TaskListInput = z
     sort_order: SortOrder.default('desc'),
     limit: Limit,
     offset: Offset,
-    cursor: Cursor.optional(),
+    cursor: Cursor.nullish(),
   })
   .default({ sort_by: 'created_at', sort_order: 'desc', limit: LIMITS.pageDefault, offset: 0 });
 export type TaskListInput = z.input<typeof TaskListInput>;

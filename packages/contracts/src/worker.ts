@@ -26,6 +26,6 @@ export const WorkerListInput = z
     project_slug: Slug.optional(),
     limit: z.number().int().min(1).max(LIMITS.pageMax).default(LIMITS.pageDefault),
     offset: z.number().int().min(0).max(LIMITS.offsetMax).default(0),
-    cursor: Cursor.optional(),
+    cursor: Cursor.nullish(),
   })
   .default({ limit: LIMITS.pageDefault, offset: 0 });

@@ -34,7 +34,7 @@ export async function listTaskAudit(
   refuseCursorWithOffset(input);
   const filters = { task_id: input.task_id };
   const after =
-    input.cursor === undefined
+    input.cursor == null
       ? undefined
       : decodeCursor('audit', filters, input.cursor, { id: 'int', value: 'none' });
   const task = await db

@@ -79,8 +79,8 @@ export function decodeCursor(
 }
 
 /** Offset and cursor are two ways to say where a page starts: one at a time. */
-export function refuseCursorWithOffset(input: { cursor?: string; offset: number }): void {
-  if (input.cursor !== undefined && input.offset > 0) {
+export function refuseCursorWithOffset(input: { cursor?: string | null; offset: number }): void {
+  if (input.cursor != null && input.offset > 0) {
     throw badRequest('Pass either cursor or offset, not both');
   }
 }

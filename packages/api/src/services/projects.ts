@@ -134,7 +134,7 @@ export async function listProjects(
 ): Promise<Page<Project>> {
   refuseCursorWithOffset(input);
   const after =
-    input.cursor === undefined
+    input.cursor == null
       ? undefined
       : decodeCursor('projects', {}, input.cursor, { id: 'int', value: 'text' });
   let query = db

@@ -71,7 +71,7 @@ export async function listTasks(
   refuseCursorWithOffset(input);
   const { limit, offset, cursor, ...filters } = input;
   const after =
-    cursor === undefined
+    cursor == null
       ? undefined
       : decodeCursor('tasks', filters, cursor, {
           id: 'int',

@@ -121,7 +121,7 @@ export async function listWorkers(
   refuseCursorWithOffset(input);
   const filters = { type: input.type, project_slug: input.project_slug };
   const after =
-    input.cursor === undefined
+    input.cursor == null
       ? undefined
       : decodeCursor('workers', filters, input.cursor, { id: 'text', value: 'text' });
   let query = db.selectFrom('workers').selectAll('workers');
