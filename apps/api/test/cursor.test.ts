@@ -278,6 +278,27 @@ describe('cursor pagination', () => {
       }
     });
 
+    it('documents cursor, Link and X-Next-Cursor in the OpenAPI document', async () => {
+      const doc = (await (await fetch(`${h.baseUrl}/openapi.json`)).json()) as {
+        paths: Record<
+          string,
+          {
+            get: {
+              parameters: { name: string }[];
+              responses: Record<string, { headers?: Record<string, unknown> }>;
+            };
+          }
+        >;
+      };
+      for (const path of ['/api/tasks', '/api/tasks/{id}/audit', '/api/projects', '/api/workers']) {
+        const get = doc.paths[path]?.get;
+        expect(get?.parameters.map((p) => p.name)).toContain('cursor');
+        expect(Object.keys(get?.responses['200']?.headers ?? {})).toEqual(
+          expect.arrayContaining(['Link', 'X-Next-Cursor']),
+        );
+      }
+    });
+
     it('exposes Link and X-Next-Cursor to browsers', async () => {
       const res = await get('/api/tasks?limit=1', { origin: 'http://localhost:3000' });
       const exposed = (res.headers.get('access-control-expose-headers') ?? '').toLowerCase();

@@ -759,7 +759,7 @@ export interface operations {
                 sort_order?: "asc" | "desc";
                 limit?: number;
                 offset?: number;
-                cursor?: string;
+                cursor?: string | null;
             };
             header?: never;
             path?: never;
@@ -1664,7 +1664,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 offset?: number;
-                cursor?: string;
+                cursor?: string | null;
             };
             header?: never;
             path: {
@@ -1704,7 +1704,7 @@ export interface operations {
                 project_slug?: string;
                 limit?: number;
                 offset?: number;
-                cursor?: string;
+                cursor?: string | null;
             };
             header?: never;
             path?: never;
@@ -1816,7 +1816,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 offset?: number;
-                cursor?: string;
+                cursor?: string | null;
             };
             header?: never;
             path?: never;
