@@ -2,7 +2,7 @@ import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import type { AuditEntry, Task } from '@taskflow/contracts';
 import { useState } from 'react';
 import { toProblem } from '../lib/errors';
-import { useTRPC } from '../lib/trpc';
+import { useTRPC, useTRPCClient } from '../lib/trpc';
 import { ActionBar } from './action-bar';
 import { ActorBadge, PriorityChip, ProgressBar, STATUS_LABELS } from './badges';
 import { useBoard } from './board-context';
@@ -43,13 +43,21 @@ function describeContext(entry: AuditEntry): string {
 function AuditTrail({ taskId }: { taskId: number }) {
   const trpc = useTRPC();
   const { workers } = useBoard();
-  // Oldest first, a page at a time by keyset cursor (TanStack's infinite query passes `cursor`).
-  const trail = useInfiniteQuery(
-    trpc.audit.list.infiniteQueryOptions(
-      { task_id: taskId, limit: 100 },
-      { getNextPageParam: (last) => last.next_cursor },
-    ),
-  );
+  const client = useTRPCClient();
+  // Oldest first, a page at a time by keyset cursor. Not trpc's infiniteQueryOptions:
+  // it adds a `direction` field the strict list inputs refuse. Under the procedure's
+  // path key, so invalidating audit.list refreshes it.
+  const trail = useInfiniteQuery({
+    queryKey: [...trpc.audit.list.pathKey(), { task_id: taskId, type: 'infinite' }],
+    queryFn: ({ pageParam }) =>
+      client.audit.list.query({
+        task_id: taskId,
+        limit: 100,
+        ...(pageParam !== undefined && { cursor: pageParam }),
+      }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+  });
   if (trail.isPending) return <p className="muted">Loading history…</p>;
   if (trail.isError) return <p role="alert">{toProblem(trail.error).message}</p>;
   const entries = trail.data.pages.flatMap((page) => page.items);
