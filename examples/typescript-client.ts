@@ -67,9 +67,22 @@ await taskflow.tasks.start.mutate({ id: task.id });
 const moved = await taskflow.tasks.progress.mutate({ id: task.id, percent: 50, note: 'halfway' });
 console.log(`task ${moved.id}: ${moved.status}, ${moved.progress_percent}%`);
 
-const mine = await taskflow.tasks.list.query({ status: 'in_progress', assigned_to: 'me' });
-console.log(`in progress, assigned to me: ${mine.map((t) => t.title).join(', ')}`);
-const trail = await taskflow.audit.list.query({ task_id: task.id });
+// Lists come a page at a time: { items, next_cursor }. Pass next_cursor back as `cursor`
+// (same filters) until it is null; pages hold still while others add tasks.
+const mine: string[] = [];
+let cursor: string | undefined;
+do {
+  const page = await taskflow.tasks.list.query({
+    status: 'in_progress',
+    assigned_to: 'me',
+    limit: 50,
+    ...(cursor && { cursor }),
+  });
+  mine.push(...page.items.map((t) => t.title));
+  cursor = page.next_cursor ?? undefined;
+} while (cursor);
+console.log(`in progress, assigned to me: ${mine.join(', ')}`);
+const trail = (await taskflow.audit.list.query({ task_id: task.id })).items;
 for (const row of trail)
   console.log(`  ${row.created_at}  ${row.action} by ${row.actor_type} via ${row.client}`);
 

@@ -68,25 +68,27 @@ describe('a project is the unit of access: to outsiders it does not exist', () =
   });
 
   it('lists never include what the caller may not see', async () => {
-    expect(await outsider.tasks.list.query({})).toEqual([]);
-    expect(await outsider.tasks.list.query({ project_slug: 'secret' })).toEqual([]);
-    expect(await outsider.tasks.list.query({ q: 'classified' })).toEqual([]);
-    expect((await outsider.projects.list.query({})).map((p) => p.slug)).not.toContain('secret');
-    const workers = await outsider.workers.list.query({});
+    expect((await outsider.tasks.list.query({})).items).toEqual([]);
+    expect((await outsider.tasks.list.query({ project_slug: 'secret' })).items).toEqual([]);
+    expect((await outsider.tasks.list.query({ q: 'classified' })).items).toEqual([]);
+    expect((await outsider.projects.list.query({})).items.map((p) => p.slug)).not.toContain(
+      'secret',
+    );
+    const workers = (await outsider.workers.list.query({})).items;
     expect(workers.map((w) => w.id)).toEqual(['eve']);
   });
 
   it('admins see and act on every project', async () => {
     expect((await admin.tasks.get.query({ id: taskId })).title).toBe('classified');
     expect((await admin.projects.get.query({ slug: 'secret' })).role).toBeNull();
-    const all = await admin.tasks.list.query({});
+    const all = (await admin.tasks.list.query({})).items;
     expect(all.map((t) => t.title).sort()).toEqual(['child', 'classified']);
   });
 
   it('a member added later sees the project; removed, it is gone again', async () => {
     await owner.projects.addMember.mutate({ slug: 'secret', worker_id: 'eve' });
     expect((await outsider.tasks.get.query({ id: taskId })).title).toBe('classified');
-    expect((await outsider.projects.list.query({})).map((p) => [p.slug, p.role])).toEqual([
+    expect((await outsider.projects.list.query({})).items.map((p) => [p.slug, p.role])).toEqual([
       ['secret', 'member'],
     ]);
     await owner.projects.removeMember.mutate({ slug: 'secret', worker_id: 'eve' });

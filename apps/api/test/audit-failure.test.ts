@@ -36,7 +36,7 @@ describe('nothing changes unrecorded', () => {
     });
     expect(error.message).not.toMatch(/injected/);
     expect(await dev.tasks.get.query({ id: task.id })).toEqual(task);
-    const trail = await dev.audit.list.query({ task_id: task.id });
+    const trail = (await dev.audit.list.query({ task_id: task.id })).items;
     expect(trail.map((e) => e.action)).toEqual(['created']);
   });
 
@@ -44,7 +44,7 @@ describe('nothing changes unrecorded', () => {
     const task = await dev.tasks.create.mutate({ title: 'Still fine', project_slug: 'aud' });
     const updated = await dev.tasks.update.mutate({ id: task.id, priority: 'critical' });
     expect(updated.version).toBe(2);
-    const trail = await dev.audit.list.query({ task_id: task.id });
+    const trail = (await dev.audit.list.query({ task_id: task.id })).items;
     expect(trail.map((e) => e.action)).toEqual(['created', 'updated']);
   });
 });

@@ -64,7 +64,7 @@ describe('claim-next, leases and heartbeats', () => {
     // The server's default lease: 15 minutes.
     expect(leaseLeft(claimed)).toBeGreaterThan(LEASE.defaultSeconds - 30);
     expect(leaseLeft(claimed)).toBeLessThanOrEqual(LEASE.defaultSeconds + 1);
-    const trail = await owner.audit.list.query({ task_id: critOld.id });
+    const trail = (await owner.audit.list.query({ task_id: critOld.id })).items;
     expect(trail.map((e) => [e.action, e.actor_id, e.actor_type])).toEqual([
       ['created', 'owner-1', 'human'],
       ['started', 'bot-1', 'agent'],
@@ -138,9 +138,12 @@ describe('claim-next, leases and heartbeats', () => {
     // Only "other's" is left: taken only when asked to take others' tasks too.
     expect(await claim(bot1, { project_slug: a })).toBeNull();
     expect(await claim(bot1, { project_slug: a, mine_or_unassigned: false })).toBe("other's");
-    const trail = await owner.audit.list.query({
-      task_id: (await owner.tasks.list.query({ project_slug: a, q: "other's" }))[0]?.id ?? 0,
-    });
+    const trail = (
+      await owner.audit.list.query({
+        task_id:
+          (await owner.tasks.list.query({ project_slug: a, q: "other's" })).items[0]?.id ?? 0,
+      })
+    ).items;
     expect(trail.at(-1)?.context).toMatchObject({ previous_assignee: 'other-1' });
     expect(await claim(bot1, { project_slug: b })).toBe('in b');
     // A project the caller is not in (or that does not exist) is 404, not an endless "nothing ready".
@@ -216,7 +219,7 @@ describe('claim-next, leases and heartbeats', () => {
     expect(reviewed.lease_expires_at).toBeNull();
     expect(await failure(bot1.tasks.heartbeat.mutate({ id }))).toMatchObject({ httpStatus: 409 });
 
-    const trail = await owner.audit.list.query({ task_id: id });
+    const trail = (await owner.audit.list.query({ task_id: id })).items;
     expect(trail.map((e) => e.action)).toEqual([
       'created',
       'started',
@@ -257,7 +260,7 @@ describe('claim-next, leases and heartbeats', () => {
     });
     // Both APIs kept sweeping meanwhile; still exactly one row.
     await new Promise((r) => setTimeout(r, 400));
-    const released = (await owner.audit.list.query({ task_id: id })).filter(
+    const released = (await owner.audit.list.query({ task_id: id })).items.filter(
       (e) => e.action === 'released',
     );
     expect(released).toHaveLength(1);

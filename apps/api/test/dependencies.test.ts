@@ -45,7 +45,7 @@ describe('task dependencies', () => {
       blocks: [a.id],
       version: 2,
     });
-    const listed = await owner.tasks.list.query({ project_slug: 'deps' });
+    const listed = (await owner.tasks.list.query({ project_slug: 'deps' })).items;
     expect(listed.find((t) => t.id === a.id)?.blocked_by).toEqual([b.id]);
     expect(listed.find((t) => t.id === b.id)?.blocks).toEqual([a.id]);
 
@@ -59,7 +59,7 @@ describe('task dependencies', () => {
     const noop = await owner.tasks.removeDependency.mutate({ id: a.id, depends_on_id: b.id });
     expect(noop.version).toBe(3);
 
-    const audit = await owner.audit.list.query({ task_id: a.id });
+    const audit = (await owner.audit.list.query({ task_id: a.id })).items;
     const changes = audit.filter((e) => e.action.startsWith('dependency_'));
     expect(changes.map((e) => [e.action, e.actor_id, e.context.depends_on_id])).toEqual([
       ['dependency_added', 'owner', b.id],
@@ -218,9 +218,9 @@ describe('task dependencies', () => {
     await owner.tasks.start.mutate({ id: running.id });
 
     const ids = (tasks: Task[]) => tasks.map((t) => t.id).sort((x, y) => x - y);
-    const ready = await owner.tasks.list.query({ project_slug: 'ready', ready: true });
+    const ready = (await owner.tasks.list.query({ project_slug: 'ready', ready: true })).items;
     expect(ids(ready)).toEqual([free.id, unblocked.id]);
-    const notReady = await owner.tasks.list.query({ project_slug: 'ready', ready: false });
+    const notReady = (await owner.tasks.list.query({ project_slug: 'ready', ready: false })).items;
     expect(ids(notReady)).toEqual([waiting.id, done.id, running.id].sort((x, y) => x - y));
 
     const overRest = await rest<Task[]>('GET', '/api/tasks?project=ready&ready=true', {

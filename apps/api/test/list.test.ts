@@ -46,7 +46,7 @@ describe('tasks.list: filters, sorting, paging', () => {
   afterAll(() => h.stop());
 
   const titles = async (input: Parameters<Client['tasks']['list']['query']>[0], client = ann) =>
-    (await client.tasks.list.query(input)).map((t) => t.title);
+    (await client.tasks.list.query(input)).items.map((t) => t.title);
 
   it('lists newest first by default', async () => {
     expect(await titles({})).toEqual([
@@ -107,7 +107,7 @@ describe('tasks.list: filters, sorting, paging', () => {
     // Equal priorities tie; the id tiebreak keeps pages disjoint.
     const seen: number[] = [];
     for (let offset = 0; offset < 6; offset += 2) {
-      const page = await ann.tasks.list.query({ sort_by: 'priority', limit: 2, offset });
+      const page = (await ann.tasks.list.query({ sort_by: 'priority', limit: 2, offset })).items;
       seen.push(...page.map((t) => t.id));
     }
     expect(seen).toHaveLength(5);

@@ -126,7 +126,7 @@ describe('who may do what (403 for a member who may not)', () => {
       member.workers.upsert.mutate({ id: 'bot', type: 'agent', name: 'Bot' }),
       /Admins only/,
     );
-    const list = await admin.workers.list.query({ type: 'agent' });
+    const list = (await admin.workers.list.query({ type: 'agent' })).items;
     expect(list.map((w) => w.id)).not.toContain('bot');
     expect(
       await admin.workers.upsert.mutate({ id: 'bot', type: 'agent', name: 'Bot' }),

@@ -31,7 +31,7 @@ describe('embedded PGlite: same migrations, same procedures', () => {
     expect(started).toMatchObject({ status: 'in_progress', assigned_to: 'ann', version: 2 });
     const done = await ann.tasks.complete({ id: task.id });
     expect(done).toMatchObject({ status: 'completed', progress_percent: 100, version: 3 });
-    const trail = await ann.audit.list({ task_id: task.id });
+    const trail = (await ann.audit.list({ task_id: task.id })).items;
     expect(trail.map((e) => e.action)).toEqual(['created', 'started', 'completed']);
     expect(typeof trail[0]?.id).toBe('number');
   });
@@ -58,7 +58,7 @@ describe('embedded PGlite: same migrations, same procedures', () => {
       ann.tasks.addDependency({ id: first.id, depends_on_id: later.id }),
     ).rejects.toMatchObject({ code: 'UNPROCESSABLE_CONTENT' });
     await expect(ann.tasks.start({ id: later.id })).rejects.toMatchObject({ code: 'CONFLICT' });
-    const ready = await ann.tasks.list({ ready: true, q: 'First' });
+    const ready = (await ann.tasks.list({ ready: true, q: 'First' })).items;
     expect(ready.map((t) => t.id)).toEqual([first.id]);
   });
 
@@ -79,7 +79,7 @@ describe('embedded PGlite: same migrations, same procedures', () => {
     await expect(
       callerFor('ann', 'pglite-key-1').tasks.create({ title: 'Another' }),
     ).rejects.toMatchObject({ code: 'UNPROCESSABLE_CONTENT' });
-    const mine = await callerFor('ann').tasks.list({ q: 'Keyed locally' });
+    const mine = (await callerFor('ann').tasks.list({ q: 'Keyed locally' })).items;
     expect(mine).toHaveLength(1);
   });
 });

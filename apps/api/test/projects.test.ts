@@ -98,9 +98,9 @@ describe('projects and members', () => {
     });
     expect(updated).toMatchObject({ description: 'To the moon', name: 'Apollo' });
     await olga.projects.create.mutate({ slug: 'zeus', name: 'Zeus' });
-    expect((await olga.projects.list.query({})).map((p) => p.slug)).toEqual(['zeus']);
-    expect((await pete.projects.list.query({})).map((p) => p.slug)).toEqual(['apollo']);
-    expect((await admin.projects.list.query({})).map((p) => p.slug)).toEqual([]);
+    expect((await olga.projects.list.query({})).items.map((p) => p.slug)).toEqual(['zeus']);
+    expect((await pete.projects.list.query({})).items.map((p) => p.slug)).toEqual(['apollo']);
+    expect((await admin.projects.list.query({})).items.map((p) => p.slug)).toEqual([]);
   });
 });
 
@@ -129,9 +129,9 @@ describe('workers', () => {
     const task = await bot.tasks.create.mutate({ title: 'as agent' });
     // The agent's own token says 'bot-7'; the admin's name for it stays.
     expect(await bot.workers.me.query()).toMatchObject({ type: 'agent', name: 'Reviewer Bot' });
-    const trail = await bot.audit.list.query({ task_id: task.id });
+    const trail = (await bot.audit.list.query({ task_id: task.id })).items;
     expect(trail[0]?.actor_type).toBe('agent');
-    const agents = await admin.workers.list.query({ type: 'agent' });
+    const agents = (await admin.workers.list.query({ type: 'agent' })).items;
     expect(agents.map((w) => w.id)).toEqual(['bot-7']);
     const registration = await h.database.db
       .selectFrom('audit_log')

@@ -79,6 +79,6 @@ describe('a default project slug someone else took first', () => {
       task.project_slug,
     );
     // Mallory's projects stay Mallory's.
-    expect(await ann.projects.list.query()).toHaveLength(1);
+    expect((await ann.projects.list.query()).items).toHaveLength(1);
   });
 });

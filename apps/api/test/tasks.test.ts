@@ -23,7 +23,7 @@ describe('tasks: creation, editing, deletion', () => {
     ]);
     expect(a.project_slug).toBe('ann-tasks');
     expect(b.project_id).toBe(a.project_id);
-    const projects = await ann.projects.list.query({});
+    const projects = (await ann.projects.list.query({})).items;
     expect(projects.filter((p) => p.slug === 'ann-tasks')).toHaveLength(1);
     // Bob's default project is his own, not Ann's.
     expect((await bob.tasks.create.mutate({ title: 'Mine' })).project_slug).toBe('bob-tasks');
@@ -52,7 +52,7 @@ describe('tasks: creation, editing, deletion', () => {
     const paths = bad.issues?.map((i) => i.path).sort();
     expect(paths).toEqual(['', 'priority', 'title']);
     expect(bad.issues?.find((i) => i.path === 'title')?.message).toBe('Title is required');
-    expect(await ann.tasks.list.query({ q: 'urgent' })).toEqual([]);
+    expect((await ann.tasks.list.query({ q: 'urgent' })).items).toEqual([]);
   });
 
   it('rejects a title over 200 characters and accepts one of exactly 200', async () => {
@@ -85,7 +85,7 @@ describe('tasks: creation, editing, deletion', () => {
       assigned_to: 'bob',
     });
     expect(child).toMatchObject({ parent_id: parent.id, assigned_to: 'bob' });
-    expect((await ann.tasks.list.query({ parent_id: parent.id })).map((t) => t.id)).toEqual([
+    expect((await ann.tasks.list.query({ parent_id: parent.id })).items.map((t) => t.id)).toEqual([
       child.id,
     ]);
 
@@ -115,7 +115,7 @@ describe('tasks: creation, editing, deletion', () => {
     expect(assigned).toMatchObject({ assigned_to: 'bob', version: 2 });
     const unassigned = await bob.tasks.assign.mutate({ id: task.id, worker_id: null });
     expect(unassigned.assigned_to).toBeNull();
-    const trail = await ann.audit.list.query({ task_id: task.id });
+    const trail = (await ann.audit.list.query({ task_id: task.id })).items;
     expect(trail.filter((e) => e.action === 'assigned').map((e) => e.context)).toEqual([
       { from: null, to: 'bob' },
       { from: 'bob', to: null },
@@ -141,7 +141,7 @@ describe('tasks: creation, editing, deletion', () => {
     });
     const same = await ann.tasks.update.mutate({ id: task.id, title: 'Edit me' });
     expect(same.version).toBe(2);
-    const trail = await ann.audit.list.query({ task_id: task.id });
+    const trail = (await ann.audit.list.query({ task_id: task.id })).items;
     expect(trail.map((e) => e.action)).toEqual(['created', 'updated']);
     expect(trail[1]?.context).toEqual({
       changes: {
@@ -157,7 +157,7 @@ describe('tasks: creation, editing, deletion', () => {
     await bob.tasks.start.mutate({ id: task.id });
     expect(await ann.tasks.delete.mutate({ id: task.id })).toEqual({ id: task.id, deleted: true });
     expect((await failure(ann.tasks.get.query({ id: task.id }))).httpStatus).toBe(404);
-    const trail = await ann.audit.list.query({ task_id: task.id });
+    const trail = (await ann.audit.list.query({ task_id: task.id })).items;
     expect(trail.map((e) => e.action)).toEqual(['created', 'started', 'deleted']);
     expect(trail[2]?.context).toMatchObject({ title: 'Doomed', status: 'in_progress' });
     expect((await failure(ann.tasks.delete.mutate({ id: task.id }))).httpStatus).toBe(404);
@@ -177,8 +177,8 @@ describe('tasks: creation, editing, deletion', () => {
     await ann.tasks.start.mutate({ id: task.id });
     for (const percent of [10, 20, 30, 40])
       await ann.tasks.progress.mutate({ id: task.id, percent });
-    const first = await ann.audit.list.query({ task_id: task.id, limit: 4 });
-    const second = await ann.audit.list.query({ task_id: task.id, limit: 4, offset: 4 });
+    const first = (await ann.audit.list.query({ task_id: task.id, limit: 4 })).items;
+    const second = (await ann.audit.list.query({ task_id: task.id, limit: 4, offset: 4 })).items;
     expect(first.map((e) => e.action)).toEqual(['created', 'started', 'progress', 'progress']);
     expect(second.map((e) => e.context.percent)).toEqual([30, 40]);
   });

@@ -67,12 +67,12 @@ describe('invalid transitions', () => {
     async (action, status) => {
       const id = await taskIn(status);
       const before = await dev.tasks.get.query({ id });
-      const trailBefore = await dev.audit.list.query({ task_id: id });
+      const trailBefore = (await dev.audit.list.query({ task_id: id })).items;
       const error = await failure(move(admin, action, id));
       expect(error).toMatchObject({ code: 'CONFLICT', httpStatus: 409 });
       expect(error.message).toBe(`Cannot ${VERB[action]} task with status '${status}'`);
       expect(await dev.tasks.get.query({ id })).toEqual(before);
-      expect(await dev.audit.list.query({ task_id: id })).toEqual(trailBefore);
+      expect((await dev.audit.list.query({ task_id: id })).items).toEqual(trailBefore);
     },
   );
 

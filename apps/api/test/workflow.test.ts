@@ -72,7 +72,7 @@ describe('the task workflow over tRPC HTTP', () => {
     const final = await dev.tasks.complete.mutate({ id: created.id });
     expect(final.status).toBe('completed');
 
-    const trail = await owner.audit.list.query({ task_id: created.id });
+    const trail = (await owner.audit.list.query({ task_id: created.id })).items;
     expect(trail.map((e) => [e.action, e.actor_id])).toEqual([
       ['created', 'owner-1'],
       ['started', 'dev-1'],
@@ -121,7 +121,7 @@ describe('the task workflow over tRPC HTTP', () => {
       assigned_to: 'dev-1',
     });
 
-    const trail = await dev.audit.list.query({ task_id: task.id });
+    const trail = (await dev.audit.list.query({ task_id: task.id })).items;
     expect(trail.filter((e) => e.action === 'blocked').map((e) => e.context.reason)).toEqual([
       'waiting on design',
       'API down',
@@ -133,7 +133,7 @@ describe('the task workflow over tRPC HTTP', () => {
     await agent.tasks.start.mutate({ id: task.id });
     await agent.tasks.progress.mutate({ id: task.id, percent: 100, note: 'all green' });
     await agent.tasks.complete.mutate({ id: task.id });
-    const trail = await owner.audit.list.query({ task_id: task.id });
+    const trail = (await owner.audit.list.query({ task_id: task.id })).items;
     expect(trail.slice(1).map((e) => e.actor_type)).toEqual(['agent', 'agent', 'agent']);
     expect(trail[0]?.actor_type).toBe('human');
     expect(await agent.workers.me.query()).toMatchObject({
@@ -160,7 +160,7 @@ describe('the task workflow over tRPC HTTP', () => {
     expect(staleMove.httpStatus).toBe(409);
     const now = await owner.tasks.get.query({ id: task.id });
     expect(now).toMatchObject({ title: 'Versioned v2', version: 2, status: 'pending' });
-    const trail = await owner.audit.list.query({ task_id: task.id });
+    const trail = (await owner.audit.list.query({ task_id: task.id })).items;
     expect(trail.map((e) => e.action)).toEqual(['created', 'updated']);
     expect(trail[1]?.context).toEqual({
       changes: { title: { from: 'Versioned', to: 'Versioned v2' } },

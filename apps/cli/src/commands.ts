@@ -137,6 +137,11 @@ function moveCommand(action: TaskAction): Command {
   };
 }
 
+/** A list's table, and when more rows follow, how to ask for them (--json carries next_cursor). */
+function withNextHint(table: string, next: string | null): string {
+  return next === null ? table : `${table}\n(more: add --cursor ${next})`;
+}
+
 export const COMMANDS: Command[] = [
   {
     name: 'login',
@@ -185,9 +190,10 @@ export const COMMANDS: Command[] = [
       ready: { type: 'boolean' },
       limit: { type: 'string', short: 'l' },
       offset: { type: 'string' },
+      cursor: { type: 'string' },
     },
     run: async (ctx, v) => {
-      const tasks = await ctx.client().tasks.list.query({
+      const page = await ctx.client().tasks.list.query({
         ...(str(v.status) && { status: str(v.status) as TaskStatus }),
         ...(v.mine === true && { assigned_to: 'me' }),
         ...(str(v.project) && { project_slug: str(v.project) }),
@@ -197,8 +203,9 @@ export const COMMANDS: Command[] = [
         ...(v.ready === true && { ready: true }),
         ...(str(v.limit) && { limit: int(str(v.limit), '--limit') }),
         ...(str(v.offset) && { offset: int(str(v.offset), '--offset') }),
+        ...(str(v.cursor) && { cursor: str(v.cursor) }),
       });
-      return { data: tasks, text: tasksTable(tasks) };
+      return { data: page, text: withNextHint(tasksTable(page.items), page.next_cursor) };
     },
   },
   {
@@ -319,27 +326,39 @@ export const COMMANDS: Command[] = [
     procedure: 'audit.list',
     summary: "A task's audit trail",
     args: ['ID'],
-    options: { limit: { type: 'string', short: 'l' }, offset: { type: 'string' } },
+    options: {
+      limit: { type: 'string', short: 'l' },
+      offset: { type: 'string' },
+      cursor: { type: 'string' },
+    },
     run: async (ctx, v, a) => {
-      const entries = await ctx.client().audit.list.query({
+      const page = await ctx.client().audit.list.query({
         task_id: id(a[0]),
         ...(str(v.limit) && { limit: int(str(v.limit), '--limit') }),
         ...(str(v.offset) && { offset: int(str(v.offset), '--offset') }),
+        ...(str(v.cursor) && { cursor: str(v.cursor) }),
       });
-      return { data: entries, text: auditTable(entries) };
+      return { data: page, text: withNextHint(auditTable(page.items), page.next_cursor) };
     },
   },
   {
     name: 'workers',
     procedure: 'workers.list',
     summary: 'List workers (people and agents) you share projects with',
-    options: { type: { type: 'string' }, project: { type: 'string' } },
+    options: {
+      type: { type: 'string' },
+      project: { type: 'string' },
+      limit: { type: 'string', short: 'l' },
+      cursor: { type: 'string' },
+    },
     run: async (ctx, v) => {
-      const workers = await ctx.client().workers.list.query({
+      const page = await ctx.client().workers.list.query({
         ...(str(v.type) && { type: str(v.type) as 'human' | 'agent' }),
         ...(str(v.project) && { project_slug: str(v.project) }),
+        ...(str(v.limit) && { limit: int(str(v.limit), '--limit') }),
+        ...(str(v.cursor) && { cursor: str(v.cursor) }),
       });
-      return { data: workers, text: workersTable(workers) };
+      return { data: page, text: withNextHint(workersTable(page.items), page.next_cursor) };
     },
   },
   {
@@ -363,9 +382,13 @@ export const COMMANDS: Command[] = [
     name: 'project list',
     procedure: 'projects.list',
     summary: 'Your projects',
-    run: async (ctx) => {
-      const projects = await ctx.client().projects.list.query({});
-      return { data: projects, text: projectsTable(projects) };
+    options: { limit: { type: 'string', short: 'l' }, cursor: { type: 'string' } },
+    run: async (ctx, v) => {
+      const page = await ctx.client().projects.list.query({
+        ...(str(v.limit) && { limit: int(str(v.limit), '--limit') }),
+        ...(str(v.cursor) && { cursor: str(v.cursor) }),
+      });
+      return { data: page, text: withNextHint(projectsTable(page.items), page.next_cursor) };
     },
   },
   {

@@ -93,7 +93,7 @@ describe('the taskflow command, as a real process against a real API, auth servi
       'Rotate all the keys',
     );
 
-    const listed = await json<Task[]>([
+    const listed = await json<{ items: Task[]; next_cursor: string | null }>([
       'list',
       '--project',
       'ops',
@@ -101,14 +101,40 @@ describe('the taskflow command, as a real process against a real API, auth servi
       'in_progress',
       '--mine',
     ]);
-    expect(listed.map((t) => t.id)).toEqual([created.id]);
+    expect(listed.items.map((t) => t.id)).toEqual([created.id]);
+    expect(listed.next_cursor).toBeNull();
+    // Pages by cursor: --json carries next_cursor, the table a hint, --cursor follows on.
+    await taskflow(['create', 'Second in ops', '--project', 'ops']);
+    const first = await json<{ items: Task[]; next_cursor: string }>([
+      'list',
+      '--project',
+      'ops',
+      '-l',
+      '1',
+    ]);
+    expect(first.items).toHaveLength(1);
+    expect((await taskflow(['list', '--project', 'ops', '-l', '1'])).stdout).toContain(
+      `--cursor ${first.next_cursor}`,
+    );
+    const second = await json<{ items: Task[] }>([
+      'list',
+      '--project',
+      'ops',
+      '-l',
+      '1',
+      '--cursor',
+      first.next_cursor,
+    ]);
+    expect(second.items[0]?.id).not.toBe(first.items[0]?.id);
+    const refused = await taskflow(['list', '--cursor', 'bogus']);
+    expect(refused.code).not.toBe(0);
     const table = await taskflow(['list', '--project', 'ops']);
     expect(table.stdout.split('\n')[0]).toMatch(
       /^ID\s+STATUS\s+PRIORITY\s+PROGRESS\s+ASSIGNEE\s+PROJECT\s+TITLE$/,
     );
     expect(table.stdout).toContain('Rotate all the keys');
 
-    const trail = await json<AuditEntry[]>(['audit', id]);
+    const trail = (await json<{ items: AuditEntry[] }>(['audit', id])).items;
     expect(trail.map((e) => e.action)).toEqual([
       'created',
       'started',
@@ -153,10 +179,12 @@ describe('the taskflow command, as a real process against a real API, auth servi
       rex.userId,
     ]);
     expect(removed.removed).toBe(true);
-    expect((await json<{ slug: string }[]>(['project', 'list'])).map((p) => p.slug)).toContain(
-      'ops',
-    );
-    expect((await json<{ id: string }[]>(['workers'])).length).toBeGreaterThanOrEqual(1);
+    expect(
+      (await json<{ items: { slug: string }[] }>(['project', 'list'])).items.map((p) => p.slug),
+    ).toContain('ops');
+    expect(
+      (await json<{ items: { id: string }[] }>(['workers'])).items.length,
+    ).toBeGreaterThanOrEqual(1);
     expect((await json<{ deleted: boolean }>(['delete', String(task.id)])).deleted).toBe(true);
   });
 

@@ -50,7 +50,7 @@ describe('taskflow deps, as a real process against a real stack', () => {
       new RegExp(`Blocks:\\nID\\s+STATUS\\s+TITLE\\n${ship.id}\\s+pending\\s+Ship it`),
     );
 
-    const ready = await json<Task[]>(['list', '--project', 'chain', '--ready']);
+    const ready = (await json<{ items: Task[] }>(['list', '--project', 'chain', '--ready'])).items;
     expect(ready.map((t) => t.id)).toEqual([build.id]);
 
     const refused = await taskflow(['start', String(ship.id)]);

@@ -225,7 +225,7 @@ describe('the MCP server over HTTP at /mcp', () => {
       expect(validator.getValidator(schemaOf('get_audit_trail'))(trail.structured).valid).toBe(
         true,
       );
-      const entries = (trail.structured?.entries ?? []) as {
+      const entries = (trail.structured?.items ?? []) as {
         action: string;
         actor: string;
         actor_type: string;

@@ -150,7 +150,7 @@ describe('the MCP server over stdio, as an agent, against a real API', () => {
     const pending = (
       await call(client, 'list_tasks', { status: 'pending', project_slug: 'agents' })
     ).json();
-    expect(pending.tasks.map((t: { id: number }) => t.id)).toEqual([task.id]);
+    expect(pending.items.map((t: { id: number }) => t.id)).toEqual([task.id]);
     const detail = (await call(client, 'get_task', { id: task.id })).json();
     expect(detail.available_actions).toEqual(['start', 'block']);
 
@@ -170,7 +170,7 @@ describe('the MCP server over stdio, as an agent, against a real API', () => {
 
     const trail = (await call(client, 'get_audit_trail', { task_id: task.id })).json();
     expect(
-      trail.entries.map((e: { action: string; actor_type: string; via: string }) => [
+      trail.items.map((e: { action: string; actor_type: string; via: string }) => [
         e.action,
         e.actor_type,
         e.via,
@@ -234,9 +234,9 @@ describe('the MCP server over stdio, as an agent, against a real API', () => {
         description: 'x'.repeat(500),
       });
     const first = (await call(client, 'list_tasks', { project_slug: 'agents', limit: 2 })).json();
-    expect(first.tasks).toHaveLength(2);
-    expect(first).toMatchObject({ has_more: true, next_offset: 2 });
-    expect(Object.keys(first.tasks[0]).sort()).toEqual([
+    expect(first.items).toHaveLength(2);
+    expect(first.next_cursor).toEqual(expect.any(String));
+    expect(Object.keys(first.items[0]).sort()).toEqual([
       'assigned_to',
       'id',
       'priority',
@@ -246,14 +246,20 @@ describe('the MCP server over stdio, as an agent, against a real API', () => {
       'title',
     ]);
     const last = (
-      await call(client, 'list_tasks', { project_slug: 'agents', limit: 10, offset: 2 })
+      await call(client, 'list_tasks', {
+        project_slug: 'agents',
+        limit: 10,
+        cursor: first.next_cursor,
+      })
     ).json();
-    expect(last).toMatchObject({ has_more: false, next_offset: null });
-    expect(last.tasks).toHaveLength(4);
+    expect(last.next_cursor).toBeNull();
+    expect(last.items).toHaveLength(4);
+    const ids = [...first.items, ...last.items].map((t: { id: number }) => t.id);
+    expect(new Set(ids).size).toBe(6);
     const full = (
       await call(client, 'list_tasks', { project_slug: 'agents', limit: 1, detail: 'full' })
     ).json();
-    expect(full.tasks[0].description).toHaveLength(500);
+    expect(full.items[0].description).toHaveLength(500);
   });
 
   it('orders work with add_dependency and remove_dependency; claims wait for dependencies', async () => {
@@ -276,7 +282,7 @@ describe('the MCP server over stdio, as an agent, against a real API', () => {
     const ready = (
       await call(client, 'list_tasks', { project_slug: 'ordered', ready: true })
     ).json();
-    expect(ready.tasks.map((t: { id: number }) => t.id)).toEqual([first.id]);
+    expect(ready.items.map((t: { id: number }) => t.id)).toEqual([first.id]);
 
     const refused = await call(client, 'claim_task', { id: later.id });
     expect(refused).toMatchObject({
@@ -294,7 +300,7 @@ describe('the MCP server over stdio, as an agent, against a real API', () => {
     expect(removed.json()).toMatchObject({ blocked_by: [] });
     expect((await call(client, 'claim_task', { id: later.id })).isError).toBe(false);
     const trail = (await call(client, 'get_audit_trail', { task_id: later.id })).json();
-    expect(trail.entries.map((e: { action: string; via: string }) => [e.action, e.via])).toEqual([
+    expect(trail.items.map((e: { action: string; via: string }) => [e.action, e.via])).toEqual([
       ['created', 'mcp'],
       ['dependency_added', 'mcp'],
       ['dependency_removed', 'mcp'],

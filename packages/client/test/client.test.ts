@@ -21,7 +21,7 @@ describe('@taskflow/client against a real API and identity service', () => {
     expect(me).toMatchObject({ id: agentId, type: 'agent' });
     const task = await taskflow.tasks.create.mutate({ title: 'From a script', priority: 'low' });
     await taskflow.tasks.start.mutate({ id: task.id });
-    const trail = await taskflow.audit.list.query({ task_id: task.id });
+    const trail = (await taskflow.audit.list.query({ task_id: task.id })).items;
     expect(trail.map((e) => [e.action, e.actor_type, e.client])).toEqual([
       ['created', 'agent', 'script'],
       ['started', 'agent', 'script'],

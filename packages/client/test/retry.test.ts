@@ -108,7 +108,7 @@ describe('@taskflow/client retries through a real proxy in front of a real API',
   /** Tasks with this title, read straight from the API (not through a proxy). */
   async function countTitled(title: string): Promise<number> {
     const direct = createTaskflowClient({ url: s.apiUrl, token });
-    const tasks = await direct.tasks.list.query({ limit: 100 });
+    const tasks = (await direct.tasks.list.query({ limit: 100 })).items;
     return tasks.filter((t) => t.title === title).length;
   }
 
@@ -152,7 +152,7 @@ describe('@taskflow/client retries through a real proxy in front of a real API',
       token,
       retry: { baseDelayMs: 50, onRetry: (info) => retries.push(info) },
     });
-    await client.tasks.list.query({});
+    (await client.tasks.list.query({})).items;
     expect(retries.map((r) => r.reason)).toEqual(['429', 'network']);
     // The second wait is backoff: between half and all of 2 × 50 ms.
     expect(retries[1]?.delayMs).toBeGreaterThanOrEqual(50);
@@ -193,7 +193,7 @@ describe('@taskflow/client retries through a real proxy in front of a real API',
     // Each task's trail has one "created": the retry did not run the create again.
     const direct = createTaskflowClient({ url: s.apiUrl, token });
     for (const task of created) {
-      const trail = await direct.audit.list.query({ task_id: task.id });
+      const trail = (await direct.audit.list.query({ task_id: task.id })).items;
       expect(trail.map((e) => e.action)).toEqual(['created']);
     }
     // The same keyed retries without keys would have made ten tasks: the figure for the report.
@@ -237,7 +237,7 @@ describe('@taskflow/client retries through a real proxy in front of a real API',
     );
     expect(created.sort()).toEqual([...titles].sort());
     const direct = createTaskflowClient({ url: s.apiUrl, token });
-    const tasks = (await direct.tasks.list.query({ limit: 100, q: 'lossy' })).filter((t) =>
+    const tasks = (await direct.tasks.list.query({ limit: 100, q: 'lossy' })).items.filter((t) =>
       titles.includes(t.title),
     );
     expect(tasks).toHaveLength(40);

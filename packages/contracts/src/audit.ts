@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, Timestamp } from './common';
+import { Cursor, Id, Timestamp } from './common';
 import { ActorType } from './enums';
 
 export const AUDIT_ACTIONS = [
@@ -52,4 +52,5 @@ export const AuditListInput = z.strictObject({
   task_id: Id,
   limit: z.number().int().min(1).max(200).default(50),
   offset: z.number().int().min(0).max(1_000_000).default(0),
+  cursor: Cursor.nullish(),
 });

@@ -63,6 +63,26 @@ export const Limit = z.number().int().min(1).max(LIMITS.pageMax).default(LIMITS.
 export const Offset = z.number().int().min(0).max(LIMITS.offsetMax).default(0);
 
 /**
+ * An opaque keyset cursor from a list's `next_cursor`: pass it back, unchanged and
+ * with the same filters and sort, for the next page. Not combinable with `offset`.
+ * null means the first page (TanStack's infinite queries start from a null cursor).
+ */
+export const Cursor = z
+  .string()
+  .min(1)
+  .max(512)
+  .regex(/^[A-Za-z0-9_-]+$/, { message: 'Not a cursor from this API' });
+
+/** One page of a list: `next_cursor` is null on the last page. */
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), next_cursor: z.string().nullable() });
+}
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+/**
  * An optional reference where 0 (what HTML forms and many tools send for
  * "none") and null both clear it.
  */

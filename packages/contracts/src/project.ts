@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, LIMITS, Slug, Text, Timestamp, WorkerId } from './common';
+import { Cursor, Id, LIMITS, Slug, Text, Timestamp, WorkerId } from './common';
 import { ActorType, MemberRole } from './enums';
 import { LeaseSeconds } from './lease';
 
@@ -73,6 +73,7 @@ export const ProjectListInput = z
   .strictObject({
     limit: z.number().int().min(1).max(LIMITS.pageMax).default(LIMITS.pageDefault),
     offset: z.number().int().min(0).max(LIMITS.offsetMax).default(0),
+    cursor: Cursor.nullish(),
   })
   .default({ limit: LIMITS.pageDefault, offset: 0 });
 

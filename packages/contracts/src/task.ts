@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  Cursor,
   Id,
   INT4_MAX,
   LIMITS,
@@ -145,6 +146,7 @@ export const TaskListInput = z
     sort_order: SortOrder.default('desc'),
     limit: Limit,
     offset: Offset,
+    cursor: Cursor.nullish(),
   })
   .default({ sort_by: 'created_at', sort_order: 'desc', limit: LIMITS.pageDefault, offset: 0 });
 export type TaskListInput = z.input<typeof TaskListInput>;

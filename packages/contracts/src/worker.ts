@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LIMITS, Slug, Text, Timestamp, WorkerId } from './common';
+import { Cursor, LIMITS, Slug, Text, Timestamp, WorkerId } from './common';
 import { ActorType, UserRole } from './enums';
 
 export const WorkerSchema = z.object({
@@ -26,5 +26,6 @@ export const WorkerListInput = z
     project_slug: Slug.optional(),
     limit: z.number().int().min(1).max(LIMITS.pageMax).default(LIMITS.pageDefault),
     offset: z.number().int().min(0).max(LIMITS.offsetMax).default(0),
+    cursor: Cursor.nullish(),
   })
   .default({ limit: LIMITS.pageDefault, offset: 0 });

@@ -18,7 +18,7 @@ export function createMcpServer(client: McpApiClient, options: McpServerOptions 
     { name: 'taskflow', version: '0.1.0' },
     {
       instructions:
-        'TaskFlow is a task board shared by people and agents. claim_next_task takes the next ready task (or list_tasks with status "pending" finds work); heartbeat keeps the claim; update_progress reports; submit_for_review or complete_task finishes. Lists are paged: follow next_offset while has_more.',
+        'TaskFlow is a task board shared by people and agents. claim_next_task takes the next ready task (or list_tasks with status "pending" finds work); heartbeat keeps the claim; update_progress reports; submit_for_review or complete_task finishes. Lists are paged: pass next_cursor back as cursor until it is null.',
     },
   );
   let myId: Promise<string> | undefined;

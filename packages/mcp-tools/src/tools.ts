@@ -50,7 +50,11 @@ const Page = {
     .int()
     .min(0)
     .default(0)
-    .describe('Skip this many (use next_offset from the previous page)'),
+    .describe('Skip this many (prefer cursor: pages then hold still while others add tasks)'),
+  cursor: z
+    .string()
+    .optional()
+    .describe('next_cursor from the previous page, with the same filters and sort'),
 };
 
 /** What a compact list shows of a task (`summarize`). */
@@ -71,8 +75,8 @@ export const TaskWithActions = TaskSchema.extend({
   available_actions: z.array(z.enum(TASK_ACTIONS)),
 });
 
-/** The paging fields every list tool answers with. */
-const PageResult = { has_more: z.boolean(), next_offset: z.number().int().nullable() };
+/** The paging field every list tool answers with: pass it back as `cursor`; null on the last page. */
+const PageResult = { next_cursor: z.string().nullable() };
 
 export function summarize(task: Task): z.output<typeof TaskSummary> {
   return {
@@ -165,21 +169,15 @@ export const TOOLS: Tool[] = [
     'List the projects you are a member of.',
     z.strictObject({ ...Page }),
     z.object({
-      projects: z.array(
-        z.object({ slug: z.string(), name: z.string(), role: MemberRole.nullable() }),
-      ),
+      items: z.array(z.object({ slug: z.string(), name: z.string(), role: MemberRole.nullable() })),
       ...PageResult,
     }),
     read,
     async (c, i) => {
-      const rows = await c.projects.list.query({ limit: i.limit + 1, offset: i.offset });
-      const page = rows
-        .slice(0, i.limit)
-        .map((p) => ({ slug: p.slug, name: p.name, role: p.role }));
+      const page = await c.projects.list.query(i);
       return {
-        projects: page,
-        has_more: rows.length > i.limit,
-        next_offset: rows.length > i.limit ? i.offset + i.limit : null,
+        items: page.items.map((p) => ({ slug: p.slug, name: p.name, role: p.role })),
+        next_cursor: page.next_cursor,
       };
     },
   ),
@@ -188,21 +186,14 @@ export const TOOLS: Tool[] = [
     'tasks.list',
     'List tasks you can see, newest first, a page at a time (default 20, compact). Filter by status, assignee ("me"), project, priority, parent, tag, readiness (ready: startable now) or a title search.',
     ListTasksInput,
-    z.object({ tasks: z.array(z.union([TaskSchema, TaskSummary])), ...PageResult }),
+    z.object({ items: z.array(z.union([TaskSchema, TaskSummary])), ...PageResult }),
     read,
     async (c, i) => {
-      const { detail, limit, offset, ...filters } = i;
-      const rows = await c.tasks.list.query({
-        ...filters,
-        limit: Math.min(limit + 1, LIMITS.pageMax),
-        offset,
-      });
-      const more = rows.length > limit;
-      const page = rows.slice(0, limit);
+      const { detail, ...query } = i;
+      const page = await c.tasks.list.query(query);
       return {
-        tasks: detail === 'full' ? page : page.map(summarize),
-        has_more: more,
-        next_offset: more ? offset + limit : null,
+        items: detail === 'full' ? page.items : page.items.map(summarize),
+        next_cursor: page.next_cursor,
       };
     },
   ),
@@ -307,9 +298,9 @@ export const TOOLS: Tool[] = [
     'get_audit_trail',
     'audit.list',
     "A task's history, oldest first, a page at a time: who (human or agent) did what, when, and why.",
-    AuditListInput.extend({ limit: Page.limit, offset: Page.offset }),
+    AuditListInput.extend(Page),
     z.object({
-      entries: z.array(
+      items: z.array(
         z.object({
           at: z.string(),
           actor: z.string(),
@@ -323,14 +314,9 @@ export const TOOLS: Tool[] = [
     }),
     read,
     async (c, i) => {
-      const rows = await c.audit.list.query({
-        task_id: i.task_id,
-        limit: Math.min(i.limit + 1, 200),
-        offset: i.offset,
-      });
-      const more = rows.length > i.limit;
+      const page = await c.audit.list.query(i);
       return {
-        entries: rows.slice(0, i.limit).map((e) => ({
+        items: page.items.map((e) => ({
           at: e.created_at,
           actor: e.actor_id,
           actor_type: e.actor_type,
@@ -338,8 +324,7 @@ export const TOOLS: Tool[] = [
           via: e.client,
           context: e.context,
         })),
-        has_more: more,
-        next_offset: more ? i.offset + i.limit : null,
+        next_cursor: page.next_cursor,
       };
     },
   ),

@@ -33,7 +33,14 @@ export async function registerCors(app: FastifyInstance, allowedOrigins: string[
       'if-match',
       'idempotency-key',
     ],
-    exposedHeaders: ['ETag', 'WWW-Authenticate', 'X-Request-Id', 'Idempotent-Replayed'],
+    exposedHeaders: [
+      'ETag',
+      'WWW-Authenticate',
+      'X-Request-Id',
+      'Idempotent-Replayed',
+      'Link',
+      'X-Next-Cursor',
+    ],
     maxAge: 600,
     optionsSuccessStatus: 204,
   });

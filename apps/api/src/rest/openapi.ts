@@ -55,8 +55,10 @@ function componentSchemas(): Json {
 function responseSchema(route: RestRoute): unknown {
   const output = outputSchema(route.procedure);
   // A null answer is the 204; the 200 always carries the value.
-  const schema =
+  let schema =
     route.nullIs204 && output instanceof z.ZodNullable ? (output.unwrap() as z.ZodType) : output;
+  // A page travels as its plain array of items; the cursor goes in headers.
+  if (route.paged && schema instanceof z.ZodObject) schema = schema.shape.items as z.ZodType;
   if (!schema) return {};
   const named = NAMED.get(schema);
   if (named) return ref(named);
@@ -204,6 +206,10 @@ function operation(route: RestRoute): Json {
   if (route.status === 201)
     headers.Location = { description: 'Where the new resource lives', schema: { type: 'string' } };
   if (!route.public) Object.assign(headers, rateLimitHeaderRefs(Object.keys(RATE_LIMIT_HEADERS)));
+  if (route.paged) {
+    headers.Link = { $ref: '#/components/headers/Link' };
+    headers['X-Next-Cursor'] = { $ref: '#/components/headers/X-Next-Cursor' };
+  }
   if (mutation)
     headers['Idempotent-Replayed'] = { $ref: '#/components/headers/Idempotent-Replayed' };
   if (Object.keys(headers).length) success.headers = headers;
@@ -264,6 +270,16 @@ export function buildOpenApiDocument(): Json {
           description:
             'true when the answer is the stored outcome of an earlier call with the same Idempotency-Key',
           schema: { type: 'string', enum: ['true'] },
+        },
+        Link: {
+          description:
+            'Present when there is a next page: `<same path and query with cursor=...>; rel="next"` (RFC 8288). Follow it unchanged; the list holds still under concurrent inserts (keyset, not offset).',
+          schema: { type: 'string' },
+        },
+        'X-Next-Cursor': {
+          description:
+            'The cursor for the next page, when there is one: pass it as `cursor` with the same filters and sort (another filter or sort gets 400; so does cursor with offset).',
+          schema: { type: 'string' },
         },
         'Retry-After': {
           description: "Seconds until the quota refills (equal to the RateLimit field's t)",

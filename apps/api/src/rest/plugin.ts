@@ -1,3 +1,4 @@
+import type { Page } from '@taskflow/contracts';
 import { HttpError } from '@taskflow/http-guard';
 import {
   type Context,
@@ -128,6 +129,19 @@ function assembleInput(
   return Object.assign(out, fromBody, path);
 }
 
+/** A page as REST sends it: the items as a plain array; the next page's cursor in Link and X-Next-Cursor. */
+function sendPage(request: FastifyRequest, reply: FastifyReply, page: Page<unknown>) {
+  if (page.next_cursor !== null) {
+    const url = new URL(request.url, 'http://x');
+    url.searchParams.delete('offset');
+    url.searchParams.set('cursor', page.next_cursor);
+    reply
+      .header('link', `<${url.pathname}${url.search}>; rel="next"`)
+      .header('x-next-cursor', page.next_cursor);
+  }
+  return reply.code(200).header('cache-control', 'no-store').send(page.items);
+}
+
 async function handle(
   c: CompiledRoute,
   request: FastifyRequest,
@@ -168,6 +182,7 @@ async function handle(
     if (ctx.idempotency.replayed) reply.header('idempotent-replayed', 'true');
     if (data === null && route.nullIs204)
       return reply.code(204).header('cache-control', 'no-store').send();
+    if (route.paged) return sendPage(request, reply, data as Page<unknown>);
     const version = (data as { version?: unknown }).version;
     if (route.etag && typeof version === 'number') {
       const etag = etagOf(version);

@@ -22,6 +22,8 @@ export interface RestRoute {
   /** The task version from If-Match becomes expected_version (412 when stale). */
   ifMatch?: boolean;
   public?: boolean;
+  /** The procedure answers a page ({ items, next_cursor }): REST sends the items and the cursor in Link / X-Next-Cursor. */
+  paged?: boolean;
   description?: string;
 }
 
@@ -86,6 +88,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
     tag: 'tasks',
     input: 'query',
     aliases: { project: 'project_slug' },
+    paged: true,
   },
   {
     method: 'GET',
@@ -188,6 +191,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
     tag: 'audit',
     input: 'query',
     aliases: { id: 'task_id' },
+    paged: true,
   },
 
   {
@@ -197,6 +201,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
     summary: 'List workers',
     tag: 'workers',
     input: 'query',
+    paged: true,
   },
   {
     method: 'GET',
@@ -222,6 +227,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
     summary: "The caller's projects",
     tag: 'projects',
     input: 'query',
+    paged: true,
   },
   {
     method: 'POST',

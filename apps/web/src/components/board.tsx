@@ -22,7 +22,7 @@ export function Board({ user, onSignOut }: { user: SessionUser; onSignOut: () =>
   const projects = useQuery(trpc.projects.list.queryOptions({ limit: 100 }));
   const workers = useQuery(trpc.workers.list.queryOptions({ limit: 100 }));
   const workerMap = useMemo(
-    () => new Map((workers.data ?? []).map((w) => [w.id, w])),
+    () => new Map((workers.data?.items ?? []).map((w) => [w.id, w])),
     [workers.data],
   );
 
@@ -40,7 +40,7 @@ export function Board({ user, onSignOut }: { user: SessionUser; onSignOut: () =>
     ...(view.mine && { assigned_to: me.data.id }),
   };
   const statuses = view.status ? [view.status] : TASK_STATUSES;
-  const currentProject = projects.data?.find((p) => p.slug === view.project);
+  const currentProject = projects.data?.items.find((p) => p.slug === view.project);
 
   return (
     <BoardContext.Provider value={{ me: me.data, workers: workerMap, view, setView }}>
@@ -54,7 +54,7 @@ export function Board({ user, onSignOut }: { user: SessionUser; onSignOut: () =>
               onChange={(e) => setView({ project: e.target.value || undefined })}
             >
               <option value="">All projects</option>
-              {projects.data?.map((p) => (
+              {projects.data?.items.map((p) => (
                 <option key={p.slug} value={p.slug}>
                   {p.name}
                 </option>

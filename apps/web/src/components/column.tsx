@@ -1,5 +1,5 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
-import type { Task, TaskStatus } from '@taskflow/contracts';
+import type { TaskStatus } from '@taskflow/contracts';
 import { toProblem } from '../lib/errors';
 import type { BoardFilters } from '../lib/optimistic';
 import { useTRPCClient } from '../lib/trpc';
@@ -9,7 +9,7 @@ import { BOARD_KEY } from './use-move-task';
 
 export const PAGE_SIZE = 25;
 
-/** One status column: pages of 25, loaded on demand, so thousands of tasks stay fast. */
+/** One status column: pages of 25 by keyset cursor, loaded on demand, so thousands of tasks stay fast. */
 export function Column({ status, filters }: { status: TaskStatus; filters: BoardFilters }) {
   const client = useTRPCClient();
   const query = useInfiniteQuery({
@@ -21,13 +21,13 @@ export function Column({ status, filters }: { status: TaskStatus; filters: Board
         sort_by: 'updated_at',
         sort_order: 'desc',
         limit: PAGE_SIZE,
-        offset: pageParam,
+        ...(pageParam !== undefined && { cursor: pageParam }),
       }),
-    initialPageParam: 0,
-    getNextPageParam: (last: Task[], all) =>
-      last.length < PAGE_SIZE ? undefined : all.length * PAGE_SIZE,
+    // Keyset cursors: "Load more" neither repeats nor skips a card while others add tasks.
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
   });
-  const tasks = query.data?.pages.flat() ?? [];
+  const tasks = query.data?.pages.flatMap((page) => page.items) ?? [];
   const headingId = `column-${status}`;
   return (
     <section

@@ -38,12 +38,12 @@ export function Dependencies({ task }: { task: Task }) {
       sort_order: 'desc',
     }),
   );
-  const known = new Map((project.data ?? []).map((t) => [t.id, t]));
+  const known = new Map((project.data?.items ?? []).map((t) => [t.id, t]));
   const refresh = (saved: Task) => {
     void queryClient.invalidateQueries({ queryKey: [BOARD_KEY] });
     void queryClient.invalidateQueries({ queryKey: trpc.tasks.list.queryKey() });
     void queryClient.invalidateQueries({ queryKey: trpc.tasks.get.queryKey() });
-    void queryClient.invalidateQueries({ queryKey: trpc.audit.list.queryKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.audit.list.pathKey() });
     queryClient.setQueryData(trpc.tasks.get.queryKey({ id: saved.id }), saved);
   };
   const add = useMutation({
@@ -58,7 +58,7 @@ export function Dependencies({ task }: { task: Task }) {
     onSuccess: refresh,
     onError: (e) => toast('error', toProblem(e).message),
   });
-  const choices = (project.data ?? []).filter(
+  const choices = (project.data?.items ?? []).filter(
     (t) => t.id !== task.id && !task.blocked_by.includes(t.id),
   );
   const listId = `dependency-choices-${task.id}`;

@@ -1,8 +1,8 @@
-import { useQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import type { AuditEntry, Task } from '@taskflow/contracts';
 import { useState } from 'react';
 import { toProblem } from '../lib/errors';
-import { useTRPC } from '../lib/trpc';
+import { useTRPC, useTRPCClient } from '../lib/trpc';
 import { ActionBar } from './action-bar';
 import { ActorBadge, PriorityChip, ProgressBar, STATUS_LABELS } from './badges';
 import { useBoard } from './board-context';
@@ -43,24 +43,51 @@ function describeContext(entry: AuditEntry): string {
 function AuditTrail({ taskId }: { taskId: number }) {
   const trpc = useTRPC();
   const { workers } = useBoard();
-  const trail = useQuery(trpc.audit.list.queryOptions({ task_id: taskId, limit: 200 }));
+  const client = useTRPCClient();
+  // Oldest first, a page at a time by keyset cursor. Not trpc's infiniteQueryOptions:
+  // it adds a `direction` field the strict list inputs refuse. Under the procedure's
+  // path key, so invalidating audit.list refreshes it.
+  const trail = useInfiniteQuery({
+    queryKey: [...trpc.audit.list.pathKey(), { task_id: taskId, type: 'infinite' }],
+    queryFn: ({ pageParam }) =>
+      client.audit.list.query({
+        task_id: taskId,
+        limit: 100,
+        ...(pageParam !== undefined && { cursor: pageParam }),
+      }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+  });
   if (trail.isPending) return <p className="muted">Loading history…</p>;
   if (trail.isError) return <p role="alert">{toProblem(trail.error).message}</p>;
+  const entries = trail.data.pages.flatMap((page) => page.items);
   return (
-    <ol className="audit" data-testid="audit-trail">
-      {trail.data.map((entry) => (
-        <li key={entry.id} data-action={entry.action}>
-          <span className="audit-who">
-            {workers.get(entry.actor_id)?.name ?? entry.actor_id}{' '}
-            <ActorBadge type={entry.actor_type} />
-          </span>{' '}
-          <span className="audit-what">{ACTION_WORDS[entry.action] ?? entry.action}</span>{' '}
-          <span className="audit-context">{describeContext(entry)}</span>
-          {entry.client && <span className="muted audit-via">via {entry.client}</span>}
-          <time dateTime={entry.created_at}>{new Date(entry.created_at).toLocaleString()}</time>
-        </li>
-      ))}
-    </ol>
+    <>
+      <ol className="audit" data-testid="audit-trail">
+        {entries.map((entry) => (
+          <li key={entry.id} data-action={entry.action}>
+            <span className="audit-who">
+              {workers.get(entry.actor_id)?.name ?? entry.actor_id}{' '}
+              <ActorBadge type={entry.actor_type} />
+            </span>{' '}
+            <span className="audit-what">{ACTION_WORDS[entry.action] ?? entry.action}</span>{' '}
+            <span className="audit-context">{describeContext(entry)}</span>
+            {entry.client && <span className="muted audit-via">via {entry.client}</span>}
+            <time dateTime={entry.created_at}>{new Date(entry.created_at).toLocaleString()}</time>
+          </li>
+        ))}
+      </ol>
+      {trail.hasNextPage && (
+        <button
+          type="button"
+          className="load-more"
+          disabled={trail.isFetchingNextPage}
+          onClick={() => void trail.fetchNextPage()}
+        >
+          {trail.isFetchingNextPage ? 'Loading…' : 'More history'}
+        </button>
+      )}
+    </>
   );
 }
 
@@ -84,9 +111,11 @@ function Subtasks({ task, onAdd }: { task: Task; onAdd: () => void }) {
         </button>
       </div>
       {subtasks.isPending && <p className="muted">Loading…</p>}
-      {subtasks.isSuccess && subtasks.data.length === 0 && <p className="muted">No subtasks</p>}
+      {subtasks.isSuccess && subtasks.data.items.length === 0 && (
+        <p className="muted">No subtasks</p>
+      )}
       <ul className="subtasks" data-testid="subtasks">
-        {subtasks.data?.map((s) => (
+        {subtasks.data?.items.map((s) => (
           <li key={s.id}>
             <button type="button" className="link" onClick={() => setView({ task: s.id })}>
               {s.title}

@@ -97,7 +97,7 @@ export function TaskForm({ task, parent, onClose }: Props) {
       void queryClient.invalidateQueries({ queryKey: [BOARD_KEY] });
       void queryClient.invalidateQueries({ queryKey: trpc.tasks.list.queryKey() });
       void queryClient.invalidateQueries({ queryKey: trpc.tasks.get.queryKey({ id: saved.id }) });
-      void queryClient.invalidateQueries({ queryKey: trpc.audit.list.queryKey() });
+      void queryClient.invalidateQueries({ queryKey: trpc.audit.list.pathKey() });
       toast('info', task ? 'Task saved' : `Created “${saved.title}”`);
       onClose();
       if (!task && !parent) setView({ task: saved.id });
@@ -182,7 +182,7 @@ export function TaskForm({ task, parent, onClose }: Props) {
               onChange={(e) => setChosenProject(e.target.value)}
             >
               <option value="">My default project</option>
-              {projects.data?.map((p) => (
+              {projects.data?.items.map((p) => (
                 <option key={p.slug} value={p.slug}>
                   {p.name}
                 </option>

@@ -1,5 +1,5 @@
 import { type InfiniteData, useMutation, useQueryClient } from '@tanstack/react-query';
-import type { Task, TaskAction } from '@taskflow/contracts';
+import type { Page, Task, TaskAction } from '@taskflow/contracts';
 import { toProblem } from '../lib/errors';
 import {
   type BoardFilters,
@@ -42,15 +42,23 @@ export function useMoveTask(actorId: string) {
       const detailKey = trpc.tasks.get.queryKey({ id: task.id });
       await queryClient.cancelQueries({ queryKey: [BOARD_KEY] });
       await queryClient.cancelQueries({ queryKey: detailKey });
-      const boards = queryClient.getQueriesData<InfiniteData<Task[]>>({ queryKey: [BOARD_KEY] });
+      const boards = queryClient.getQueriesData<InfiniteData<Page<Task>>>({
+        queryKey: [BOARD_KEY],
+      });
       const detail = queryClient.getQueryData<Task>(detailKey);
       const next = optimisticTask(task, action, input, actorId);
       for (const [key, data] of boards) {
         if (!data) continue;
         const [, filters, status] = key as [string, BoardFilters, Task['status']];
-        queryClient.setQueryData<InfiniteData<Task[]>>(key, {
+        const placed = placeInColumn(
+          data.pages.map((page) => page.items),
+          next,
+          status,
+          filters,
+        );
+        queryClient.setQueryData<InfiniteData<Page<Task>>>(key, {
           ...data,
-          pages: placeInColumn(data.pages, next, status, filters),
+          pages: data.pages.map((page, n) => ({ ...page, items: placed[n] ?? [] })),
         });
       }
       queryClient.setQueryData(detailKey, next);
@@ -66,7 +74,7 @@ export function useMoveTask(actorId: string) {
     onSettled: (_data, _error, { task }) => {
       void queryClient.invalidateQueries({ queryKey: [BOARD_KEY] });
       void queryClient.invalidateQueries({ queryKey: trpc.tasks.get.queryKey({ id: task.id }) });
-      void queryClient.invalidateQueries({ queryKey: trpc.audit.list.queryKey() });
+      void queryClient.invalidateQueries({ queryKey: trpc.audit.list.pathKey() });
       void queryClient.invalidateQueries({ queryKey: trpc.tasks.list.queryKey() });
     },
   });

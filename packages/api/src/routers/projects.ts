@@ -8,8 +8,8 @@ import {
   ProjectSchema,
   ProjectSlugInput,
   ProjectUpdateInput,
+  pageOf,
 } from '@taskflow/contracts';
-import { z } from 'zod';
 import {
   addMember,
   createProject,
@@ -27,7 +27,7 @@ export const projectsRouter = router({
     .mutation(({ ctx, input }) => createProject(ctx.trx, ctx.actor, input)),
   list: protectedProcedure
     .input(ProjectListInput)
-    .output(z.array(ProjectSchema))
+    .output(pageOf(ProjectSchema))
     .query(({ ctx, input }) => listProjects(ctx.db, ctx.actor, input)),
   get: protectedProcedure
     .input(ProjectSlugInput)

@@ -1,5 +1,6 @@
 import {
   MOVES,
+  pageOf,
   TASK_ACTIONS,
   type TaskAction,
   TaskAssignInput,
@@ -14,7 +15,7 @@ import {
   TaskSchema,
   TaskUpdateInput,
 } from '@taskflow/contracts';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { claimNextTask, heartbeatTask } from '../services/claim-next';
 import { addDependency, removeDependency } from '../services/dependencies';
 import {
@@ -48,7 +49,7 @@ export const tasksRouter = router({
     .mutation(({ ctx, input }) => createTask(ctx.trx, ctx.actor, input)),
   list: protectedProcedure
     .input(TaskListInput)
-    .output(z.array(TaskSchema))
+    .output(pageOf(TaskSchema))
     .query(({ ctx, input }) => listTasks(ctx.db, ctx.actor, input)),
   get: protectedProcedure
     .input(TaskIdInput)

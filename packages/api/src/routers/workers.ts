@@ -1,5 +1,10 @@
-import { MeSchema, WorkerListInput, WorkerSchema, WorkerUpsertInput } from '@taskflow/contracts';
-import { z } from 'zod';
+import {
+  MeSchema,
+  pageOf,
+  WorkerListInput,
+  WorkerSchema,
+  WorkerUpsertInput,
+} from '@taskflow/contracts';
 import { getWorkerRow, listWorkers, me, upsertWorker } from '../services/workers';
 import { adminMutation, protectedProcedure, router } from '../trpc';
 
@@ -11,7 +16,7 @@ export const workersRouter = router({
   }),
   list: protectedProcedure
     .input(WorkerListInput)
-    .output(z.array(WorkerSchema))
+    .output(pageOf(WorkerSchema))
     .query(({ ctx, input }) => listWorkers(ctx.db, ctx.actor, input)),
   upsert: adminMutation
     .input(WorkerUpsertInput)

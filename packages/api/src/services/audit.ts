@@ -1,10 +1,11 @@
-import type { AuditEntry, AuditListInput } from '@taskflow/contracts';
+import type { AuditEntry, AuditListInput, Page } from '@taskflow/contracts';
 import type { AuditRow, DB, Kysely } from '@taskflow/db';
 import { TRPCError } from '@trpc/server';
 import type { z } from 'zod';
 import { notFound } from '../errors';
 import { requireVisibleProject } from './access';
 import type { Actor } from './actor';
+import { decodeCursor, encodeCursor, pageOf, refuseCursorWithOffset } from './cursor';
 import { iso } from './rows';
 
 function toAuditEntry(row: AuditRow): AuditEntry {
@@ -29,7 +30,13 @@ export async function listTaskAudit(
   db: Kysely<DB>,
   actor: Actor,
   input: z.output<typeof AuditListInput>,
-): Promise<AuditEntry[]> {
+): Promise<Page<AuditEntry>> {
+  refuseCursorWithOffset(input);
+  const filters = { task_id: input.task_id };
+  const after =
+    input.cursor == null
+      ? undefined
+      : decodeCursor('audit', filters, input.cursor, { id: 'int', value: 'none' });
   const task = await db
     .selectFrom('tasks')
     .innerJoin('projects', 'projects.id', 'tasks.project_id')
@@ -55,13 +62,15 @@ export async function listTaskAudit(
       throw notFound(`Task ${input.task_id}`);
     throw error;
   }
-  const rows = await db
-    .selectFrom('audit_log')
-    .selectAll()
-    .where('task_id', '=', input.task_id)
+  // Oldest first; the id alone is the key (audit_log_task serves it).
+  let query = db.selectFrom('audit_log').selectAll().where('task_id', '=', input.task_id);
+  if (after) query = query.where('id', '>', Number(after.i));
+  const rows = await query
     .orderBy('id', 'asc')
-    .limit(input.limit)
+    .limit(input.limit + 1)
     .offset(input.offset)
     .execute();
-  return rows.map(toAuditEntry);
+  return pageOf(rows, input.limit, toAuditEntry, (row) =>
+    encodeCursor('audit', filters, { v: null, i: row.id }),
+  );
 }

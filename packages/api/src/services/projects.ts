@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
   LIMITS,
+  type Page,
   type Project,
   type ProjectAddMemberInput,
   type ProjectCreateInput,
@@ -10,12 +11,13 @@ import {
   type ProjectUpdateInput,
   truncateText,
 } from '@taskflow/contracts';
-import type { DB, Kysely, ProjectRow, Transaction } from '@taskflow/db';
+import { type DB, type Kysely, type ProjectRow, sql, type Transaction } from '@taskflow/db';
 import { TRPCError } from '@trpc/server';
 import type { z } from 'zod';
 import { conflict, forbidden, notFound } from '../errors';
 import { type ProjectAccess, requireVisibleProject } from './access';
 import type { Actor } from './actor';
+import { decodeCursor, encodeCursor, pageOf, refuseCursorWithOffset } from './cursor';
 import { record } from './record';
 import { iso, toProject } from './rows';
 import { getWorkerRow } from './workers';
@@ -129,19 +131,35 @@ export async function listProjects(
   db: Kysely<DB>,
   actor: Actor,
   input: z.output<typeof ProjectListInput>,
-): Promise<Project[]> {
-  const rows = await db
+): Promise<Page<Project>> {
+  refuseCursorWithOffset(input);
+  const after =
+    input.cursor == null
+      ? undefined
+      : decodeCursor('projects', {}, input.cursor, { id: 'int', value: 'text' });
+  let query = db
     .selectFrom('projects')
     .innerJoin('project_members', 'project_members.project_id', 'projects.id')
     .selectAll('projects')
     .select('project_members.role as member_role')
-    .where('project_members.worker_id', '=', actor.id)
+    .where('project_members.worker_id', '=', actor.id);
+  if (after) {
+    query = query.where(
+      sql<boolean>`(projects.name, projects.id) > (${after.v}::text, ${after.i}::int)`,
+    );
+  }
+  const rows = await query
     .orderBy('projects.name')
     .orderBy('projects.id')
-    .limit(input.limit)
+    .limit(input.limit + 1)
     .offset(input.offset)
     .execute();
-  return rows.map(({ member_role, ...row }) => toProject(row, member_role));
+  return pageOf(
+    rows,
+    input.limit,
+    ({ member_role, ...row }) => toProject(row, member_role),
+    (row) => encodeCursor('projects', {}, { v: row.name, i: row.id }),
+  );
 }
 
 export async function getProject(

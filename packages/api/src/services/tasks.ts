@@ -1,4 +1,5 @@
 import type {
+  Page,
   Task,
   TaskAssignInput,
   TaskCreateInput,
@@ -27,6 +28,7 @@ import {
   taskVisibleTo,
 } from './access';
 import type { Actor } from './actor';
+import { decodeCursor, encodeCursor, pageOf, refuseCursorWithOffset } from './cursor';
 import { readyCondition } from './dependency-sql';
 import { ensureDefaultProject, lockProject } from './projects';
 import { recordTask } from './record';
@@ -47,9 +49,43 @@ function likePattern(q: string): string {
   return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-export async function listTasks(db: Kysely<DB>, actor: Actor, input: ListInput): Promise<Task[]> {
+/** How each sort column's printed value is read back, so a cursor compares exactly. */
+const SORT_CASTS = {
+  created_at: sql`timestamptz`,
+  updated_at: sql`timestamptz`,
+  due_date: sql`timestamptz`,
+  priority: sql`smallint`,
+  title: sql`text`,
+} as const;
+
+/**
+ * One page of tasks, by offset or by keyset cursor (sort value, id). Rows with no due
+ * date come last in either direction: for due_date the list is read in two runs, the
+ * dated rows then the undated ones by id, each served by the (due_date, id) index.
+ */
+export async function listTasks(
+  db: Kysely<DB>,
+  actor: Actor,
+  input: ListInput,
+): Promise<Page<Task>> {
+  refuseCursorWithOffset(input);
+  const { limit, offset, cursor, ...filters } = input;
+  const after =
+    cursor == null
+      ? undefined
+      : decodeCursor('tasks', filters, cursor, {
+          id: 'int',
+          value: input.sort_by === 'due_date' ? 'nullable' : 'text',
+        });
+
   let query = selectTasks(db).where(taskVisibleTo(actor));
-  if (input.project_slug) query = query.where('projects.slug', '=', input.project_slug);
+  // By the project's id (a scalar subquery), so (project_id, sort column, id) serves the order.
+  const slug = input.project_slug;
+  if (slug) {
+    query = query.where('tasks.project_id', '=', (eb) =>
+      eb.selectFrom('projects').select('projects.id').where('projects.slug', '=', slug),
+    );
+  }
   if (input.status) query = query.where('tasks.status', '=', input.status);
   if (input.assigned_to) {
     query = query.where(
@@ -76,20 +112,55 @@ export async function listTasks(db: Kysely<DB>, actor: Actor, input: ListInput):
   }
 
   const direction = input.sort_order;
-  // Nulls (no due date) last either way; id breaks ties so pages never overlap.
   const column = SORT_COLUMNS[input.sort_by];
-  query =
-    input.sort_by === 'due_date'
-      ? query.orderBy(column, (ob) =>
-          direction === 'asc' ? ob.asc().nullsLast() : ob.desc().nullsLast(),
-        )
-      : query.orderBy(column, direction);
-  const rows = await query
-    .orderBy('tasks.id', direction)
-    .limit(input.limit)
-    .offset(input.offset)
-    .execute();
-  return rows.map(toTask);
+  const cmp = direction === 'asc' ? sql`>` : sql`<`;
+  const keyed = query.select(sql<string | null>`${sql.ref(column)}::text`.as('sort_key'));
+  const take = limit + 1;
+
+  // The offset fallback: one query, nulls last either way, id breaking ties.
+  if (offset > 0) {
+    const ordered =
+      input.sort_by === 'due_date'
+        ? keyed.orderBy(column, (ob) =>
+            direction === 'asc' ? ob.asc().nullsLast() : ob.desc().nullsLast(),
+          )
+        : keyed.orderBy(column, direction);
+    const rows = await ordered.orderBy('tasks.id', direction).limit(take).offset(offset).execute();
+    return pageOf(rows, limit, ({ sort_key, ...row }) => toTask(row), cursorAt);
+  }
+
+  // The run of rows whose sort value is set: (column, id) past the cursor.
+  const valued = (n: number) => {
+    let q = keyed;
+    if (input.sort_by === 'due_date') q = q.where('tasks.due_date', 'is not', null);
+    if (after && after.v !== null) {
+      q = q.where(
+        sql<boolean>`(${sql.ref(column)}, tasks.id) ${cmp} (${after.v}::${SORT_CASTS[input.sort_by]}, ${after.i}::int)`,
+      );
+    }
+    return q.orderBy(column, direction).orderBy('tasks.id', direction).limit(n).execute();
+  };
+  // The run of undated rows (due_date only), by id.
+  const undated = (n: number) => {
+    let q = keyed.where('tasks.due_date', 'is', null);
+    if (after && after.v === null) q = q.where(sql<boolean>`tasks.id ${cmp} ${after.i}::int`);
+    return q.orderBy('tasks.id', direction).limit(n).execute();
+  };
+
+  let rows: Awaited<ReturnType<typeof valued>>;
+  if (input.sort_by !== 'due_date') {
+    rows = await valued(take);
+  } else if (after && after.v === null) {
+    rows = await undated(take);
+  } else {
+    rows = await valued(take);
+    if (rows.length < take) rows = rows.concat(await undated(take - rows.length));
+  }
+  return pageOf(rows, limit, ({ sort_key, ...row }) => toTask(row), cursorAt);
+
+  function cursorAt(row: { sort_key: string | null; id: number }): string {
+    return encodeCursor('tasks', filters, { v: row.sort_key, i: row.id });
+  }
 }
 
 export async function getTask(db: Kysely<DB>, actor: Actor, id: number): Promise<Task> {

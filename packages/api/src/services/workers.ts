@@ -1,16 +1,18 @@
 import {
   LIMITS,
   type Me,
+  type Page,
   truncateText,
   type Worker,
   type WorkerListInput,
   type WorkerUpsertInput,
 } from '@taskflow/contracts';
-import type { DB, Kysely, Transaction, WorkerRow } from '@taskflow/db';
+import { type DB, type Kysely, sql, type Transaction, type WorkerRow } from '@taskflow/db';
 import type { z } from 'zod';
 import type { Principal } from '../auth/principal';
 import { requireVisibleProject } from './access';
 import type { Actor } from './actor';
+import { decodeCursor, encodeCursor, pageOf, refuseCursorWithOffset } from './cursor';
 import { auditRowsWritten, record } from './record';
 import { iso } from './rows';
 
@@ -115,7 +117,13 @@ export async function listWorkers(
   db: Kysely<DB>,
   actor: Actor,
   input: z.output<typeof WorkerListInput>,
-): Promise<Worker[]> {
+): Promise<Page<Worker>> {
+  refuseCursorWithOffset(input);
+  const filters = { type: input.type, project_slug: input.project_slug };
+  const after =
+    input.cursor == null
+      ? undefined
+      : decodeCursor('workers', filters, input.cursor, { id: 'text', value: 'text' });
   let query = db.selectFrom('workers').selectAll('workers');
   if (input.project_slug) {
     const { project } = await requireVisibleProject(db, actor, input.project_slug);
@@ -142,13 +150,20 @@ export async function listWorkers(
     );
   }
   if (input.type) query = query.where('workers.type', '=', input.type);
+  if (after) {
+    query = query.where(
+      sql<boolean>`(workers.name, workers.id) > (${after.v}::text, ${after.i}::text)`,
+    );
+  }
   const rows = await query
     .orderBy('workers.name')
     .orderBy('workers.id')
-    .limit(input.limit)
+    .limit(input.limit + 1)
     .offset(input.offset)
     .execute();
-  return rows.map(toWorker);
+  return pageOf(rows, input.limit, toWorker, (row) =>
+    encodeCursor('workers', filters, { v: row.name, i: row.id }),
+  );
 }
 
 export async function upsertWorker(

@@ -5,6 +5,7 @@ import * as m0003 from './0003_rate_limits';
 import * as m0004 from './0004_leases';
 import * as m0005 from './0005_dependencies';
 import * as m0006 from './0006_idempotency';
+import * as m0007 from './0007_cursors';
 
 /**
  * Versioned, forward-only migrations, in code so that they ship with the
@@ -18,6 +19,7 @@ export const migrations: Record<string, Migration> = {
   '0004_leases': m0004,
   '0005_dependencies': m0005,
   '0006_idempotency': m0006,
+  '0007_cursors': m0007,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -680,6 +680,10 @@ export interface components {
         RateLimit: string;
         /** @description true when the answer is the stored outcome of an earlier call with the same Idempotency-Key */
         "Idempotent-Replayed": "true";
+        /** @description Present when there is a next page: `<same path and query with cursor=...>; rel="next"` (RFC 8288). Follow it unchanged; the list holds still under concurrent inserts (keyset, not offset). */
+        Link: string;
+        /** @description The cursor for the next page, when there is one: pass it as `cursor` with the same filters and sort (another filter or sort gets 400; so does cursor with offset). */
+        "X-Next-Cursor": string;
         /** @description Seconds until the quota refills (equal to the RateLimit field's t) */
         "Retry-After": number;
     };
@@ -755,6 +759,7 @@ export interface operations {
                 sort_order?: "asc" | "desc";
                 limit?: number;
                 offset?: number;
+                cursor?: string | null;
             };
             header?: never;
             path?: never;
@@ -767,6 +772,8 @@ export interface operations {
                 headers: {
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    Link: components["headers"]["Link"];
+                    "X-Next-Cursor": components["headers"]["X-Next-Cursor"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1657,6 +1664,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 offset?: number;
+                cursor?: string | null;
             };
             header?: never;
             path: {
@@ -1671,6 +1679,8 @@ export interface operations {
                 headers: {
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    Link: components["headers"]["Link"];
+                    "X-Next-Cursor": components["headers"]["X-Next-Cursor"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1694,6 +1704,7 @@ export interface operations {
                 project_slug?: string;
                 limit?: number;
                 offset?: number;
+                cursor?: string | null;
             };
             header?: never;
             path?: never;
@@ -1706,6 +1717,8 @@ export interface operations {
                 headers: {
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    Link: components["headers"]["Link"];
+                    "X-Next-Cursor": components["headers"]["X-Next-Cursor"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1803,6 +1816,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 offset?: number;
+                cursor?: string | null;
             };
             header?: never;
             path?: never;
@@ -1815,6 +1829,8 @@ export interface operations {
                 headers: {
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    Link: components["headers"]["Link"];
+                    "X-Next-Cursor": components["headers"]["X-Next-Cursor"];
                     [name: string]: unknown;
                 };
                 content: {

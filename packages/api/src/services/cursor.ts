@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import type { Page } from '@taskflow/contracts';
+import { z } from 'zod';
+import { badRequest } from '../errors';
+
+/**
+ * Keyset cursors: where the last row of a page sat in its list's order (its sort
+ * value and id), plus a fingerprint of the list it was made for (which procedure,
+ * filters and sort), so a cursor reused on another list is refused, not misread.
+ */
+export interface Position {
+  /** The sort column's value as PostgreSQL prints it (exact: no millisecond rounding). */
+  v: string | number | null;
+  /** The row's id (a worker's id is text). */
+  i: number | string;
+}
+
+const Payload = z.strictObject({
+  f: z.string().length(16),
+  v: z.union([z.string().max(400), z.number().int(), z.null()]),
+  i: z.union([z.number().int().positive().max(2_147_483_647), z.string().min(1).max(255)]),
+});
+
+/** A short digest of the list's identity: kind plus every filter and sort option. */
+function fingerprint(kind: string, filters: Record<string, unknown>): string {
+  const stable = Object.keys(filters)
+    .sort()
+    .filter((k) => filters[k] !== undefined)
+    .map((k) => [k, filters[k]]);
+  return createHash('sha256')
+    .update(JSON.stringify([kind, stable]))
+    .digest('base64url')
+    .slice(0, 16);
+}
+
+export function encodeCursor(
+  kind: string,
+  filters: Record<string, unknown>,
+  position: Position,
+): string {
+  const payload = { f: fingerprint(kind, filters), v: position.v, i: position.i };
+  return Buffer.from(JSON.stringify(payload)).toString('base64url');
+}
+
+/** What a list's positions hold: the id's type, and whether the sort value may be null or absent. */
+export interface PositionShape {
+  id: 'int' | 'text';
+  value: 'text' | 'nullable' | 'none';
+}
+
+function fits(position: Position, shape: PositionShape): boolean {
+  if (typeof position.i !== (shape.id === 'int' ? 'number' : 'string')) return false;
+  if (shape.value === 'none') return position.v === null;
+  return typeof position.v === 'string' || (shape.value === 'nullable' && position.v === null);
+}
+
+/** The position a cursor names; 400 when it is malformed or was made for another list. */
+export function decodeCursor(
+  kind: string,
+  filters: Record<string, unknown>,
+  cursor: string,
+  shape: PositionShape,
+): Position {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw badRequest('cursor is malformed: pass back a next_cursor unchanged');
+  }
+  const result = Payload.safeParse(parsed);
+  if (!result.success || !fits(result.data, shape))
+    throw badRequest('cursor is malformed: pass back a next_cursor unchanged');
+  if (result.data.f !== fingerprint(kind, filters)) {
+    throw badRequest(
+      'cursor was made for another list: use it with the same filters and sort it came from',
+    );
+  }
+  return { v: result.data.v, i: result.data.i };
+}
+
+/** Offset and cursor are two ways to say where a page starts: one at a time. */
+export function refuseCursorWithOffset(input: { cursor?: string | null; offset: number }): void {
+  if (input.cursor != null && input.offset > 0) {
+    throw badRequest('Pass either cursor or offset, not both');
+  }
+}
+
+/**
+ * Rows were fetched with limit + 1: the extra one only says whether a next page
+ * exists; the cursor points at the last row kept.
+ */
+export function pageOf<R, T>(
+  rows: R[],
+  limit: number,
+  toItem: (row: R) => T,
+  cursorAt: (row: R) => string,
+): Page<T> {
+  const more = rows.length > limit;
+  const kept = more ? rows.slice(0, limit) : rows;
+  const last = kept.at(-1);
+  return {
+    items: kept.map(toItem),
+    next_cursor: more && last !== undefined ? cursorAt(last) : null,
+  };
+}
