@@ -11,6 +11,7 @@ import { ActorBadge, STATUS_LABELS } from './badges';
 import { BoardContext } from './board-context';
 import { Column } from './column';
 import { MembersDialog, NewProjectDialog } from './project-dialog';
+import { TakeNextButton } from './take-next';
 import { TaskDetail } from './task-detail';
 import { TaskForm } from './task-form';
 
@@ -106,6 +107,7 @@ export function Board({ user, onSignOut }: { user: SessionUser; onSignOut: () =>
           <button type="button" className="primary" onClick={() => setDialog('task')}>
             New task
           </button>
+          <TakeNextButton />
           <button type="button" onClick={() => setDialog('project')}>
             New project
           </button>

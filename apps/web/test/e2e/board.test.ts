@@ -314,6 +314,19 @@ describe('the board in a real browser, against the real API, auth service and Po
     await countOf(alice.getByTestId(`waiting-${child}`)).toBe(0);
   });
 
+  it('takes the next ready task with one click, as an agent would with claim_next_task', async () => {
+    await alice.goto(`${webUrl}/?project=launch`);
+    const before = new URL(alice.url()).searchParams.get('task');
+    expect(before).toBeNull();
+    await alice.getByRole('button', { name: 'Take next' }).click();
+    await urlOf(alice).toMatch(/[?&]task=\d+/);
+    const taken = Number(new URL(alice.url()).searchParams.get('task'));
+    await textOf(trail(alice).locator('li[data-action="started"]')).toContain('Alice');
+    await visible(alice.getByTestId(`card-${taken}`));
+    await textOf(alice.getByTestId(`card-${taken}`)).toMatch(/lease 1[45]m/);
+    await top(alice).getByRole('button', { name: 'Close' }).click();
+  });
+
   it('sends the user back to sign-in with a clear message when the session is gone', async () => {
     await bob.goto(`${webUrl}/?project=launch`);
     await textOf(bob.getByTestId('current-user')).toContain('Bob Builder');
