@@ -82,8 +82,8 @@ describe('the API as a process (`pnpm --filter @taskflow/api start`)', () => {
           });
           const list = await fetch(`${url}/trpc/tasks.list`, { headers });
           const titles = (
-            (await list.json()) as { result: { data: { title: string }[] } }
-          ).result.data.map((t) => t.title);
+            (await list.json()) as { result: { data: { items: { title: string }[] } } }
+          ).result.data.items.map((t) => t.title);
           expect(titles).toEqual(round === 1 ? ['Round 1'] : ['Round 2', 'Round 1']);
         } finally {
           api.child.kill('SIGTERM');
