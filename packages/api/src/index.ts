@@ -36,7 +36,6 @@ export {
   trpcRefusalBody,
 } from './errors';
 export {
-  IDEMPOTENCY_KEY_PATTERN,
   IDEMPOTENCY_TTL_HOURS,
   type IdempotencyRequest,
   sweepExpiredKeys,
