@@ -822,7 +822,7 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     /** @description Where the new resource lives */
                     Location?: string;
@@ -861,7 +861,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -959,7 +959,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -1009,7 +1009,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -1062,7 +1062,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -1120,7 +1120,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -1172,7 +1172,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -1224,7 +1224,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -1276,7 +1276,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -1328,7 +1328,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -1380,7 +1380,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -1432,7 +1432,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -1484,7 +1484,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -1542,7 +1542,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -1591,7 +1591,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -1637,7 +1637,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
