@@ -1,17 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, type Stack, startStack } from '@taskflow/auth/testing';
+import type { Stack } from '@taskflow/auth/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, countOf, launchBrowser, signIn as signInAt, WAIT } from '../support/browser';
-import { DIST_DIR, ensureBuilt, WEB_DIR } from '../support/ensure-built';
-import { type RunningWeb, startWeb } from '../support/in-process';
+import { WEB_DIR } from '../support/ensure-built';
+import { startWebStack } from '../support/in-process';
 
 const ARTIFACTS = join(WEB_DIR, 'test-artifacts');
 
 describe("the admin's agents view, in a real browser against the real auth service", () => {
   let stack: Stack;
-  let web: RunningWeb | undefined;
+  let stop: (() => Promise<void>) | undefined;
   let webUrl: string;
   let browser: Browser;
   let page: Page;
@@ -22,16 +22,7 @@ describe("the admin's agents view, in a real browser against the real auth servi
     fetch(`${stack.authUrl}/api/agents/token`, { method: 'POST', headers: { 'x-api-key': key } });
 
   beforeAll(async () => {
-    await ensureBuilt();
-    const webPort = await freePort();
-    webUrl = `http://127.0.0.1:${webPort}`;
-    stack = await startStack({ trustedOrigins: [webUrl] });
-    web = await startWeb({
-      distDir: DIST_DIR,
-      apiUrl: stack.apiUrl,
-      authUrl: stack.authUrl,
-      port: webPort,
-    });
+    ({ stack, webUrl, stop } = await startWebStack());
     mkdirSync(ARTIFACTS, { recursive: true });
 
     // The first account (an admin) registers an agent from a script, with a bearer token.
@@ -55,8 +46,7 @@ describe("the admin's agents view, in a real browser against the real auth servi
 
   afterAll(async () => {
     await browser?.close();
-    await web?.app.close();
-    await stack?.stop();
+    await stop?.();
   });
 
   const signIn = (email: string) => signInAt(page, webUrl, email);

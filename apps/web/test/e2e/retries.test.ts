@@ -1,35 +1,24 @@
-import { freePort, type Stack, startStack } from '@taskflow/auth/testing';
+import type { Stack } from '@taskflow/auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, launchBrowser, signIn, textOf, visible } from '../support/browser';
-import { DIST_DIR, ensureBuilt } from '../support/ensure-built';
-import { type RunningWeb, startWeb } from '../support/in-process';
+import { startWebStack } from '../support/in-process';
 
 const top = (browser: Browser) => browser.page.getByRole('dialog').last();
 
 describe('the web app retries a mutation whose answer was lost, under the same Idempotency-Key', () => {
   let stack: Stack;
-  let web: RunningWeb | undefined;
   let webUrl: string;
+  let stop: (() => Promise<void>) | undefined;
   let browser: Browser;
 
   beforeAll(async () => {
-    await ensureBuilt();
-    const webPort = await freePort();
-    webUrl = `http://127.0.0.1:${webPort}`;
-    stack = await startStack({ trustedOrigins: [webUrl] });
-    web = await startWeb({
-      distDir: DIST_DIR,
-      apiUrl: stack.apiUrl,
-      authUrl: stack.authUrl,
-      port: webPort,
-    });
+    ({ stack, webUrl, stop } = await startWebStack());
     browser = await launchBrowser();
   });
 
   afterAll(async () => {
     await browser?.close();
-    await web?.app.close();
-    await stack?.stop();
+    await stop?.();
   });
 
   it('creates one task when the first answer to "Create task" is lost on the way back', async () => {
