@@ -21,7 +21,8 @@ function events(value: string | undefined): string[] | null | undefined {
     .filter(Boolean);
 }
 
-const stateOf = (w: Webhook) => (w.enabled ? 'enabled' : `disabled: ${w.disabled_reason ?? ''}`);
+// The reason says it was disabled, and by whom or after what.
+const stateOf = (w: Webhook) => (w.enabled ? 'enabled' : (w.disabled_reason ?? 'disabled'));
 
 export function webhooksTable(hooks: Webhook[]): string {
   return table(
