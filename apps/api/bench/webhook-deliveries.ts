@@ -32,7 +32,7 @@ const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/bench`
 const database = await createTestDatabase({ maxConnections: 20 });
 try {
   const { db } = database;
-  await db.insertInto('workers').values({ id: 'bench', name: 'Bench' }).execute();
+  await db.insertInto('workers').values({ id: 'bench', name: 'Bench', type: 'human' }).execute();
   await db
     .insertInto('projects')
     .values({ slug: 'bench', name: 'Bench', owner_id: 'bench' })
