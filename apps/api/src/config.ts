@@ -102,6 +102,7 @@ const ApiEnvSchema = z.object({
       .optional(),
   ),
   WEBHOOK_SECRET_GRACE: duration.default(WEBHOOK_DEFAULTS.secretGraceMs / 1000),
+  WEBHOOK_LOG_RETENTION: duration.default(WEBHOOK_DEFAULTS.logRetentionMs / 1000),
 });
 
 // The API's variables, then every service's (NODE_ENV, LOG_LEVEL, LOG_PRETTY, METRICS*).
@@ -231,6 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       disableAfterFailures: e.WEBHOOK_DISABLE_AFTER_FAILURES,
       disableAfterMs: (e.WEBHOOK_DISABLE_AFTER ?? WEBHOOK_DEFAULTS.disableAfterMs / 1000) * 1000,
       secretGraceMs: e.WEBHOOK_SECRET_GRACE * 1000,
+      logRetentionMs: e.WEBHOOK_LOG_RETENTION * 1000,
     },
     webhookPollIntervalMs: e.WEBHOOK_POLL_INTERVAL_MS ?? DEFAULT_WEBHOOK_POLL_INTERVAL_MS,
   };

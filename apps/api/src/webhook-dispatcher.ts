@@ -1,10 +1,12 @@
 import type { DB, Kysely } from '@taskflow/db';
-import { dispatchDueWebhooks, type WebhookSettings } from '@taskflow/router';
+import { dispatchDueWebhooks, pruneWebhookLog, type WebhookSettings } from '@taskflow/router';
 import type { Logger } from '@taskflow/service';
 
 export const DEFAULT_WEBHOOK_POLL_INTERVAL_MS = 1_000;
 /** Rounds one wake-up runs at most before sleeping again (each claims up to batchSize). */
 const MAX_ROUNDS = 20;
+/** How often settled messages past their retention are deleted (any process may; SKIP LOCKED). */
+const PRUNE_EVERY_MS = 10 * 60_000;
 
 export interface WebhookDispatcher {
   /** Look for due messages now (a change just committed); cheap to call often. */
@@ -29,9 +31,15 @@ export function startWebhookDispatcher(
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let again = false;
+  let prunedAt = Date.now();
 
   const round = async () => {
     try {
+      if (Date.now() - prunedAt >= PRUNE_EVERY_MS) {
+        prunedAt = Date.now();
+        const pruned = await pruneWebhookLog(db, settings);
+        if (pruned) logger.info({ pruned }, 'old webhook messages and their delivery log deleted');
+      }
       for (let i = 0; i < MAX_ROUNDS && !stopped; i++) {
         const report = await dispatchDueWebhooks(db, settings);
         if (report.failed) logger.info(report, 'webhook deliveries failed; they will be retried');

@@ -1,5 +1,11 @@
 import { sql, writeAudit } from '@taskflow/db';
-import { dispatchDueWebhooks, postWebhook, WEBHOOK_DEFAULTS } from '@taskflow/router';
+import {
+  dispatchDueWebhooks,
+  postWebhook,
+  pruneWebhookLog,
+  retryDelayMs,
+  WEBHOOK_DEFAULTS,
+} from '@taskflow/router';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, failure, type Harness, startHarness } from './helpers/harness';
@@ -500,5 +506,74 @@ describe('delivery-time checks', () => {
       timeoutMs: 300,
     });
     expect(slow).toMatchObject({ statusCode: null, error: 'timed out after 300 ms' });
+  });
+
+  it('gives a message up (dead) once its retries would pass WEBHOOK_MAX_AGE, and logs why', async () => {
+    receiver.answer = (got) => (got.path === '/gone' ? 500 : 200);
+    const sub = await olga.webhooks.create.mutate({
+      project_slug: 'late',
+      url: `${receiver.url}/gone`,
+      events: ['task.created'],
+    });
+    await olga.tasks.create.mutate({ project_slug: 'late', title: 'Too late' });
+    const settings = { ...WEBHOOK_DEFAULTS, allowPrivateNetworks: true, maxAgeMs: 1 };
+    // (The project's first endpoint, which takes every event, gets it too, and succeeds.)
+    expect(await dispatchDueWebhooks(h.database.db, settings)).toMatchObject({ failed: 1 });
+    const row = await h.database.db
+      .selectFrom('webhook_outbox')
+      .selectAll()
+      .where('subscription_id', '=', sub.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: 'dead', attempts: 1, last_error: 'HTTP 500: nope' });
+    // Nothing is due any more.
+    expect(await dispatchDueWebhooks(h.database.db, settings)).toMatchObject({ claimed: 0 });
+    receiver.answer = () => 200;
+  });
+
+  it('deletes settled messages and their log past WEBHOOK_LOG_RETENTION, and nothing still due', async () => {
+    const sub = await olga.webhooks.create.mutate({
+      project_slug: 'late',
+      url: `${receiver.url}/kept`,
+      events: ['task.updated'],
+    });
+    const task = await olga.tasks.create.mutate({ project_slug: 'late', title: 'Kept' });
+    await olga.tasks.update.mutate({ id: task.id, title: 'Kept once' });
+    const settings = { ...WEBHOOK_DEFAULTS, allowPrivateNetworks: true };
+    await dispatchDueWebhooks(h.database.db, settings);
+    await olga.tasks.update.mutate({ id: task.id, title: 'Kept twice' });
+    const deliveries = () => olga.webhooks.deliveries.query({ project_slug: 'late', id: sub.id });
+    expect((await deliveries()).items).toHaveLength(1);
+    // A week's retention keeps it; a retention of 1 ms deletes the delivered one only.
+    expect(await pruneWebhookLog(h.database.db, settings)).toBe(0);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(
+      await pruneWebhookLog(h.database.db, { ...settings, logRetentionMs: 1 }),
+    ).toBeGreaterThan(0);
+    expect((await deliveries()).items).toEqual([]);
+    const left = await h.database.db
+      .selectFrom('webhook_outbox')
+      .select('status')
+      .where('subscription_id', '=', sub.id)
+      .execute();
+    expect(left).toEqual([{ status: 'pending' }]);
+  });
+});
+
+describe('retry policy', () => {
+  it('retries first within 10 s, then backs off exponentially with jitter, capped', () => {
+    for (let i = 0; i < 200; i++) {
+      const first = retryDelayMs(WEBHOOK_DEFAULTS, 1);
+      expect(first).toBeGreaterThanOrEqual(2_500);
+      expect(first).toBeLessThanOrEqual(5_000);
+      const fifth = retryDelayMs(WEBHOOK_DEFAULTS, 5);
+      expect(fifth).toBeGreaterThanOrEqual(40_000);
+      expect(fifth).toBeLessThanOrEqual(80_000);
+      const late = retryDelayMs(WEBHOOK_DEFAULTS, 40);
+      expect(late).toBeGreaterThanOrEqual(WEBHOOK_DEFAULTS.retryMaxMs / 2);
+      expect(late).toBeLessThanOrEqual(WEBHOOK_DEFAULTS.retryMaxMs);
+    }
+    // Jittered: not every delay is the same.
+    const delays = new Set(Array.from({ length: 50 }, () => retryDelayMs(WEBHOOK_DEFAULTS, 3)));
+    expect(delays.size).toBeGreaterThan(1);
   });
 });

@@ -58,7 +58,7 @@ export {
 } from './router';
 export { type SweptTask, SYSTEM_ACTOR_ID, sweepExpiredLeases } from './services/sweep';
 export { createCallerFactory, inTransaction } from './trpc';
-export { type DispatchReport, dispatchDueWebhooks } from './webhooks/dispatch';
+export { type DispatchReport, dispatchDueWebhooks, pruneWebhookLog } from './webhooks/dispatch';
 export {
   isBlockedAddress,
   resolveWebhookTarget,

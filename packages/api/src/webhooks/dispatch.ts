@@ -62,12 +62,22 @@ function eventTypeOf(audit: AuditRow): string {
   return WEBHOOK_EVENT_OF[audit.action] ?? `audit.${audit.action}`;
 }
 
-/** The message body: the audit event and the task as it stands now. */
-async function messageOf(db: Kysely<DB>, audit: AuditRow): Promise<WebhookMessage> {
+/**
+ * The message body: the audit event and the task as it stands now, if it is still in
+ * the subscription's project (a task moved elsewhere since is not this project's to show).
+ */
+async function messageOf(
+  db: Kysely<DB>,
+  audit: AuditRow,
+  projectSlug: string,
+): Promise<WebhookMessage> {
   const task =
     audit.task_id === null
       ? undefined
-      : await selectTasks(db).where('tasks.id', '=', audit.task_id).executeTakeFirst();
+      : await selectTasks(db)
+          .where('tasks.id', '=', audit.task_id)
+          .where('projects.slug', '=', projectSlug)
+          .executeTakeFirst();
   return {
     type: eventTypeOf(audit),
     timestamp: audit.created_at.toISOString(),
@@ -84,6 +94,15 @@ function signingSecrets(sub: WebhookSubscriptionRow, now: Date): string[] {
   return [sub.secret, ...previous];
 }
 
+/** `promise`, or a rejection with `message` once `ms` have passed (a DNS lookup has no timeout of its own). */
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new WebhookTargetRefused(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 async function attempt(
   db: Kysely<DB>,
   settings: WebhookSettings,
@@ -93,13 +112,22 @@ async function attempt(
 ): Promise<PostOutcome> {
   const url = new URL(sub.url);
   let addresses: Awaited<ReturnType<typeof resolveWebhookTarget>>;
+  const resolving = performance.now();
   try {
-    addresses = await resolveWebhookTarget(url, settings.allowPrivateNetworks);
+    addresses = await withTimeout(
+      resolveWebhookTarget(url, settings.allowPrivateNetworks),
+      settings.timeoutMs,
+      `resolving ${url.hostname} timed out after ${settings.timeoutMs} ms`,
+    );
   } catch (error) {
-    const message = error instanceof WebhookTargetRefused ? error.message : String(error);
-    return { statusCode: null, error: message, durationMs: 0 };
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      statusCode: null,
+      error: message,
+      durationMs: Math.round(performance.now() - resolving),
+    };
   }
-  const body = JSON.stringify(await messageOf(db, audit));
+  const body = JSON.stringify(await messageOf(db, audit, sub.project_slug));
   const now = new Date();
   const timestamp = Math.floor(now.getTime() / 1000);
   return postWebhook({
@@ -262,4 +290,24 @@ export async function dispatchDueWebhooks(
     }),
   );
   return report;
+}
+
+/**
+ * Deletes settled messages (delivered or dead) older than the retention, their delivery
+ * log with them, at most `limit` at a time; resolves with how many went.
+ */
+export async function pruneWebhookLog(
+  db: Kysely<DB>,
+  settings: WebhookSettings,
+  limit = 1_000,
+): Promise<number> {
+  const { rows } = await sql<{ id: number }>`
+    delete from webhook_outbox where id in (
+      select id from webhook_outbox
+      where status in ('delivered', 'dead')
+        and created_at < now() - make_interval(secs => ${settings.logRetentionMs / 1000})
+      limit ${limit}
+      for update skip locked
+    ) returning id`.execute(db);
+  return rows.length;
 }

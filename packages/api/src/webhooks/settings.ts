@@ -23,6 +23,8 @@ export interface WebhookSettings {
   batchSize: number;
   /** The most of an endpoint's answer kept for the delivery log. */
   maxResponseBytes: number;
+  /** Settled messages (delivered or dead) and their delivery log are kept this long. */
+  logRetentionMs: number;
 }
 
 export const WEBHOOK_DEFAULTS: WebhookSettings = {
@@ -36,6 +38,7 @@ export const WEBHOOK_DEFAULTS: WebhookSettings = {
   secretGraceMs: 24 * HOUR,
   batchSize: 20,
   maxResponseBytes: 1024,
+  logRetentionMs: 7 * 24 * HOUR,
 };
 
 /** The wait before attempt `attempts + 1`, after `attempts` failed: exponential, with jitter. */

@@ -53,6 +53,9 @@ const statements = [
   `create index webhook_outbox_due on webhook_outbox (next_attempt_at)
     where status in ('pending', 'failed')`,
   `create index webhook_outbox_subscription on webhook_outbox (subscription_id)`,
+  // What the retention sweep deletes: settled messages (and their log) past the retention.
+  `create index webhook_outbox_settled on webhook_outbox (created_at)
+    where status in ('delivered', 'dead')`,
 
   `create table webhook_deliveries (
     id bigint generated always as identity primary key,
