@@ -364,6 +364,32 @@ describe('signed webhooks, delivered from the outbox to a real endpoint', () => 
     const list = await rest<{ id: number }[]>('GET', '/api/projects/hooks/webhooks', { token });
     expect(list.status).toBe(200);
     expect(list.body.map((w) => w.id)).toContain(made.body.id);
+    const base = `/api/projects/hooks/webhooks/${made.body.id}`;
+    const patched = await rest<{ events: string[] | null }>('PATCH', base, {
+      token,
+      body: { events: null },
+    });
+    expect(patched).toMatchObject({ status: 200, body: { events: null } });
+    const nothing = await rest('PATCH', base, { token, body: {} });
+    expect(nothing.status).toBe(400);
+    const rotated = await rest<{ secret: string }>('POST', `${base}/rotate-secret`, { token });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.secret).not.toBe(made.body.secret);
+    const pinged = await rest<{ message_id: string }>('POST', `${base}/test`, { token });
+    expect(pinged.status).toBe(200);
+    await receiver.waitFor(() => receiver.at('/rest').some((r) => r.id === pinged.body.message_id));
+    // Paged like the other REST lists: a plain array, the next page in Link / X-Next-Cursor.
+    let log = await rest<unknown[]>('GET', `${base}/deliveries?limit=1`, { token });
+    for (let i = 0; i < 50 && log.body.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      log = await rest<unknown[]>('GET', `${base}/deliveries?limit=1`, { token });
+    }
+    expect(log.status).toBe(200);
+    expect(log.body).toHaveLength(1);
+    const gone = await rest('DELETE', base, { token });
+    expect(gone).toMatchObject({ status: 200, body: { id: made.body.id, deleted: true } });
+    expect((await rest('GET', base, { token })).status).toBe(404);
+    expect((await rest('GET', '/api/projects/hooks/webhooks', {})).status).toBe(401);
   });
 
   describe('SSRF guard', () => {
