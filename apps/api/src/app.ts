@@ -87,7 +87,9 @@ export function createApp(options: AppOptions): App {
   });
   const webhooks = options.webhooks ?? WEBHOOK_DEFAULTS;
   const dispatcher: WebhookDispatcher | undefined = options.webhookPollIntervalMs
-    ? startWebhookDispatcher(options.db, logger, webhooks, options.webhookPollIntervalMs)
+    ? startWebhookDispatcher(options.db, logger, webhooks, options.webhookPollIntervalMs, (r) =>
+        metrics?.webhookAttempts(r.delivered, r.failed),
+      )
     : undefined;
   const deps = {
     db: options.db,

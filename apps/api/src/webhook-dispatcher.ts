@@ -1,5 +1,10 @@
 import type { DB, Kysely } from '@taskflow/db';
-import { dispatchDueWebhooks, pruneWebhookLog, type WebhookSettings } from '@taskflow/router';
+import {
+  type DispatchReport,
+  dispatchDueWebhooks,
+  pruneWebhookLog,
+  type WebhookSettings,
+} from '@taskflow/router';
 import type { Logger } from '@taskflow/service';
 
 export const DEFAULT_WEBHOOK_POLL_INTERVAL_MS = 1_000;
@@ -26,6 +31,7 @@ export function startWebhookDispatcher(
   logger: Logger,
   settings: WebhookSettings,
   intervalMs: number,
+  onReport?: (report: DispatchReport) => void,
 ): WebhookDispatcher {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -42,6 +48,7 @@ export function startWebhookDispatcher(
       }
       for (let i = 0; i < MAX_ROUNDS && !stopped; i++) {
         const report = await dispatchDueWebhooks(db, settings);
+        onReport?.(report);
         if (report.failed) logger.info(report, 'webhook deliveries failed; they will be retried');
         if (report.claimed < settings.batchSize) break;
       }

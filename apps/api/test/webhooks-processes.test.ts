@@ -2,6 +2,7 @@ import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestIssuer } from './helpers/jwks';
 import { freePort } from './helpers/net';
+import { parsePrometheus, sampleValue } from './helpers/observe';
 import { type ServiceProcess, startApi, waitForHealth } from './helpers/process';
 import { restClient } from './helpers/rest';
 import { WebhookReceiver } from './helpers/webhook-receiver';
@@ -156,5 +157,8 @@ describe('webhook delivery across API processes', () => {
       `/api/projects/fleet/webhooks/${made.body.id}/deliveries`,
     );
     expect(log.body.map((d) => [d.attempt, d.status_code])).toEqual([[2, 200]]);
+    // And /metrics counts what this process delivered.
+    const metrics = parsePrometheus(await (await fetch(`${c}/metrics`)).text());
+    expect(sampleValue(metrics, 'webhook_deliveries_total', { outcome: 'delivered' })).toBe(1);
   }, 120_000);
 });
