@@ -553,6 +553,23 @@ describe('delivery-time checks', () => {
     expect(row).toMatchObject({ status: 'dead', attempts: 1, last_error: 'HTTP 500: nope' });
     // Nothing is due any more.
     expect(await dispatchDueWebhooks(h.database.db, settings)).toMatchObject({ claimed: 0 });
+    // A message no attempt ever settled (its process died each time) is given up on too.
+    await h.database.db
+      .updateTable('webhook_outbox')
+      .set({ status: 'pending', next_attempt_at: new Date(Date.now() - 1000) })
+      .where('subscription_id', '=', sub.id)
+      .execute();
+    await pruneWebhookLog(h.database.db, { ...settings, logRetentionMs: 86_400_000 });
+    expect(
+      await h.database.db
+        .selectFrom('webhook_outbox')
+        .select(['status', 'last_error'])
+        .where('subscription_id', '=', sub.id)
+        .executeTakeFirstOrThrow(),
+    ).toEqual({
+      status: 'dead',
+      last_error: 'HTTP 500: nope; not delivered within the retry window',
+    });
     receiver.answer = () => 200;
   });
 

@@ -293,14 +293,27 @@ export async function dispatchDueWebhooks(
 }
 
 /**
- * Deletes settled messages (delivered or dead) older than the retention, their delivery
- * log with them, at most `limit` at a time; resolves with how many went.
+ * Gives up on messages older than WEBHOOK_MAX_AGE that no attempt settled (a message
+ * whose every attempt took its process down never reaches settle's own check), then
+ * deletes settled messages (delivered or dead) older than the retention, their delivery
+ * log with them, at most `limit` at a time; resolves with how many were deleted.
  */
 export async function pruneWebhookLog(
   db: Kysely<DB>,
   settings: WebhookSettings,
   limit = 1_000,
 ): Promise<number> {
+  await sql`
+    update webhook_outbox
+    set status = 'dead', lease_token = null,
+        last_error = coalesce(last_error || '; ', '') || 'not delivered within the retry window'
+    where id in (
+      select id from webhook_outbox
+      where status in ('pending', 'failed') and next_attempt_at <= now()
+        and created_at < now() - make_interval(secs => ${settings.maxAgeMs / 1000})
+      limit ${limit}
+      for update skip locked
+    )`.execute(db);
   const { rows } = await sql<{ id: number }>`
     delete from webhook_outbox where id in (
       select id from webhook_outbox
