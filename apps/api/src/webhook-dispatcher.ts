@@ -16,7 +16,7 @@ const PRUNE_EVERY_MS = 10 * 60_000;
 export interface WebhookDispatcher {
   /** Look for due messages now (a change just committed); cheap to call often. */
   wake(): void;
-  /** Stops the timer and waits for the deliveries in flight. */
+  /** Stops the timer, aborts the deliveries in flight and waits until they are recorded. */
   stop(): Promise<void>;
 }
 
@@ -38,6 +38,7 @@ export function startWebhookDispatcher(
   let running: Promise<void> | undefined;
   let again = false;
   let prunedAt = Date.now();
+  const stopping = new AbortController();
 
   const round = async () => {
     try {
@@ -47,7 +48,7 @@ export function startWebhookDispatcher(
         if (pruned) logger.info({ pruned }, 'old webhook messages and their delivery log deleted');
       }
       for (let i = 0; i < MAX_ROUNDS && !stopped; i++) {
-        const report = await dispatchDueWebhooks(db, settings);
+        const report = await dispatchDueWebhooks(db, settings, stopping.signal);
         onReport?.(report);
         if (report.failed) logger.info(report, 'webhook deliveries failed; they will be retried');
         if (report.claimed < settings.batchSize) break;
@@ -79,9 +80,12 @@ export function startWebhookDispatcher(
   schedule();
   return {
     wake: run,
+    // Deliveries in flight are cut short (and retried later, by any process), so a
+    // slow endpoint cannot hold up the shutdown; their outcome is still recorded.
     stop: async () => {
       stopped = true;
       clearTimeout(timer);
+      stopping.abort();
       await running;
     },
   };

@@ -6,8 +6,10 @@ import {
   retryDelayMs,
   WEBHOOK_DEFAULTS,
 } from '@taskflow/router';
+import { createLogger } from '@taskflow/service';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWebhookDispatcher } from '../src/webhook-dispatcher';
 import { type Client, failure, type Harness, startHarness } from './helpers/harness';
 import { restClient } from './helpers/rest';
 import { type ReceivedWebhook, WebhookReceiver } from './helpers/webhook-receiver';
@@ -599,6 +601,55 @@ describe('delivery-time checks', () => {
       .where('subscription_id', '=', sub.id)
       .execute();
     expect(left).toEqual([{ status: 'pending' }]);
+  });
+});
+
+describe('a stopping process', () => {
+  let h: Harness;
+  let receiver: WebhookReceiver;
+
+  beforeAll(async () => {
+    receiver = await new WebhookReceiver().start();
+    h = await startHarness({ webhooks: { allowPrivateNetworks: true } });
+  });
+  afterAll(async () => {
+    await h.stop();
+    await receiver.stop();
+  });
+
+  it('cuts a hanging delivery short and records it as a failed attempt, to be retried', async () => {
+    const olga = await h.as('olga', { name: 'Olga' });
+    await olga.projects.create.mutate({ slug: 'stuck', name: 'Stuck' });
+    const sub = await olga.webhooks.create.mutate({
+      project_slug: 'stuck',
+      url: `${receiver.url}/stuck`,
+    });
+    receiver.answer = () => 'hang';
+    await olga.tasks.create.mutate({ project_slug: 'stuck', title: 'Hanging' });
+    // A timeout far longer than this test may run: only the stop can end the request.
+    const settings = { ...WEBHOOK_DEFAULTS, allowPrivateNetworks: true, timeoutMs: 600_000 };
+    const dispatcher = startWebhookDispatcher(
+      h.database.db,
+      createLogger({ service: 'api', level: 'silent' }),
+      settings,
+      50,
+    );
+    await receiver.waitFor(() => receiver.at('/stuck').length === 1);
+    await dispatcher.stop();
+    const row = await h.database.db
+      .selectFrom('webhook_outbox')
+      .select(['status', 'attempts', 'last_error'])
+      .where('subscription_id', '=', sub.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({
+      status: 'failed',
+      attempts: 1,
+      last_error: 'aborted: the sending process was stopping',
+    });
+    const log = await olga.webhooks.deliveries.query({ project_slug: 'stuck', id: sub.id });
+    expect(log.items.map((d) => [d.attempt, d.status_code, d.error])).toEqual([
+      [1, null, 'aborted: the sending process was stopping'],
+    ]);
   });
 });
 

@@ -109,6 +109,7 @@ async function attempt(
   sub: WebhookSubscriptionRow,
   audit: AuditRow,
   messageId: string,
+  signal: AbortSignal | undefined,
 ): Promise<PostOutcome> {
   const url = new URL(sub.url);
   let addresses: Awaited<ReturnType<typeof resolveWebhookTarget>>;
@@ -141,6 +142,7 @@ async function attempt(
     },
     timeoutMs: settings.timeoutMs,
     maxResponseBytes: settings.maxResponseBytes,
+    signal,
   });
 }
 
@@ -250,10 +252,15 @@ async function disableFailingEndpoint(
     .execute();
 }
 
-/** One round: claim due messages, POST them concurrently, record each outcome. */
+/**
+ * One round: claim due messages, POST them concurrently, record each outcome. `signal`
+ * aborts the POSTs in flight (a stopping process): they are recorded as failed attempts
+ * and retried, rather than holding up the shutdown.
+ */
 export async function dispatchDueWebhooks(
   db: Kysely<DB>,
   settings: WebhookSettings,
+  signal?: AbortSignal,
 ): Promise<DispatchReport & { claimed: number }> {
   const { token, rows } = await claimDue(db, settings);
   if (rows.length === 0) return { claimed: 0, delivered: 0, failed: 0 };
@@ -283,7 +290,7 @@ export async function dispatchDueWebhooks(
         return;
       }
       const messageId = messageIdOf(row.audit_id, row.subscription_id);
-      const outcome = await attempt(db, settings, sub, audit, messageId);
+      const outcome = await attempt(db, settings, sub, audit, messageId, signal);
       await settle(db, settings, row, token, sub, messageId, outcome);
       if (outcome.error === null) report.delivered++;
       else report.failed++;

@@ -20,6 +20,8 @@ export interface PostOptions {
   timeoutMs: number;
   /** The most of the response body read (for the error message); the rest is dropped. */
   maxResponseBytes: number;
+  /** Aborts the request (the process is stopping): the attempt fails and is retried. */
+  signal?: AbortSignal | undefined;
 }
 
 /** A lookup that answers only the addresses already checked (connect.lookup pinning). */
@@ -53,6 +55,7 @@ export function postWebhook(options: PostOptions): Promise<PostOutcome> {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', abort);
       resolve({ statusCode, error, durationMs: elapsed() });
     };
     const request = transport.request(options.url, {
@@ -71,6 +74,12 @@ export function postWebhook(options: PostOptions): Promise<PostOutcome> {
       request.destroy();
     }, options.timeoutMs);
     request.on('error', (error) => finish(null, error.message || String(error)));
+    const abort = () => {
+      finish(null, 'aborted: the sending process was stopping');
+      request.destroy();
+    };
+    if (options.signal?.aborted) abort();
+    else options.signal?.addEventListener('abort', abort, { once: true });
     request.on('response', (response) => {
       const status = response.statusCode ?? 0;
       const chunks: Buffer[] = [];
