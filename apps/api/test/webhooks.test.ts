@@ -406,6 +406,11 @@ describe('signed webhooks, delivered from the outbox to a real endpoint', () => 
       'http://192.168.1.1/x',
       'http://[fe80::1]/x',
       'http://0.0.0.0:9/x',
+      // Other spellings of loopback and metadata the URL parser turns into those addresses.
+      'http://2130706433/x',
+      'http://0x7f.1/x',
+      'http://[::ffff:a9fe:a9fe]/latest/',
+      'http://[fd00:ec2::254]/latest/',
     ];
 
     it.each(internal)('refuses %s with 422 when private networks are not allowed', async (url) => {
