@@ -6,6 +6,8 @@ import {
   DEFAULT_RATE_LIMIT_PER_MINUTE,
   type RateLimitOptions,
   type VerifierOptions,
+  WEBHOOK_DEFAULTS,
+  type WebhookSettings,
 } from '@taskflow/router';
 import { createService, exposeMetrics, type Logger, type MetricsExposure } from '@taskflow/service';
 import type { FastifyInstance } from 'fastify';
@@ -17,6 +19,7 @@ import { createApiMetrics } from './metrics';
 import { docsPlugin } from './rest/docs';
 import { buildOpenApiDocument } from './rest/openapi';
 import { restPlugin } from './rest/plugin';
+import { startWebhookDispatcher, type WebhookDispatcher } from './webhook-dispatcher';
 
 export const DEFAULT_MAX_BATCH_SIZE = 50;
 
@@ -43,6 +46,10 @@ export interface AppOptions {
    * server, the JWKS URL without /api/auth/jwks); `tools`: the default tool set (all).
    */
   mcp?: { authUrl?: string; tools?: ToolSet };
+  /** How webhooks are checked, sent and retried; default WEBHOOK_DEFAULTS. */
+  webhooks?: WebhookSettings;
+  /** How often due webhook messages are delivered, in ms; 0 or absent: not by this app (tests opt in). */
+  webhookPollIntervalMs?: number;
 }
 
 /** The identity service's base URL, from its key set's URL (Better Auth serves /api/auth/jwks). */
@@ -78,8 +85,17 @@ export function createApp(options: AppOptions): App {
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
     ...(metrics && { metrics }),
   });
+  const webhooks = options.webhooks ?? WEBHOOK_DEFAULTS;
+  const dispatcher: WebhookDispatcher | undefined = options.webhookPollIntervalMs
+    ? startWebhookDispatcher(options.db, logger, webhooks, options.webhookPollIntervalMs, (r) =>
+        metrics?.webhookAttempts(r.delivered, r.failed),
+      )
+    : undefined;
   const deps = {
     db: options.db,
+    webhooks,
+    // A commit may have queued webhook messages: deliver them now rather than at the next poll.
+    onAuditCommitted: dispatcher && (() => dispatcher.wake()),
     verifyToken,
     rateLimiter: createRateLimiter(
       options.rateLimit ?? { perMinute: DEFAULT_RATE_LIMIT_PER_MINUTE },
@@ -132,6 +148,7 @@ export function createApp(options: AppOptions): App {
       await ready.catch(() => undefined);
       await sweeper?.stop();
       await app.close();
+      await dispatcher?.stop();
       await closeMetrics();
     },
   };

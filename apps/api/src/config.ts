@@ -1,5 +1,10 @@
 import { TOOL_SETS, type ToolSet } from '@taskflow/mcp-tools';
-import { DEFAULT_RATE_LIMIT_PER_MINUTE, VERIFIER_DEFAULTS } from '@taskflow/router';
+import {
+  DEFAULT_RATE_LIMIT_PER_MINUTE,
+  VERIFIER_DEFAULTS,
+  WEBHOOK_DEFAULTS,
+  type WebhookSettings,
+} from '@taskflow/router';
 import {
   ConfigError,
   optionalString,
@@ -10,6 +15,7 @@ import {
 } from '@taskflow/service';
 import { z } from 'zod';
 import { DEFAULT_LEASE_SWEEP_INTERVAL_MS } from './lease-sweeper';
+import { DEFAULT_WEBHOOK_POLL_INTERVAL_MS } from './webhook-dispatcher';
 
 export { ConfigError };
 
@@ -69,6 +75,34 @@ const ApiEnvSchema = z.object({
   ),
   // The tools /mcp offers unless a request asks (?tools=): core (the agent loop) or all.
   TASKFLOW_MCP_TOOLS: optionalString.pipe(z.enum(TOOL_SETS).optional()),
+  // Webhooks (see WebhookSettings); durations take units (10s, 1h, 24h).
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: optionalString.pipe(z.enum(['true', 'false']).optional()),
+  // How often this process looks for due webhook messages; 0: it delivers none (others do).
+  WEBHOOK_POLL_INTERVAL_MS: optionalString.pipe(
+    z.coerce.number<string>().int().min(0).max(3_600_000).optional(),
+  ),
+  WEBHOOK_TIMEOUT: duration.pipe(z.number().max(120)).default(WEBHOOK_DEFAULTS.timeoutMs / 1000),
+  WEBHOOK_RETRY_BASE: duration
+    .pipe(z.number().max(3600))
+    .default(WEBHOOK_DEFAULTS.retryBaseMs / 1000),
+  WEBHOOK_RETRY_MAX: duration.default(WEBHOOK_DEFAULTS.retryMaxMs / 1000),
+  WEBHOOK_MAX_AGE: duration.default(WEBHOOK_DEFAULTS.maxAgeMs / 1000),
+  WEBHOOK_DISABLE_AFTER_FAILURES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(WEBHOOK_DEFAULTS.disableAfterFailures),
+  WEBHOOK_DISABLE_AFTER: optionalString.pipe(
+    z
+      .string()
+      .regex(/^0$/)
+      .transform(() => 0)
+      .or(duration)
+      .optional(),
+  ),
+  WEBHOOK_SECRET_GRACE: duration.default(WEBHOOK_DEFAULTS.secretGraceMs / 1000),
+  WEBHOOK_LOG_RETENTION: duration.default(WEBHOOK_DEFAULTS.logRetentionMs / 1000),
 });
 
 // The API's variables, then every service's (NODE_ENV, LOG_LEVEL, LOG_PRETTY, METRICS*).
@@ -112,6 +146,10 @@ export interface Config {
   authServerUrl: string | undefined;
   /** The tools /mcp offers by default. */
   mcpTools: ToolSet;
+  /** How webhooks are checked, sent and retried. */
+  webhooks: WebhookSettings;
+  /** How often this process delivers due webhook messages; 0: never. */
+  webhookPollIntervalMs: number;
 }
 
 function isLoopback(url: URL): boolean {
@@ -184,5 +222,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     leaseSweepIntervalMs: e.LEASE_SWEEP_INTERVAL_MS ?? DEFAULT_LEASE_SWEEP_INTERVAL_MS,
     authServerUrl: e.AUTH_SERVER_URL,
     mcpTools: e.TASKFLOW_MCP_TOOLS ?? 'all',
+    webhooks: {
+      ...WEBHOOK_DEFAULTS,
+      allowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS === 'true',
+      timeoutMs: e.WEBHOOK_TIMEOUT * 1000,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE * 1000,
+      retryMaxMs: e.WEBHOOK_RETRY_MAX * 1000,
+      maxAgeMs: e.WEBHOOK_MAX_AGE * 1000,
+      disableAfterFailures: e.WEBHOOK_DISABLE_AFTER_FAILURES,
+      disableAfterMs: (e.WEBHOOK_DISABLE_AFTER ?? WEBHOOK_DEFAULTS.disableAfterMs / 1000) * 1000,
+      secretGraceMs: e.WEBHOOK_SECRET_GRACE * 1000,
+      logRetentionMs: e.WEBHOOK_LOG_RETENTION * 1000,
+    },
+    webhookPollIntervalMs: e.WEBHOOK_POLL_INTERVAL_MS ?? DEFAULT_WEBHOOK_POLL_INTERVAL_MS,
   };
 }

@@ -38,6 +38,8 @@ runService<Config>({
         metrics: config.service.metrics,
         pool: database.pool,
         leaseSweepIntervalMs: config.leaseSweepIntervalMs,
+        webhooks: config.webhooks,
+        webhookPollIntervalMs: config.webhookPollIntervalMs,
         mcp: {
           ...(config.authServerUrl && { authUrl: config.authServerUrl }),
           tools: config.mcpTools,
@@ -55,6 +57,8 @@ runService<Config>({
             ? `${config.rateLimitPerMinute}/min per caller, ${database.pool ? 'shared in PostgreSQL' : 'in this process'}`
             : 'off',
           leaseSweepMs: config.leaseSweepIntervalMs || 'off',
+          webhookPollMs: config.webhookPollIntervalMs || 'off',
+          webhookPrivateNetworks: config.webhooks.allowPrivateNetworks,
         },
         'TaskFlow API listening',
       );

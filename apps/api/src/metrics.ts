@@ -6,6 +6,8 @@ import { Counter, Gauge } from 'prom-client';
 export interface ApiMetrics extends HttpMetrics {
   /** What the router reports: audit rows committed, CONFLICT refusals. */
   router: RouterMetrics;
+  /** What this process's webhook dispatcher did: attempts that succeeded or failed. */
+  webhookAttempts(delivered: number, failed: number): void;
 }
 
 /**
@@ -45,8 +47,18 @@ export function createApiMetrics(pool: Database['pool']): ApiMetrics {
     labelNames: ['procedure'],
     registers,
   });
+  const webhooks = new Counter({
+    name: 'webhook_deliveries_total',
+    help: 'Webhook delivery attempts this process made, by outcome (delivered: a 2xx; failed: anything else)',
+    labelNames: ['outcome'],
+    registers,
+  });
   return {
     ...http,
+    webhookAttempts: (delivered, failed) => {
+      if (delivered > 0) webhooks.inc({ outcome: 'delivered' }, delivered);
+      if (failed > 0) webhooks.inc({ outcome: 'failed' }, failed);
+    },
     // Arrow functions: the router may hand them on unbound.
     router: {
       conflict: (procedure) => conflicts.inc({ procedure }),

@@ -95,6 +95,51 @@ describe('configuration', () => {
     }
   });
 
+  it('reads the WEBHOOK_* settings, strict about private networks by default', () => {
+    const jwks = { AUTH_JWKS_URL: 'http://a/jwks' };
+    const defaults = loadConfig(jwks);
+    expect(defaults.webhookPollIntervalMs).toBe(1_000);
+    expect(defaults.webhooks).toMatchObject({
+      allowPrivateNetworks: false,
+      timeoutMs: 10_000,
+      retryBaseMs: 5_000,
+      retryMaxMs: 3_600_000,
+      maxAgeMs: 86_400_000,
+      disableAfterFailures: 20,
+      disableAfterMs: 12 * 3_600_000,
+      secretGraceMs: 86_400_000,
+    });
+    const set = loadConfig({
+      ...jwks,
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+      WEBHOOK_POLL_INTERVAL_MS: '0',
+      WEBHOOK_TIMEOUT: '3s',
+      WEBHOOK_RETRY_BASE: '2',
+      WEBHOOK_MAX_AGE: '2h',
+      WEBHOOK_DISABLE_AFTER_FAILURES: '5',
+      WEBHOOK_DISABLE_AFTER: '0',
+      WEBHOOK_SECRET_GRACE: '7d',
+    });
+    expect(set.webhookPollIntervalMs).toBe(0);
+    expect(set.webhooks).toMatchObject({
+      allowPrivateNetworks: true,
+      timeoutMs: 3_000,
+      retryBaseMs: 2_000,
+      maxAgeMs: 7_200_000,
+      disableAfterFailures: 5,
+      disableAfterMs: 0,
+      secretGraceMs: 7 * 86_400_000,
+    });
+    for (const [name, bad] of [
+      ['WEBHOOK_ALLOW_PRIVATE_NETWORKS', 'yes'],
+      ['WEBHOOK_TIMEOUT', '10m'],
+      ['WEBHOOK_DISABLE_AFTER_FAILURES', '0'],
+      ['WEBHOOK_POLL_INTERVAL_MS', 'often'],
+    ] as const) {
+      expect(() => loadConfig({ ...jwks, [name]: bad })).toThrow(new RegExp(name));
+    }
+  });
+
   it('offers all MCP tools at /mcp by default, the agent loop with TASKFLOW_MCP_TOOLS=core', () => {
     const jwks = { AUTH_JWKS_URL: 'http://a/jwks' };
     expect(loadConfig(jwks).mcpTools).toBe('all');

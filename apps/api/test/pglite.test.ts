@@ -1,7 +1,16 @@
 import { createDb, type Database, migrateToLatest } from '@taskflow/db';
-import { appRouter, createCallerFactory, createInnerContext } from '@taskflow/router';
+import {
+  appRouter,
+  createCallerFactory,
+  createInnerContext,
+  dispatchDueWebhooks,
+  WEBHOOK_DEFAULTS,
+} from '@taskflow/router';
 import { createLogger } from '@taskflow/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebhookReceiver } from './helpers/webhook-receiver';
+
+const LOOPBACK_WEBHOOKS = { ...WEBHOOK_DEFAULTS, allowPrivateNetworks: true };
 
 describe('embedded PGlite: same migrations, same procedures', () => {
   let database: Database;
@@ -13,6 +22,7 @@ describe('embedded PGlite: same migrations, same procedures', () => {
         logger: createLogger({ service: 'api', level: 'silent' }),
         principal: { id, role: 'user', name: id },
         idempotencyKey,
+        webhooks: LOOPBACK_WEBHOOKS,
       }),
     );
 
@@ -81,5 +91,27 @@ describe('embedded PGlite: same migrations, same procedures', () => {
     ).rejects.toMatchObject({ code: 'UNPROCESSABLE_CONTENT' });
     const mine = (await callerFor('ann').tasks.list({ q: 'Keyed locally' })).items;
     expect(mine).toHaveLength(1);
+  });
+
+  it('queues and delivers webhooks on PGlite too', async () => {
+    const receiver = await new WebhookReceiver().start();
+    try {
+      const ann = callerFor('ann');
+      const hook = await ann.webhooks.create({
+        project_slug: 'ann-tasks',
+        url: `${receiver.url}/pglite`,
+        events: ['task.created'],
+      });
+      const task = await ann.tasks.create({ title: 'Announced locally' });
+      expect(await dispatchDueWebhooks(database.db, LOOPBACK_WEBHOOKS)).toMatchObject({
+        claimed: 1,
+        delivered: 1,
+      });
+      expect(receiver.received.map((r) => [r.id, r.message.data.task?.id])).toEqual([
+        [`msg_${receiver.received[0]?.message.data.event.id}_${hook.id}`, task.id],
+      ]);
+    } finally {
+      await receiver.stop();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { type App, createApp } from '@taskflow/api';
+import { type App, type AppOptions, createApp } from '@taskflow/api';
 import { type ServiceProcess, startService, waitForHealth } from '@taskflow/api/testing';
 import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
 import { createLogger } from '@taskflow/service';
@@ -53,6 +53,8 @@ export interface Stack {
 export async function startStack(
   overrides: Partial<AuthConfig> = {},
   apiCooldownMs?: number,
+  /** Webhook delivery for the API (off unless asked: no test sees deliveries it did not ask for). */
+  apiWebhooks: Pick<AppOptions, 'webhooks' | 'webhookPollIntervalMs'> = {},
 ): Promise<Stack> {
   const database = await createTestDatabase();
   const port = await freePort();
@@ -95,6 +97,7 @@ export async function startStack(
       audience: DEFAULT_AUDIENCE,
       ...(apiCooldownMs !== undefined && { jwksCooldownMs: apiCooldownMs }),
     },
+    ...apiWebhooks,
   });
   const apiUrl = await api.listen(0);
 

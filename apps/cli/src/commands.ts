@@ -24,6 +24,7 @@ import {
   workersTable,
 } from './format';
 import { login, logout } from './login';
+import { WEBHOOK_COMMANDS } from './webhook-commands';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 type Values = Record<string, string | boolean | undefined>;
@@ -467,6 +468,7 @@ export const COMMANDS: Command[] = [
       return { data: result, text: `Removed ${result.worker_id} from ${result.slug}` };
     },
   },
+  ...WEBHOOK_COMMANDS,
 ];
 
 /** Procedures with no command, and why. */

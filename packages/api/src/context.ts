@@ -8,6 +8,7 @@ import type { TokenVerifier } from './auth/verify-token';
 import type { IdempotencyRequest } from './idempotency';
 import type { RouterMetrics } from './metrics';
 import { type PrincipalRateLimiter, RequestRateLimit } from './rate-limit';
+import { WEBHOOK_DEFAULTS, type WebhookSettings } from './webhooks/settings';
 
 export interface InnerContextOptions {
   db: Kysely<DB>;
@@ -29,6 +30,10 @@ export interface InnerContextOptions {
   idempotencyKey?: string | undefined;
   /** Why this request's key cannot be used (a batch of several calls): its mutations get 400. */
   idempotencyRefusal?: string | undefined;
+  /** Webhook rules (private networks, secret grace); default WEBHOOK_DEFAULTS. */
+  webhooks?: WebhookSettings | undefined;
+  /** Told after a mutation commits audit rows: wakes this process's webhook dispatcher. */
+  onAuditCommitted?: ((auditRows: number) => void) | undefined;
 }
 
 /** Everything a procedure needs that does not depend on HTTP: easy to build in tests. */
@@ -44,6 +49,8 @@ export function createInnerContext(opts: InnerContextOptions) {
     rateLimit: opts.rateLimit,
     metrics: opts.metrics,
     onAuthenticated: opts.onAuthenticated,
+    webhooks: opts.webhooks ?? WEBHOOK_DEFAULTS,
+    onAuditCommitted: opts.onAuditCommitted,
     idempotency: {
       key: opts.idempotencyKey,
       refusal: opts.idempotencyRefusal,
@@ -75,6 +82,8 @@ export interface HttpContextDeps {
   /** The process's limiter; undefined when the limit is off. */
   rateLimiter?: PrincipalRateLimiter | undefined;
   metrics?: RouterMetrics | undefined;
+  webhooks?: WebhookSettings | undefined;
+  onAuditCommitted?: ((auditRows: number) => void) | undefined;
 }
 
 /**

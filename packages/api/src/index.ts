@@ -57,3 +57,12 @@ export {
 } from './router';
 export { type SweptTask, SYSTEM_ACTOR_ID, sweepExpiredLeases } from './services/sweep';
 export { createCallerFactory, inTransaction } from './trpc';
+export { type DispatchReport, dispatchDueWebhooks, pruneWebhookLog } from './webhooks/dispatch';
+export {
+  isBlockedAddress,
+  resolveWebhookTarget,
+  WebhookTargetRefused,
+} from './webhooks/network-guard';
+export { type PostOptions, type PostOutcome, postWebhook } from './webhooks/post';
+export { retryDelayMs, WEBHOOK_DEFAULTS, type WebhookSettings } from './webhooks/settings';
+export { messageIdOf, newWebhookSecret, signatureHeader } from './webhooks/signing';

@@ -3,6 +3,7 @@ import { auditRouter } from './routers/audit';
 import { healthRouter } from './routers/health';
 import { projectsRouter } from './routers/projects';
 import { tasksRouter } from './routers/tasks';
+import { webhooksRouter } from './routers/webhooks';
 import { workersRouter } from './routers/workers';
 import { router } from './trpc';
 
@@ -12,6 +13,7 @@ export const appRouter = router({
   tasks: tasksRouter,
   workers: workersRouter,
   audit: auditRouter,
+  webhooks: webhooksRouter,
 });
 
 /** The API's type: what every TypeScript client imports (type-only). */

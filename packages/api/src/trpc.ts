@@ -161,7 +161,11 @@ export const inTransaction = t.middleware(async ({ ctx, next, type, path, getRaw
   }
   if (!outcome) throw new Error('transaction finished without a result');
   // Counted only now that they are committed.
-  if (outcome.ok && transaction) ctx.metrics?.auditRowsCommitted(auditRowsWritten(transaction));
+  if (outcome.ok && transaction) {
+    const rows = auditRowsWritten(transaction);
+    ctx.metrics?.auditRowsCommitted(rows);
+    if (rows > 0) ctx.onAuditCommitted?.(rows);
+  }
   return outcome;
 });
 

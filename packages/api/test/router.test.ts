@@ -55,6 +55,14 @@ describe('the router contract', () => {
         'workers.list',
         'workers.me',
         'workers.upsert',
+        'webhooks.create',
+        'webhooks.delete',
+        'webhooks.deliveries',
+        'webhooks.get',
+        'webhooks.list',
+        'webhooks.rotateSecret',
+        'webhooks.test',
+        'webhooks.update',
       ].sort(),
     );
   });

@@ -26,6 +26,11 @@ export const AUDIT_ACTIONS = [
   'released',
   'dependency_added',
   'dependency_removed',
+  'webhook_created',
+  'webhook_updated',
+  'webhook_deleted',
+  'webhook_secret_rotated',
+  'webhook_tested',
 ] as const;
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditAction>;

@@ -7,5 +7,6 @@ export * from './lease';
 export * from './moves';
 export * from './project';
 export * from './task';
+export * from './webhook';
 export * from './worker';
 export * from './workflow';

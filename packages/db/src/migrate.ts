@@ -28,7 +28,13 @@ export async function pendingMigrations(db: Kysely<DB>): Promise<string[]> {
 export async function migrateToLatest(db: Kysely<DB>): Promise<MigrationReport> {
   const pending = await pendingMigrations(db);
   if (pending.length === 0) return { applied: [] };
-  const migrator = new Migrator({ db, provider: migrationProvider });
+  // Branches land in any order: a database that has a later migration still takes an
+  // earlier one that arrived after it (each is independent of those numbered after it).
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider,
+    allowUnorderedMigrations: true,
+  });
   const { error, results } = await migrator.migrateToLatest().catch((error: unknown) => ({
     error,
     results: undefined,

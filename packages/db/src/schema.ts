@@ -120,6 +120,61 @@ export interface IdempotencyKeysTable {
   expires_at: Timestamp;
 }
 
+/** A URL a project's changes are POSTed to, signed (migration 0009). */
+export interface WebhookSubscriptionsTable {
+  id: Generated<number>;
+  project_slug: string;
+  url: string;
+  /** Event types it wants ('task.started', ...); null: all. */
+  events: string[] | null;
+  /** whsec_<base64>: the key messages are signed with. */
+  secret: string;
+  /** During a rotation, the secret before; it also signs until previous_secret_expires_at. */
+  previous_secret: string | null;
+  previous_secret_expires_at: Timestamp | null;
+  enabled: Generated<boolean>;
+  disabled_at: Timestamp | null;
+  disabled_reason: string | null;
+  consecutive_failures: Generated<number>;
+  /** When the current run of failures began; null while deliveries succeed. */
+  failing_since: Timestamp | null;
+  created_by: string;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export type WebhookOutboxStatus = 'pending' | 'failed' | 'delivered' | 'dead';
+
+/** One message: an audit event for one subscription, until delivered or given up on. */
+export interface WebhookOutboxTable {
+  id: GeneratedAlways<number>;
+  audit_id: number;
+  subscription_id: number;
+  status: Generated<WebhookOutboxStatus>;
+  attempts: Generated<number>;
+  /** When it is due; a claim moves it to the end of the claim's lease. */
+  next_attempt_at: Generated<Date>;
+  /** The claim that holds it (its lease ends at next_attempt_at). */
+  lease_token: string | null;
+  last_error: string | null;
+  created_at: CreatedAt;
+  delivered_at: Timestamp | null;
+}
+
+/** Every delivery attempt, as the delivery log shows it. */
+export interface WebhookDeliveriesTable {
+  id: GeneratedAlways<number>;
+  outbox_id: number;
+  subscription_id: number;
+  audit_id: number;
+  message_id: string;
+  attempt: number;
+  status_code: number | null;
+  duration_ms: number;
+  error: string | null;
+  created_at: CreatedAt;
+}
+
 export interface DB {
   workers: WorkersTable;
   projects: ProjectsTable;
@@ -128,6 +183,9 @@ export interface DB {
   audit_log: AuditLogTable;
   task_dependencies: TaskDependenciesTable;
   idempotency_keys: IdempotencyKeysTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_outbox: WebhookOutboxTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type WorkerRow = Selectable<WorkersTable>;
@@ -139,3 +197,6 @@ export type TaskPatch = Updateable<TasksTable>;
 /** A task update whose values may be SQL expressions (now() + the lease, claim_epoch + 1). */
 export type TaskUpdate = UpdateObject<DB, 'tasks'>;
 export type AuditRow = Selectable<AuditLogTable>;
+export type WebhookSubscriptionRow = Selectable<WebhookSubscriptionsTable>;
+export type WebhookOutboxRow = Selectable<WebhookOutboxTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;

@@ -13,6 +13,9 @@ const TABLES = [
   'rate_limits',
   'task_dependencies',
   'tasks',
+  'webhook_deliveries',
+  'webhook_outbox',
+  'webhook_subscriptions',
   'workers',
 ];
 

@@ -408,6 +408,15 @@ export const MCP_EXCEPTIONS: Partial<Record<ProcedurePath, string>> = {
   'workers.me': 'the server knows its agent; get_task reports what it may do',
   'workers.list': 'agents refer to workers by id from tasks',
   'workers.upsert': 'admins register agents, agents do not register themselves',
+  'webhooks.create': 'people connect integrations, and its answer is a signing secret',
+  'webhooks.list': "people manage a project's integrations",
+  'webhooks.get': "people manage a project's integrations",
+  'webhooks.update': "people manage a project's integrations",
+  'webhooks.delete': "people manage a project's integrations",
+  'webhooks.rotateSecret':
+    'its answer is a signing secret, which does not belong in an agent transcript',
+  'webhooks.test': "people manage a project's integrations",
+  'webhooks.deliveries': "people read an integration's delivery log; agents follow tasks",
 };
 
 /** A tool's answer: its result as JSON text, or the API's refusal as a tool error. */

@@ -258,6 +258,11 @@ export function buildOpenApiDocument(): Json {
         description: 'Move tasks through pending → in_progress → review → completed (and blocked)',
       },
       { name: 'projects', description: 'Projects and their members: the unit of access' },
+      {
+        name: 'webhooks',
+        description:
+          "Signed (Standard Webhooks) deliveries of a project's changes to other systems",
+      },
       { name: 'workers', description: 'People and agents' },
       { name: 'audit', description: 'Who did what, and when' },
       { name: 'health', description: 'Liveness and readiness' },

@@ -9,7 +9,7 @@ export interface RestRoute {
   path: string;
   procedure: ProcedurePath;
   summary: string;
-  tag: 'tasks' | 'workflow' | 'projects' | 'workers' | 'audit' | 'health';
+  tag: 'tasks' | 'workflow' | 'projects' | 'webhooks' | 'workers' | 'audit' | 'health';
   /** Where the input (besides path parameters) is read from. */
   input: 'none' | 'query' | 'body' | 'query+body';
   /** Query parameter names kept from the original design, mapped to input fields. */
@@ -269,5 +269,84 @@ export const REST_ROUTES: readonly RestRoute[] = [
     summary: 'Remove a member (owner or admin; anyone may leave)',
     tag: 'projects',
     input: 'none',
+  },
+
+  // A project's webhooks (owners and admins): {slug} is the project's.
+  {
+    method: 'POST',
+    path: '/api/projects/{slug}/webhooks',
+    procedure: 'webhooks.create',
+    summary: "Subscribe a URL to the project's events (answers the signing secret, once)",
+    description:
+      'Messages are signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature). `events` filters by type (task.started, project.member_added, ...); leave it out for all. A private, loopback or link-local address gets 422.',
+    tag: 'webhooks',
+    input: 'body',
+    aliases: { slug: 'project_slug' },
+    status: 201,
+  },
+  {
+    method: 'GET',
+    path: '/api/projects/{slug}/webhooks',
+    procedure: 'webhooks.list',
+    summary: "The project's webhook subscriptions (without secrets)",
+    tag: 'webhooks',
+    input: 'query',
+    aliases: { slug: 'project_slug' },
+    paged: true,
+  },
+  {
+    method: 'GET',
+    path: '/api/projects/{slug}/webhooks/{id}',
+    procedure: 'webhooks.get',
+    summary: 'A webhook subscription: its state, and why it was disabled',
+    tag: 'webhooks',
+    input: 'none',
+    aliases: { slug: 'project_slug' },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/projects/{slug}/webhooks/{id}',
+    procedure: 'webhooks.update',
+    summary: 'Change the URL or events, or disable / re-enable (re-enabling clears the failures)',
+    tag: 'webhooks',
+    input: 'body',
+    aliases: { slug: 'project_slug' },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/projects/{slug}/webhooks/{id}',
+    procedure: 'webhooks.delete',
+    summary: 'Delete a subscription, its queued messages and its delivery log',
+    tag: 'webhooks',
+    input: 'none',
+    aliases: { slug: 'project_slug' },
+  },
+  {
+    method: 'POST',
+    path: '/api/projects/{slug}/webhooks/{id}/rotate-secret',
+    procedure: 'webhooks.rotateSecret',
+    summary: 'A new signing secret (answered once); the old one signs too for a grace period',
+    tag: 'webhooks',
+    input: 'none',
+    aliases: { slug: 'project_slug' },
+  },
+  {
+    method: 'POST',
+    path: '/api/projects/{slug}/webhooks/{id}/test',
+    procedure: 'webhooks.test',
+    summary: 'Send a webhook.ping message to the endpoint',
+    tag: 'webhooks',
+    input: 'none',
+    aliases: { slug: 'project_slug' },
+  },
+  {
+    method: 'GET',
+    path: '/api/projects/{slug}/webhooks/{id}/deliveries',
+    procedure: 'webhooks.deliveries',
+    summary: 'The delivery log: every attempt, newest first',
+    tag: 'webhooks',
+    input: 'query',
+    aliases: { slug: 'project_slug' },
+    paged: true,
   },
 ];

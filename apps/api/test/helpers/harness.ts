@@ -1,6 +1,6 @@
 import { migrateToLatest } from '@taskflow/db';
 import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
-import type { AppRouter } from '@taskflow/router';
+import { type AppRouter, WEBHOOK_DEFAULTS, type WebhookSettings } from '@taskflow/router';
 import { createLogger, isLogLevel } from '@taskflow/service';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { type App, createApp } from '../../src/app';
@@ -26,7 +26,10 @@ export interface Harness {
   baseUrl: string;
   /** Another API process on the same database and issuer, as behind a load balancer. */
   startApp(
-    options?: Pick<HarnessOptions, 'rateLimitPerMinute' | 'leaseSweepIntervalMs'>,
+    options?: Pick<
+      HarnessOptions,
+      'rateLimitPerMinute' | 'leaseSweepIntervalMs' | 'webhooks' | 'webhookPollIntervalMs'
+    >,
   ): Promise<{ app: App; baseUrl: string }>;
   /** A typed client over real HTTP, authenticated as `sub` (role admin when asked). */
   as(sub: string, options?: { admin?: boolean; name?: string }): Promise<Client>;
@@ -41,6 +44,10 @@ export interface HarnessOptions {
   rateLimitPerMinute?: number;
   /** Sweep expired leases this often (ms); default off, so no test sees a sweep it did not ask for. */
   leaseSweepIntervalMs?: number;
+  /** Webhook settings over WEBHOOK_DEFAULTS (e.g. allowPrivateNetworks for a loopback receiver). */
+  webhooks?: Partial<WebhookSettings>;
+  /** Deliver due webhook messages this often (ms); default off. */
+  webhookPollIntervalMs?: number;
 }
 
 /** A fresh PostgreSQL database, a real JWKS server and the API on loopback. */
@@ -53,7 +60,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const startApp = async ({
     rateLimitPerMinute = options.rateLimitPerMinute ?? 0,
     leaseSweepIntervalMs = options.leaseSweepIntervalMs ?? 0,
-  } = {}) => {
+    webhooks = options.webhooks,
+    webhookPollIntervalMs = options.webhookPollIntervalMs ?? 0,
+  }: Pick<
+    HarnessOptions,
+    'rateLimitPerMinute' | 'leaseSweepIntervalMs' | 'webhooks' | 'webhookPollIntervalMs'
+  > = {}) => {
     const app = createApp({
       db: database.db,
       logger: createLogger({ service: 'api', level: isLogLevel(level) ? level : 'silent' }),
@@ -61,6 +73,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       allowedOrigins: ['http://localhost:3000'],
       rateLimit: { perMinute: rateLimitPerMinute, pool: database.pool },
       leaseSweepIntervalMs,
+      webhooks: { ...WEBHOOK_DEFAULTS, ...webhooks },
+      webhookPollIntervalMs,
     });
     apps.push(app);
     return { app, baseUrl: await app.listen(0) };

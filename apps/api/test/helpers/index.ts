@@ -10,3 +10,4 @@ export { type Alg, type SignOptions, TestIssuer } from './jwks';
 export { freePort } from './net';
 export { type ServiceProcess, startService, waitForHealth } from './process';
 export { type RestOptions, type RestResponse, restClient } from './rest';
+export { type Answer, type ReceivedWebhook, WebhookReceiver } from './webhook-receiver';

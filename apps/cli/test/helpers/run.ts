@@ -41,7 +41,7 @@ export function cliRunner(env: () => NodeJS.ProcessEnv) {
  * A real stack (API, identity service, PostgreSQL) for one test file, and the
  * CLI as a process with a HOME of its own pointed at it.
  */
-export function cliAgainstStack(homePrefix: string) {
+export function cliAgainstStack(homePrefix: string, stackArgs: Parameters<typeof startStack> = []) {
   const state: { stack?: Stack; home?: string } = {};
   const env = (): NodeJS.ProcessEnv => ({
     PATH: process.env.PATH ?? '',
@@ -50,7 +50,7 @@ export function cliAgainstStack(homePrefix: string) {
     TASKFLOW_AUTH_URL: state.stack?.authUrl,
   });
   beforeAll(async () => {
-    state.stack = await startStack();
+    state.stack = await startStack(...stackArgs);
     state.home = mkdtempSync(join(tmpdir(), homePrefix));
   });
   afterAll(async () => {

@@ -7,6 +7,7 @@ import { ActorBadge } from './badges';
 import { useBoard } from './board-context';
 import { Dialog } from './dialog';
 import { useToast } from './toasts';
+import { WebhooksSection } from './webhooks-section';
 
 export function NewProjectDialog({ onClose }: { onClose: () => void }) {
   const trpc = useTRPC();
@@ -163,6 +164,7 @@ export function MembersDialog({ slug, onClose }: { slug: string; onClose: () => 
       ) : (
         <p className="muted">Only owners manage members.</p>
       )}
+      {canManage && project.data && <WebhooksSection slug={slug} />}
     </Dialog>
   );
 }

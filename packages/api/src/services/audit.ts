@@ -8,7 +8,7 @@ import type { Actor } from './actor';
 import { decodeCursor, encodeCursor, pageOf, refuseCursorWithOffset } from './cursor';
 import { iso } from './rows';
 
-function toAuditEntry(row: AuditRow): AuditEntry {
+export function toAuditEntry(row: AuditRow): AuditEntry {
   return {
     id: row.id,
     task_id: row.task_id,

@@ -446,6 +446,97 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{slug}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's webhook subscriptions (without secrets) */
+        get: operations["webhooks_list"];
+        put?: never;
+        /**
+         * Subscribe a URL to the project's events (answers the signing secret, once)
+         * @description Messages are signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature). `events` filters by type (task.started, project.member_added, ...); leave it out for all. A private, loopback or link-local address gets 422.
+         */
+        post: operations["webhooks_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{slug}/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A webhook subscription: its state, and why it was disabled */
+        get: operations["webhooks_get"];
+        put?: never;
+        post?: never;
+        /** Delete a subscription, its queued messages and its delivery log */
+        delete: operations["webhooks_delete"];
+        options?: never;
+        head?: never;
+        /** Change the URL or events, or disable / re-enable (re-enabling clears the failures) */
+        patch: operations["webhooks_update"];
+        trace?: never;
+    };
+    "/api/projects/{slug}/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new signing secret (answered once); the old one signs too for a grace period */
+        post: operations["webhooks_rotateSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{slug}/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a webhook.ping message to the endpoint */
+        post: operations["webhooks_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{slug}/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The delivery log: every attempt, newest first */
+        get: operations["webhooks_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -544,7 +635,7 @@ export interface components {
             /** @enum {string} */
             actor_type: "human" | "agent" | "system";
             /** @enum {string} */
-            action: "created" | "updated" | "assigned" | "deleted" | "started" | "progress" | "submitted_for_review" | "changes_requested" | "completed" | "reopened" | "blocked" | "unblocked" | "project_created" | "project_updated" | "member_added" | "member_removed" | "worker_upserted" | "worker_registered" | "worker_renamed" | "released" | "dependency_added" | "dependency_removed";
+            action: "created" | "updated" | "assigned" | "deleted" | "started" | "progress" | "submitted_for_review" | "changes_requested" | "completed" | "reopened" | "blocked" | "unblocked" | "project_created" | "project_updated" | "member_added" | "member_removed" | "worker_upserted" | "worker_registered" | "worker_renamed" | "released" | "dependency_added" | "dependency_removed" | "webhook_created" | "webhook_updated" | "webhook_deleted" | "webhook_secret_rotated" | "webhook_tested";
             context: {
                 [key: string]: unknown;
             };
@@ -2052,6 +2143,419 @@ export interface operations {
                         /** @constant */
                         removed: true;
                     };
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    webhooks_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    Link: components["headers"]["Link"];
+                    "X-Next-Cursor": components["headers"]["X-Next-Cursor"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        project_slug: string;
+                        url: string;
+                        events: string[] | null;
+                        enabled: boolean;
+                        disabled_at: string | null;
+                        disabled_reason: string | null;
+                        consecutive_failures: number;
+                        previous_secret_expires_at: string | null;
+                        created_by: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    }[];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    webhooks_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    url: string;
+                    events?: ("task.created" | "task.updated" | "task.assigned" | "task.deleted" | "task.started" | "task.progress" | "task.submitted_for_review" | "task.changes_requested" | "task.completed" | "task.reopened" | "task.blocked" | "task.unblocked" | "task.released" | "task.dependency_added" | "task.dependency_removed" | "project.created" | "project.updated" | "project.member_added" | "project.member_removed")[] | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description Where the new resource lives */
+                    Location?: string;
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        project_slug: string;
+                        url: string;
+                        events: string[] | null;
+                        enabled: boolean;
+                        disabled_at: string | null;
+                        disabled_reason: string | null;
+                        consecutive_failures: number;
+                        previous_secret_expires_at: string | null;
+                        created_by: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                        /** @description whsec_<base64>: shown only now; store it to verify signatures */
+                        secret: string;
+                    };
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
+            415: components["responses"]["E415"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    webhooks_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        project_slug: string;
+                        url: string;
+                        events: string[] | null;
+                        enabled: boolean;
+                        disabled_at: string | null;
+                        disabled_reason: string | null;
+                        consecutive_failures: number;
+                        previous_secret_expires_at: string | null;
+                        created_by: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    webhooks_delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                slug: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        project_slug: string;
+                        id: number;
+                        /** @constant */
+                        deleted: true;
+                    };
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    webhooks_update: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                slug: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    url?: string;
+                    events?: ("task.created" | "task.updated" | "task.assigned" | "task.deleted" | "task.started" | "task.progress" | "task.submitted_for_review" | "task.changes_requested" | "task.completed" | "task.reopened" | "task.blocked" | "task.unblocked" | "task.released" | "task.dependency_added" | "task.dependency_removed" | "project.created" | "project.updated" | "project.member_added" | "project.member_removed")[] | null;
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        project_slug: string;
+                        url: string;
+                        events: string[] | null;
+                        enabled: boolean;
+                        disabled_at: string | null;
+                        disabled_reason: string | null;
+                        consecutive_failures: number;
+                        previous_secret_expires_at: string | null;
+                        created_by: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
+            415: components["responses"]["E415"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    webhooks_rotateSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                slug: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        project_slug: string;
+                        url: string;
+                        events: string[] | null;
+                        enabled: boolean;
+                        disabled_at: string | null;
+                        disabled_reason: string | null;
+                        consecutive_failures: number;
+                        previous_secret_expires_at: string | null;
+                        created_by: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                        /** @description whsec_<base64>: shown only now; store it to verify signatures */
+                        secret: string;
+                    };
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    webhooks_test: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the call safe to retry: its first outcome (success, or a refusal such as 404, 409, 412 or 422) is kept for 24 hours per caller and key, and a retry with the same key and input gets it back (with Idempotent-Replayed: true) instead of running again. The same key with another input gets 422; a duplicate sent while the first is still running waits for its outcome. Invalid input and 5xx are not kept, so their retry runs. Use a new key (e.g. a UUID) for each new call. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                slug: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        project_slug: string;
+                        id: number;
+                        message_id: string;
+                        /** @constant */
+                        queued: true;
+                    };
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    webhooks_deliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                slug: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    Link: components["headers"]["Link"];
+                    "X-Next-Cursor": components["headers"]["X-Next-Cursor"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        message_id: string;
+                        audit_id: number;
+                        attempt: number;
+                        status_code: number | null;
+                        duration_ms: number;
+                        error: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                    }[];
                 };
             };
             400: components["responses"]["E400"];
