@@ -369,16 +369,18 @@ export const COMMANDS: Command[] = [
   {
     name: 'workers',
     procedure: 'workers.list',
-    summary: 'List workers (people and agents) you share projects with',
+    summary: 'List workers you share projects with (--search: part of a name, or a whole email)',
     options: {
       type: { type: 'string' },
       project: { type: 'string' },
+      search: { type: 'string', short: 'q' },
       limit: { type: 'string', short: 'l' },
       cursor: { type: 'string' },
     },
     run: async (ctx, v) => {
       const page = await ctx.client().workers.list.query({
         ...(str(v.type) && { type: str(v.type) as 'human' | 'agent' }),
+        ...(str(v.search) && { q: str(v.search) }),
         ...(str(v.project) && { project_slug: str(v.project) }),
         ...(str(v.limit) && { limit: int(str(v.limit), '--limit') }),
         ...(str(v.cursor) && { cursor: str(v.cursor) }),

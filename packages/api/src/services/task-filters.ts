@@ -3,13 +3,9 @@ import { type DB, type Expression, type ExpressionBuilder, type SqlBool, sql } f
 import type { z } from 'zod';
 import type { Actor } from './actor';
 import { readyCondition } from './dependency-sql';
+import { likePattern } from './like-pattern';
 
 export type TaskFilters = z.output<z.ZodObject<typeof taskFilterFields>>;
-
-/** Escapes LIKE wildcards so `q` is matched literally. */
-function likePattern(q: string): string {
-  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 /**
  * The WHERE of tasks.list and tasks.counts (visibility aside): one place, so a

@@ -564,7 +564,7 @@ export interface components {
             /** @enum {string} */
             actor_type: "human" | "agent" | "system";
             /** @enum {string} */
-            action: "created" | "updated" | "assigned" | "deleted" | "started" | "progress" | "submitted_for_review" | "changes_requested" | "completed" | "reopened" | "blocked" | "unblocked" | "project_created" | "project_updated" | "member_added" | "member_removed" | "worker_upserted" | "worker_registered" | "worker_renamed" | "released" | "dependency_added" | "dependency_removed";
+            action: "created" | "updated" | "assigned" | "deleted" | "started" | "progress" | "submitted_for_review" | "changes_requested" | "completed" | "reopened" | "blocked" | "unblocked" | "project_created" | "project_updated" | "member_added" | "member_removed" | "worker_upserted" | "worker_registered" | "worker_renamed" | "worker_email_changed" | "released" | "dependency_added" | "dependency_removed";
             context: {
                 [key: string]: unknown;
             };
@@ -1769,6 +1769,7 @@ export interface operations {
         parameters: {
             query?: {
                 type?: "human" | "agent";
+                q?: string;
                 project_slug?: string;
                 limit?: number;
                 offset?: number;
