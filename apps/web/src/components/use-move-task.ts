@@ -1,16 +1,16 @@
 import { type InfiniteData, useMutation, useQueryClient } from '@tanstack/react-query';
-import type { Page, Task, TaskAction } from '@taskflow/contracts';
+import type { Page, Task, TaskAction, TaskCounts } from '@taskflow/contracts';
 import { toProblem } from '../lib/errors';
 import {
   type BoardFilters,
   type MoveInput,
+  movedCounts,
   optimisticTask,
   placeInColumn,
 } from '../lib/optimistic';
 import { type Client, useTRPC, useTRPCClient } from '../lib/trpc';
 import { useToast } from './toasts';
-
-export const BOARD_KEY = 'board';
+import { BOARD_KEY, COUNTS_KEY, invalidateBoard } from './use-board-data';
 
 function send(client: Client, action: TaskAction, task: Task, input: MoveInput) {
   // Moves are conditional on the version the user saw, except a claim: whoever
@@ -41,6 +41,7 @@ export function useMoveTask(actorId: string) {
     onMutate: async ({ action, task, input }) => {
       const detailKey = trpc.tasks.get.queryKey({ id: task.id });
       await queryClient.cancelQueries({ queryKey: [BOARD_KEY] });
+      await queryClient.cancelQueries({ queryKey: [COUNTS_KEY] });
       await queryClient.cancelQueries({ queryKey: detailKey });
       const boards = queryClient.getQueriesData<InfiniteData<Page<Task>>>({
         queryKey: [BOARD_KEY],
@@ -61,18 +62,25 @@ export function useMoveTask(actorId: string) {
           pages: data.pages.map((page, n) => ({ ...page, items: placed[n] ?? [] })),
         });
       }
+      const counts = queryClient.getQueriesData<TaskCounts>({ queryKey: [COUNTS_KEY] });
+      for (const [key, data] of counts) {
+        if (!data) continue;
+        const [, filters] = key as [string, BoardFilters];
+        queryClient.setQueryData<TaskCounts>(key, movedCounts(data, task, next, filters));
+      }
       queryClient.setQueryData(detailKey, next);
-      return { boards, detail, detailKey };
+      return { boards, counts, detail, detailKey };
     },
     onError: (error, _vars, context) => {
       if (context) {
         for (const [key, data] of context.boards) queryClient.setQueryData(key, data);
+        for (const [key, data] of context.counts) queryClient.setQueryData(key, data);
         queryClient.setQueryData(context.detailKey, context.detail);
       }
       toast('error', toProblem(error).message);
     },
     onSettled: (_data, _error, { task }) => {
-      void queryClient.invalidateQueries({ queryKey: [BOARD_KEY] });
+      void invalidateBoard(queryClient);
       void queryClient.invalidateQueries({ queryKey: trpc.tasks.get.queryKey({ id: task.id }) });
       void queryClient.invalidateQueries({ queryKey: trpc.audit.list.pathKey() });
       void queryClient.invalidateQueries({ queryKey: trpc.tasks.list.queryKey() });

@@ -1,0 +1,65 @@
+import {
+  type QueryClient,
+  useInfiniteQuery,
+  useQuery,
+  useQueryClient,
+} from '@tanstack/react-query';
+import type { TaskCounts, TaskStatus } from '@taskflow/contracts';
+import type { BoardFilters } from '../lib/optimistic';
+import { useTRPCClient } from '../lib/trpc';
+
+/**
+ * Everything the board loads lives under these two keys, so whatever learns of a
+ * change (a move here, a live update later) refreshes or patches the board in one call:
+ * columns are [BOARD_KEY, filters, status] (pages of tasks), counts [COUNTS_KEY, filters].
+ */
+export const BOARD_KEY = 'board';
+export const COUNTS_KEY = 'board-counts';
+
+export const PAGE_SIZE = 25;
+
+/** One status column: pages of 25 by keyset cursor, loaded on demand, so thousands of tasks stay fast. */
+export function useColumnTasks(status: TaskStatus, filters: BoardFilters) {
+  const client = useTRPCClient();
+  return useInfiniteQuery({
+    queryKey: [BOARD_KEY, filters, status],
+    queryFn: ({ pageParam, signal }) =>
+      client.tasks.list.query(
+        {
+          ...filters,
+          status,
+          sort_by: 'updated_at',
+          sort_order: 'desc',
+          limit: PAGE_SIZE,
+          ...(pageParam !== undefined && { cursor: pageParam }),
+        },
+        { signal },
+      ),
+    // Keyset cursors: "Load more" neither repeats nor skips a card while others add tasks.
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+  });
+}
+
+/** How many tasks each column holds on the server (not how many are loaded). */
+export function useBoardCounts(filters: BoardFilters, options: { enabled: boolean }) {
+  const client = useTRPCClient();
+  return useQuery<TaskCounts>({
+    ...options,
+    queryKey: [COUNTS_KEY, filters],
+    queryFn: ({ signal }) => client.tasks.counts.query(filters, { signal }),
+  });
+}
+
+/** Refetch every column and count: after a move, or when something else changed the board. */
+export function invalidateBoard(queryClient: QueryClient): Promise<void> {
+  return Promise.all([
+    queryClient.invalidateQueries({ queryKey: [BOARD_KEY] }),
+    queryClient.invalidateQueries({ queryKey: [COUNTS_KEY] }),
+  ]).then(() => undefined);
+}
+
+export function useInvalidateBoard(): () => Promise<void> {
+  const queryClient = useQueryClient();
+  return () => invalidateBoard(queryClient);
+}
