@@ -1,11 +1,12 @@
 import {
+  type InfiniteData,
   type QueryClient,
+  type QueryKey,
   useInfiniteQuery,
   useQuery,
-  useQueryClient,
 } from '@tanstack/react-query';
-import type { TaskCounts, TaskStatus } from '@taskflow/contracts';
-import type { BoardFilters } from '../lib/optimistic';
+import type { Page, Task, TaskCounts, TaskStatus } from '@taskflow/contracts';
+import { type BoardFilters, movedCounts, placeInColumn } from '../lib/optimistic';
 import { useTRPCClient } from '../lib/trpc';
 
 /**
@@ -59,7 +60,51 @@ export function invalidateBoard(queryClient: QueryClient): Promise<void> {
   ]).then(() => undefined);
 }
 
-export function useInvalidateBoard(): () => Promise<void> {
-  const queryClient = useQueryClient();
-  return () => invalidateBoard(queryClient);
+export async function cancelBoardLoads(queryClient: QueryClient): Promise<void> {
+  await queryClient.cancelQueries({ queryKey: [BOARD_KEY] });
+  await queryClient.cancelQueries({ queryKey: [COUNTS_KEY] });
+}
+
+type ColumnData = InfiniteData<Page<Task>>;
+
+/**
+ * Puts the task where it now belongs in every loaded column (out of the others), and,
+ * given what it was before, moves it between the counts: a move's optimistic answer,
+ * or a change heard from elsewhere.
+ */
+export function placeTaskOnBoard(queryClient: QueryClient, task: Task, before?: Task): void {
+  for (const [key, data] of queryClient.getQueriesData<ColumnData>({ queryKey: [BOARD_KEY] })) {
+    if (!data) continue;
+    const [, filters, status] = key as [string, BoardFilters, TaskStatus];
+    const placed = placeInColumn(
+      data.pages.map((page) => page.items),
+      task,
+      status,
+      filters,
+    );
+    queryClient.setQueryData<ColumnData>(key, {
+      ...data,
+      pages: data.pages.map((page, n) => ({ ...page, items: placed[n] ?? [] })),
+    });
+  }
+  if (!before) return;
+  for (const [key, data] of queryClient.getQueriesData<TaskCounts>({ queryKey: [COUNTS_KEY] })) {
+    if (!data) continue;
+    const [, filters] = key as [string, BoardFilters];
+    queryClient.setQueryData<TaskCounts>(key, movedCounts(data, before, task, filters));
+  }
+}
+
+export type BoardSnapshot = [QueryKey, unknown][];
+
+/** The board's loaded columns and counts as they are, for a rollback. */
+export function snapshotBoard(queryClient: QueryClient): BoardSnapshot {
+  return [
+    ...queryClient.getQueriesData({ queryKey: [BOARD_KEY] }),
+    ...queryClient.getQueriesData({ queryKey: [COUNTS_KEY] }),
+  ];
+}
+
+export function restoreBoard(queryClient: QueryClient, snapshot: BoardSnapshot): void {
+  for (const [key, data] of snapshot) queryClient.setQueryData(key, data);
 }
