@@ -7,6 +7,15 @@ describe('workers.list q: by name, or by a whole email address', () => {
   const as = async (sub: string, name: string, email?: string) =>
     h.withToken(await h.issuer.token(sub, { name, ...(email && { email }) }));
 
+  const storedEmail = async (id: string) =>
+    (
+      await h.database.db
+        .selectFrom('workers')
+        .select('email')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow()
+    ).email;
+
   beforeAll(async () => {
     h = await startHarness();
   });
@@ -40,12 +49,7 @@ describe('workers.list q: by name, or by a whole email address', () => {
     await before.workers.me.query();
     const after = await as('eve', 'Eve', 'eve@new.example');
     await after.workers.me.query();
-    const row = await h.database.db
-      .selectFrom('workers')
-      .select('email')
-      .where('id', '=', 'eve')
-      .executeTakeFirstOrThrow();
-    expect(row.email).toBe('eve@new.example');
+    expect(await storedEmail('eve')).toBe('eve@new.example');
     const trail = await h.database.db
       .selectFrom('audit_log')
       .select(['action', 'context'])
@@ -56,11 +60,6 @@ describe('workers.list q: by name, or by a whole email address', () => {
     expect(JSON.stringify(trail)).not.toContain('example');
     // A token without an address leaves the stored one alone.
     await (await as('eve', 'Eve')).workers.me.query();
-    const kept = await h.database.db
-      .selectFrom('workers')
-      .select('email')
-      .where('id', '=', 'eve')
-      .executeTakeFirstOrThrow();
-    expect(kept.email).toBe('eve@new.example');
+    expect(await storedEmail('eve')).toBe('eve@new.example');
   });
 });
