@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, failure, type Harness, startHarness } from './helpers/harness';
+import { restClient } from './helpers/rest';
 
 describe('tasks.list: filters, sorting, paging', () => {
   let h: Harness;
@@ -118,5 +119,40 @@ describe('tasks.list: filters, sorting, paging', () => {
     expect((await failure(ann.tasks.list.query({ limit: 101 }))).httpStatus).toBe(400);
     expect((await failure(ann.tasks.list.query({ limit: 0 }))).httpStatus).toBe(400);
     expect(await titles({ limit: 1 })).toHaveLength(1);
+  });
+
+  it('counts per status with the same filters as the list, over tRPC and REST', async () => {
+    expect(await ann.tasks.counts.query()).toEqual({
+      pending: 4,
+      in_progress: 1,
+      review: 0,
+      completed: 0,
+      blocked: 0,
+      total: 5,
+    });
+    expect(await ann.tasks.counts.query({ q: 'login' })).toMatchObject({
+      pending: 1,
+      in_progress: 1,
+      total: 2,
+    });
+    expect(await ann.tasks.counts.query({ project_slug: 'one', tag: 'bug' })).toMatchObject({
+      in_progress: 1,
+      total: 1,
+    });
+    // Bob is not a member of project two: its tasks are not his to count.
+    expect((await bob.tasks.counts.query()).total).toBe(3);
+    expect((await bob.tasks.counts.query({ assigned_to: 'me' })).in_progress).toBe(1);
+
+    const call = restClient(h.baseUrl);
+    const token = await h.issuer.token('ann');
+    const rest = await call<{ pending: number; total: number }>(
+      'GET',
+      '/api/tasks/counts?project=two',
+      { token },
+    );
+    expect(rest.status).toBe(200);
+    expect(rest.body).toMatchObject({ pending: 2, total: 2 });
+    expect((await call('GET', '/api/tasks/counts?priority=nope', { token })).status).toBe(400);
+    expect((await call('GET', '/api/tasks/counts')).status).toBe(401);
   });
 });

@@ -210,6 +210,31 @@ export const COMMANDS: Command[] = [
     },
   },
   {
+    name: 'counts',
+    procedure: 'tasks.counts',
+    summary: 'Count tasks per status (the filters of list)',
+    options: {
+      mine: { type: 'boolean', short: 'm' },
+      project: { type: 'string' },
+      priority: { type: 'string', short: 'p' },
+      tag: { type: 'string' },
+      search: { type: 'string', short: 'q' },
+    },
+    run: async (ctx, v) => {
+      const counts = await ctx.client().tasks.counts.query({
+        ...(v.mine === true && { assigned_to: 'me' }),
+        ...(str(v.project) && { project_slug: str(v.project) }),
+        ...(str(v.priority) && { priority: str(v.priority) as TaskPriority }),
+        ...(str(v.tag) && { tag: str(v.tag) }),
+        ...(str(v.search) && { q: str(v.search) }),
+      });
+      const text = Object.entries(counts)
+        .map(([status, n]) => `${status.padEnd(12)}${n}`)
+        .join('\n');
+      return { data: counts, text };
+    },
+  },
+  {
     name: 'show',
     procedure: 'tasks.get',
     summary: 'Show one task',
@@ -345,16 +370,18 @@ export const COMMANDS: Command[] = [
   {
     name: 'workers',
     procedure: 'workers.list',
-    summary: 'List workers (people and agents) you share projects with',
+    summary: 'List workers you share projects with (--search: part of a name, or a whole email)',
     options: {
       type: { type: 'string' },
       project: { type: 'string' },
+      search: { type: 'string', short: 'q' },
       limit: { type: 'string', short: 'l' },
       cursor: { type: 'string' },
     },
     run: async (ctx, v) => {
       const page = await ctx.client().workers.list.query({
         ...(str(v.type) && { type: str(v.type) as 'human' | 'agent' }),
+        ...(str(v.search) && { q: str(v.search) }),
         ...(str(v.project) && { project_slug: str(v.project) }),
         ...(str(v.limit) && { limit: int(str(v.limit), '--limit') }),
         ...(str(v.cursor) && { cursor: str(v.cursor) }),

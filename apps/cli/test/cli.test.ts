@@ -159,6 +159,13 @@ describe('the taskflow command, as a real process against a real API, auth servi
       .then((t) =>
         fetch(`${s.apiUrl}/api/workers/me`, { headers: { authorization: `Bearer ${t}` } }),
       );
+    // Found by the address one knows, as the web's member picker finds people.
+    const found = await json<{ items: { id: string }[] }>([
+      'workers',
+      '--search',
+      'REX2@example.com',
+    ]);
+    expect(found.items.map((w) => w.id)).toEqual([rex.userId]);
     const detail = await json<{ members: { worker_id: string }[] }>([
       'project',
       'add-member',
@@ -167,6 +174,15 @@ describe('the taskflow command, as a real process against a real API, auth servi
     ]);
     expect(detail.members.map((m) => m.worker_id)).toContain(rex.userId);
     const task = await json<Task>(['create', 'Hand over', '--project', 'ops']);
+    const counts = await json<{ pending: number; total: number }>([
+      'counts',
+      '--project',
+      'ops',
+      '--search',
+      'hand over',
+    ]);
+    expect(counts).toMatchObject({ pending: 1, total: 1 });
+    expect((await taskflow(['counts', '--project', 'ops'])).stdout).toMatch(/^pending\s+\d+$/m);
     expect((await json<Task>(['assign', String(task.id), rex.userId])).assigned_to).toBe(
       rex.userId,
     );

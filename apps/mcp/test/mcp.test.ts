@@ -76,6 +76,7 @@ describe('the MCP server over stdio, as an agent, against a real API', () => {
         'claim_next_task',
         'claim_task',
         'complete_task',
+        'count_tasks',
         'create_task',
         'delete_task',
         'get_audit_trail',
@@ -282,6 +283,16 @@ describe('the MCP server over stdio, as an agent, against a real API', () => {
       await call(client, 'list_tasks', { project_slug: 'agents', limit: 1, detail: 'full' })
     ).json();
     expect(full.items[0].description).toHaveLength(500);
+    // A count covers what a page does not: the same filters, every task.
+    const counts = (await call(client, 'count_tasks', { project_slug: 'agents' })).json();
+    expect(counts.total).toBe(6);
+    expect(
+      counts.pending + counts.in_progress + counts.review + counts.completed + counts.blocked,
+    ).toBe(6);
+    const batch = (
+      await call(client, 'count_tasks', { project_slug: 'agents', q: 'batch' })
+    ).json();
+    expect(batch).toMatchObject({ pending: 5, total: 5 });
   });
 
   it('orders work with add_dependency and remove_dependency; claims wait for dependencies', async () => {

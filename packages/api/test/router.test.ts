@@ -39,6 +39,7 @@ describe('the router contract', () => {
         'tasks.block',
         'tasks.claimNext',
         'tasks.complete',
+        'tasks.counts',
         'tasks.create',
         'tasks.delete',
         'tasks.get',

@@ -22,6 +22,8 @@ export const AUDIT_ACTIONS = [
   'worker_upserted',
   'worker_registered',
   'worker_renamed',
+  // The token brought a new email address (the address itself is not recorded).
+  'worker_email_changed',
   // The system took back a claim whose lease expired (context.reason: 'lease_expired').
   'released',
   'dependency_added',

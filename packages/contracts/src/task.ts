@@ -128,20 +128,28 @@ export const TaskAssignInput = z.strictObject({
   expected_version: ExpectedVersion.optional(),
 });
 
+/**
+ * Which tasks a list or a count covers: one definition, so a column's count and its
+ * cards always agree on what they are of.
+ */
+export const taskFilterFields = {
+  /** A worker id, or "me" for the caller. */
+  assigned_to: WorkerId.optional(),
+  project_slug: Slug.optional(),
+  /** 0 lists top-level tasks only. */
+  parent_id: z.number().int().min(0).max(INT4_MAX).optional(),
+  priority: TaskPriority.optional(),
+  tag: Text.trim().min(1).max(LIMITS.tagMax).optional(),
+  has_due_date: z.boolean().optional(),
+  q: Text.trim().min(1).max(LIMITS.searchMax).optional(),
+  /** true: pending with every dependency completed (what can be started now); false: the rest. */
+  ready: z.boolean().optional(),
+};
+
 export const TaskListInput = z
   .strictObject({
     status: TaskStatus.optional(),
-    /** A worker id, or "me" for the caller. */
-    assigned_to: WorkerId.optional(),
-    project_slug: Slug.optional(),
-    /** 0 lists top-level tasks only. */
-    parent_id: z.number().int().min(0).max(INT4_MAX).optional(),
-    priority: TaskPriority.optional(),
-    tag: Text.trim().min(1).max(LIMITS.tagMax).optional(),
-    has_due_date: z.boolean().optional(),
-    q: Text.trim().min(1).max(LIMITS.searchMax).optional(),
-    /** true: pending with every dependency completed (what can be started now); false: the rest. */
-    ready: z.boolean().optional(),
+    ...taskFilterFields,
     sort_by: TaskSortField.default('created_at'),
     sort_order: SortOrder.default('desc'),
     limit: Limit,
@@ -150,6 +158,20 @@ export const TaskListInput = z
   })
   .default({ sort_by: 'created_at', sort_order: 'desc', limit: LIMITS.pageDefault, offset: 0 });
 export type TaskListInput = z.input<typeof TaskListInput>;
+
+/** Counts per status of the tasks the same filters as tasks.list select. */
+export const TaskCountsInput = z.strictObject(taskFilterFields).default({});
+export type TaskCountsInput = z.input<typeof TaskCountsInput>;
+
+export const TaskCountsSchema = z.object({
+  pending: z.number().int().min(0),
+  in_progress: z.number().int().min(0),
+  review: z.number().int().min(0),
+  completed: z.number().int().min(0),
+  blocked: z.number().int().min(0),
+  total: z.number().int().min(0),
+});
+export type TaskCounts = z.infer<typeof TaskCountsSchema>;
 
 /** A delete, like every other change, can be made conditional on the version read. */
 export const TaskDeleteInput = z.strictObject({

@@ -31,6 +31,7 @@ export const WEBHOOK_EVENT_OF: Record<AuditAction, string | null> = {
   worker_upserted: null,
   worker_registered: null,
   worker_renamed: null,
+  worker_email_changed: null,
   webhook_created: null,
   webhook_updated: null,
   webhook_deleted: null,

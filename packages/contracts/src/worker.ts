@@ -20,9 +20,20 @@ export const WorkerUpsertInput = z.strictObject({
   name: Text.trim().min(1).max(LIMITS.nameMax),
 });
 
+/** Whole addresses only: what an email search matches exactly (see WorkerListInput.q). */
+export function isEmailAddress(value: string): boolean {
+  return value.length >= 3 && value.length <= 320 && /^[^\s@]+@[^\s@]+$/.test(value);
+}
+
 export const WorkerListInput = z
   .strictObject({
     type: ActorType.optional(),
+    /**
+     * Part of a name, or a whole email address. An address also finds a worker who
+     * shares no project with the caller (the caller knows it already: that is how
+     * an owner adds someone new); names are searched among the workers listed anyway.
+     */
+    q: Text.trim().min(1).max(LIMITS.searchMax).optional(),
     project_slug: Slug.optional(),
     limit: z.number().int().min(1).max(LIMITS.pageMax).default(LIMITS.pageDefault),
     offset: z.number().int().min(0).max(LIMITS.offsetMax).default(0),

@@ -166,6 +166,20 @@ export function availableActions(
   );
 }
 
+/**
+ * The move that takes this task to another status, if this actor may make one now:
+ * what dropping a card on a column (or "Move to…") performs. None for the task's own
+ * status (progress stays put) or a status no allowed move reaches.
+ */
+export function moveToStatus(
+  task: WorkflowTask & { blocked_from: TaskStatus | null; waiting_for?: readonly number[] },
+  status: TaskStatus,
+  actor: WorkflowActor,
+): TaskAction | undefined {
+  if (status === task.status) return undefined;
+  return availableActions(task, actor).find((a) => targetStatus(a, task.blocked_from) === status);
+}
+
 /** The status a move leads to; `blockedFrom` answers 'previous'. */
 export function targetStatus(action: TaskAction, blockedFrom: TaskStatus | null): TaskStatus {
   const to = TRANSITIONS[action].to;

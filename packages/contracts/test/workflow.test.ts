@@ -4,6 +4,7 @@ import { moveFields } from '../src/moves';
 import {
   availableActions,
   checkTransition,
+  moveToStatus,
   TASK_ACTIONS,
   type TaskAction,
   targetStatus,
@@ -136,5 +137,40 @@ describe('moveFields', () => {
     expect(moveFields('block')).toEqual([{ name: 'reason', kind: 'text', required: true }]);
     expect(moveFields('reopen')).toEqual([{ name: 'note', kind: 'text', required: true }]);
     expect(moveFields('complete')).toEqual([{ name: 'note', kind: 'text', required: false }]);
+  });
+});
+
+describe('moveToStatus: the move a drop on a column performs', () => {
+  const ann = { id: 'ann', is_admin: false };
+  const bob = { id: 'bob', is_admin: false };
+  const task = (
+    status: TaskStatus,
+    assigned_to: string | null,
+    blocked_from: TaskStatus | null = null,
+  ) => ({
+    status,
+    assigned_to,
+    blocked_from,
+  });
+
+  it('finds the allowed move to each status, and none where the table has none', () => {
+    expect(moveToStatus(task('pending', null), 'in_progress', ann)).toBe('start');
+    expect(moveToStatus(task('pending', null), 'blocked', ann)).toBe('block');
+    expect(moveToStatus(task('pending', null), 'review', ann)).toBeUndefined();
+    expect(moveToStatus(task('pending', null), 'pending', ann)).toBeUndefined();
+    expect(moveToStatus(task('in_progress', 'ann'), 'review', ann)).toBe('submitForReview');
+    expect(moveToStatus(task('in_progress', 'ann'), 'completed', ann)).toBe('complete');
+    expect(moveToStatus(task('review', 'ann'), 'in_progress', bob)).toBe('requestChanges');
+    expect(moveToStatus(task('completed', 'ann'), 'review', bob)).toBe('reopen');
+    expect(moveToStatus(task('blocked', 'ann', 'in_progress'), 'in_progress', ann)).toBe('unblock');
+    expect(moveToStatus(task('blocked', 'ann', 'in_progress'), 'pending', ann)).toBeUndefined();
+  });
+
+  it('refuses what this actor may not do, and a start while dependencies are open', () => {
+    expect(moveToStatus(task('in_progress', 'ann'), 'review', bob)).toBeUndefined();
+    expect(moveToStatus(task('review', 'ann'), 'in_progress', ann)).toBeUndefined();
+    expect(
+      moveToStatus({ ...task('pending', null), waiting_for: [3] }, 'in_progress', ann),
+    ).toBeUndefined();
   });
 });

@@ -25,6 +25,8 @@ export interface WorkersTable {
   id: string;
   type: ActorType;
   name: string;
+  /** From the token's `email` claim; null until a token carried one. */
+  email: Generated<string | null>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }

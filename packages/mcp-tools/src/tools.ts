@@ -12,6 +12,7 @@ import {
   type Task,
   TaskAssignInput,
   TaskClaimNextInput,
+  TaskCountsSchema,
   TaskCreateInput,
   TaskDeleteInput,
   TaskDeleteResult,
@@ -114,6 +115,17 @@ const ListTasksInput = z.strictObject({
   sort_order: SortOrder.optional(),
   ...Page,
   detail: Detail,
+});
+
+/** The filters of list_tasks, without paging, sorting or detail. */
+const CountTasksInput = ListTasksInput.pick({
+  assigned_to: true,
+  project_slug: true,
+  priority: true,
+  parent_id: true,
+  tag: true,
+  q: true,
+  ready: true,
 });
 
 export interface Tool {
@@ -233,6 +245,15 @@ export const TOOLS: Tool[] = [
         next_cursor: page.next_cursor,
       };
     },
+  ),
+  tool(
+    'count_tasks',
+    'tasks.counts',
+    'Count the tasks you can see, per status and in total, with the filters of list_tasks: a cheap overview before paging.',
+    CountTasksInput,
+    TaskCountsSchema,
+    read,
+    (c, i) => c.tasks.counts.query(i),
   ),
   tool(
     'get_task',

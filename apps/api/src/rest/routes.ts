@@ -92,6 +92,17 @@ export const REST_ROUTES: readonly RestRoute[] = [
   },
   {
     method: 'GET',
+    path: '/api/tasks/counts',
+    procedure: 'tasks.counts',
+    summary: 'Count tasks per status',
+    description:
+      'How many tasks the caller can see, per status and in total, with the same filters as GET /api/tasks (`project` is an alias of `project_slug`).',
+    tag: 'tasks',
+    input: 'query',
+    aliases: { project: 'project_slug' },
+  },
+  {
+    method: 'GET',
     path: '/api/tasks/{id}',
     procedure: 'tasks.get',
     summary: 'Get a task',

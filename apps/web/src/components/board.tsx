@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { TASK_PRIORITIES, TASK_STATUSES } from '@taskflow/contracts';
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import type { SessionUser } from '../lib/auth-client';
 import { toProblem } from '../lib/errors';
 import type { BoardFilters } from '../lib/optimistic';
@@ -10,10 +10,14 @@ import { AgentsDialog } from './agents-dialog';
 import { ActorBadge, STATUS_LABELS } from './badges';
 import { BoardContext } from './board-context';
 import { Column } from './column';
+import { MoveDialog } from './move-form';
 import { MembersDialog, NewProjectDialog } from './project-dialog';
+import { SearchBox } from './search-box';
 import { TakeNextButton } from './take-next';
 import { TaskDetail } from './task-detail';
 import { TaskForm } from './task-form';
+import { useBoardCounts } from './use-board-data';
+import { useCardMoves } from './use-card-moves';
 
 export function Board({ user, onSignOut }: { user: SessionUser; onSignOut: () => void }) {
   const trpc = useTRPC();
@@ -26,6 +30,15 @@ export function Board({ user, onSignOut }: { user: SessionUser; onSignOut: () =>
     () => new Map((workers.data?.items ?? []).map((w) => [w.id, w])),
     [workers.data],
   );
+  const moves = useCardMoves(me.data);
+  const filters: BoardFilters = {
+    ...(view.project && { project_slug: view.project }),
+    ...(view.priority && { priority: view.priority }),
+    ...(view.mine && me.data && { assigned_to: me.data.id }),
+    ...(view.q && { q: view.q }),
+  };
+  const counts = useBoardCounts(filters, { enabled: me.isSuccess });
+  const search = useCallback((q: string | undefined) => setView({ q }, 'replace'), [setView]);
 
   if (me.isPending) return <p className="center muted">Loading your board…</p>;
   if (me.isError)
@@ -35,19 +48,15 @@ export function Board({ user, onSignOut }: { user: SessionUser; onSignOut: () =>
       </p>
     );
 
-  const filters: BoardFilters = {
-    ...(view.project && { project_slug: view.project }),
-    ...(view.priority && { priority: view.priority }),
-    ...(view.mine && { assigned_to: me.data.id }),
-  };
   const statuses = view.status ? [view.status] : TASK_STATUSES;
   const currentProject = projects.data?.items.find((p) => p.slug === view.project);
 
   return (
-    <BoardContext.Provider value={{ me: me.data, workers: workerMap, view, setView }}>
+    <BoardContext.Provider value={{ me: me.data, workers: workerMap, view, setView, moves }}>
       <header className="topbar">
         <h1 className="brand">TaskFlow</h1>
         <nav className="filters" aria-label="Board filters">
+          <SearchBox value={view.q} onSearch={search} />
           <label>
             Project
             <select
@@ -132,11 +141,19 @@ export function Board({ user, onSignOut }: { user: SessionUser; onSignOut: () =>
       </header>
       <main className="board" aria-label="Task board">
         {statuses.map((status) => (
-          <Column key={status} status={status} filters={filters} />
+          <Column key={status} status={status} filters={filters} count={counts.data?.[status]} />
         ))}
       </main>
       {view.task && (
         <TaskDetail key={view.task} id={view.task} onClose={() => setView({ task: undefined })} />
+      )}
+      {moves.asked && (
+        <MoveDialog
+          task={moves.asked.task}
+          action={moves.asked.action}
+          onSubmit={moves.submitAsked}
+          onClose={moves.cancelAsked}
+        />
       )}
       {dialog === 'task' && <TaskForm onClose={() => setDialog(null)} />}
       {dialog === 'project' && <NewProjectDialog onClose={() => setDialog(null)} />}

@@ -1,46 +1,61 @@
-import { useInfiniteQuery } from '@tanstack/react-query';
 import type { TaskStatus } from '@taskflow/contracts';
+import type { DragEvent } from 'react';
 import { toProblem } from '../lib/errors';
 import type { BoardFilters } from '../lib/optimistic';
-import { useTRPCClient } from '../lib/trpc';
 import { STATUS_LABELS } from './badges';
+import { useBoard } from './board-context';
 import { TaskCard } from './task-card';
-import { BOARD_KEY } from './use-move-task';
+import { useColumnTasks } from './use-board-data';
 
-export const PAGE_SIZE = 25;
+interface ColumnProps {
+  status: TaskStatus;
+  filters: BoardFilters;
+  /** How many tasks the server holds for this column (undefined while loading). */
+  count: number | undefined;
+}
 
-/** One status column: pages of 25 by keyset cursor, loaded on demand, so thousands of tasks stay fast. */
-export function Column({ status, filters }: { status: TaskStatus; filters: BoardFilters }) {
-  const client = useTRPCClient();
-  const query = useInfiniteQuery({
-    queryKey: [BOARD_KEY, filters, status],
-    queryFn: ({ pageParam }) =>
-      client.tasks.list.query({
-        ...filters,
-        status,
-        sort_by: 'updated_at',
-        sort_order: 'desc',
-        limit: PAGE_SIZE,
-        ...(pageParam !== undefined && { cursor: pageParam }),
-      }),
-    // Keyset cursors: "Load more" neither repeats nor skips a card while others add tasks.
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last) => last.next_cursor ?? undefined,
-  });
+/** One status column, and a place to drop a card: it takes the card if a move leads here. */
+export function Column({ status, filters, count }: ColumnProps) {
+  const { moves } = useBoard();
+  const query = useColumnTasks(status, filters);
   const tasks = query.data?.pages.flatMap((page) => page.items) ?? [];
   const headingId = `column-${status}`;
+  const dragging = moves.dragging;
+  const drop =
+    dragging && dragging.status !== status
+      ? moves.moveFor(dragging, status)
+        ? 'allowed'
+        : 'refused'
+      : undefined;
+
+  const onDragOver = (e: DragEvent) => {
+    if (!dragging) return;
+    // Taking the drop even where no move leads, so the refusal is said rather than silent.
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'move';
+  };
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    if (dragging) moves.moveTo(dragging, status);
+    moves.setDragging(null);
+  };
+
   return (
     <section
-      className={`column column-${status}`}
+      className={`column column-${status}${drop ? ` drop-${drop}` : ''}`}
       aria-labelledby={headingId}
       data-testid={`column-${status}`}
+      data-drop={drop}
+      onDragOver={onDragOver}
+      onDrop={onDrop}
     >
       <h2 id={headingId}>
         {STATUS_LABELS[status]}{' '}
-        <span className="count">
-          {query.isSuccess ? `${tasks.length}${query.hasNextPage ? '+' : ''}` : ''}
+        <span className="count" data-testid={`count-${status}`}>
+          {count ?? ''}
         </span>
       </h2>
+      {drop === 'refused' && <p className="drop-hint">No move leads here</p>}
       {query.isPending && (
         <p className="muted" aria-busy="true">
           Loading…
@@ -67,7 +82,9 @@ export function Column({ status, filters }: { status: TaskStatus; filters: Board
           disabled={query.isFetchingNextPage}
           onClick={() => void query.fetchNextPage()}
         >
-          {query.isFetchingNextPage ? 'Loading…' : 'Load more'}
+          {query.isFetchingNextPage
+            ? 'Loading…'
+            : `Load more (${tasks.length} of ${count ?? '?'} shown)`}
         </button>
       )}
     </section>

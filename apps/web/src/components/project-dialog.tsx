@@ -6,6 +6,7 @@ import { useTRPC, useTRPCClient } from '../lib/trpc';
 import { ActorBadge } from './badges';
 import { useBoard } from './board-context';
 import { Dialog } from './dialog';
+import { MemberPicker } from './member-picker';
 import { useToast } from './toasts';
 import { WebhooksSection } from './webhooks-section';
 
@@ -135,32 +136,11 @@ export function MembersDialog({ slug, onClose }: { slug: string; onClose: () => 
         ))}
       </ul>
       {canManage ? (
-        <form
-          className="form form-inline"
-          onSubmit={(e) => {
-            e.preventDefault();
-            const data = new FormData(e.currentTarget);
-            const worker_id = String(data.get('worker_id') ?? '').trim();
-            if (worker_id)
-              add.mutate({ worker_id, role: data.get('role') === 'owner' ? 'owner' : 'member' });
-            e.currentTarget.reset();
-          }}
-        >
-          <label>
-            Worker id
-            <input name="worker_id" required />
-          </label>
-          <label>
-            Role
-            <select name="role" defaultValue="member">
-              <option value="member">Member</option>
-              <option value="owner">Owner</option>
-            </select>
-          </label>
-          <button type="submit" className="primary">
-            Add member
-          </button>
-        </form>
+        <MemberPicker
+          memberIds={new Set(project.data?.members.map((m) => m.worker_id))}
+          busy={add.isPending}
+          onAdd={(worker, role) => add.mutate({ worker_id: worker.id, role })}
+        />
       ) : (
         <p className="muted">Only owners manage members.</p>
       )}

@@ -3,7 +3,7 @@ import { toProblem } from '../lib/errors';
 import { useTRPC, useTRPCClient } from '../lib/trpc';
 import { useBoard } from './board-context';
 import { useToast } from './toasts';
-import { BOARD_KEY } from './use-move-task';
+import { invalidateBoard } from './use-board-data';
 
 /**
  * "Take next": the same tasks.claimNext an agent calls (taskflow next, claim_next_task),
@@ -23,7 +23,7 @@ export function TakeNextButton() {
         toast('info', 'Nothing is ready for you to take');
         return;
       }
-      void queryClient.invalidateQueries({ queryKey: [BOARD_KEY] });
+      void invalidateBoard(queryClient);
       void queryClient.invalidateQueries({ queryKey: trpc.tasks.list.queryKey() });
       queryClient.setQueryData(trpc.tasks.get.queryKey({ id: task.id }), task);
       toast('info', `Started "${task.title}"`);

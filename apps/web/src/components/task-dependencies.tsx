@@ -5,7 +5,7 @@ import { useTRPC, useTRPCClient } from '../lib/trpc';
 import { STATUS_LABELS } from './badges';
 import { useBoard } from './board-context';
 import { useToast } from './toasts';
-import { BOARD_KEY } from './use-move-task';
+import { invalidateBoard } from './use-board-data';
 
 /** One dependency or dependent: its title and status when the project's list has it. */
 function TaskLink({ id, known }: { id: number; known: Map<number, Task> }) {
@@ -40,7 +40,7 @@ export function Dependencies({ task }: { task: Task }) {
   );
   const known = new Map((project.data?.items ?? []).map((t) => [t.id, t]));
   const refresh = (saved: Task) => {
-    void queryClient.invalidateQueries({ queryKey: [BOARD_KEY] });
+    void invalidateBoard(queryClient);
     void queryClient.invalidateQueries({ queryKey: trpc.tasks.list.queryKey() });
     void queryClient.invalidateQueries({ queryKey: trpc.tasks.get.queryKey() });
     void queryClient.invalidateQueries({ queryKey: trpc.audit.list.pathKey() });

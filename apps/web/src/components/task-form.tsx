@@ -6,7 +6,7 @@ import { useTRPC, useTRPCClient } from '../lib/trpc';
 import { useBoard } from './board-context';
 import { Dialog } from './dialog';
 import { useToast } from './toasts';
-import { BOARD_KEY } from './use-move-task';
+import { invalidateBoard } from './use-board-data';
 
 interface Props {
   /** Edit this task; without it, create one. */
@@ -94,7 +94,7 @@ export function TaskForm({ task, parent, onClose }: Props) {
       });
     },
     onSuccess: (saved) => {
-      void queryClient.invalidateQueries({ queryKey: [BOARD_KEY] });
+      void invalidateBoard(queryClient);
       void queryClient.invalidateQueries({ queryKey: trpc.tasks.list.queryKey() });
       void queryClient.invalidateQueries({ queryKey: trpc.tasks.get.queryKey({ id: saved.id }) });
       void queryClient.invalidateQueries({ queryKey: trpc.audit.list.pathKey() });

@@ -1,16 +1,16 @@
-import { type InfiniteData, useMutation, useQueryClient } from '@tanstack/react-query';
-import type { Page, Task, TaskAction } from '@taskflow/contracts';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import type { Task, TaskAction } from '@taskflow/contracts';
 import { toProblem } from '../lib/errors';
-import {
-  type BoardFilters,
-  type MoveInput,
-  optimisticTask,
-  placeInColumn,
-} from '../lib/optimistic';
+import { type MoveInput, optimisticTask } from '../lib/optimistic';
 import { type Client, useTRPC, useTRPCClient } from '../lib/trpc';
 import { useToast } from './toasts';
-
-export const BOARD_KEY = 'board';
+import {
+  cancelBoardLoads,
+  invalidateBoard,
+  placeTaskOnBoard,
+  restoreBoard,
+  snapshotBoard,
+} from './use-board-data';
 
 function send(client: Client, action: TaskAction, task: Task, input: MoveInput) {
   // Moves are conditional on the version the user saw, except a claim: whoever
@@ -40,39 +40,25 @@ export function useMoveTask(actorId: string) {
     mutationFn: ({ action, task, input }: MoveVariables) => send(client, action, task, input),
     onMutate: async ({ action, task, input }) => {
       const detailKey = trpc.tasks.get.queryKey({ id: task.id });
-      await queryClient.cancelQueries({ queryKey: [BOARD_KEY] });
+      // A refetch landing after the optimistic change would put the card back.
+      await cancelBoardLoads(queryClient);
       await queryClient.cancelQueries({ queryKey: detailKey });
-      const boards = queryClient.getQueriesData<InfiniteData<Page<Task>>>({
-        queryKey: [BOARD_KEY],
-      });
+      const board = snapshotBoard(queryClient);
       const detail = queryClient.getQueryData<Task>(detailKey);
       const next = optimisticTask(task, action, input, actorId);
-      for (const [key, data] of boards) {
-        if (!data) continue;
-        const [, filters, status] = key as [string, BoardFilters, Task['status']];
-        const placed = placeInColumn(
-          data.pages.map((page) => page.items),
-          next,
-          status,
-          filters,
-        );
-        queryClient.setQueryData<InfiniteData<Page<Task>>>(key, {
-          ...data,
-          pages: data.pages.map((page, n) => ({ ...page, items: placed[n] ?? [] })),
-        });
-      }
+      placeTaskOnBoard(queryClient, next, task);
       queryClient.setQueryData(detailKey, next);
-      return { boards, detail, detailKey };
+      return { board, detail, detailKey };
     },
     onError: (error, _vars, context) => {
       if (context) {
-        for (const [key, data] of context.boards) queryClient.setQueryData(key, data);
+        restoreBoard(queryClient, context.board);
         queryClient.setQueryData(context.detailKey, context.detail);
       }
       toast('error', toProblem(error).message);
     },
     onSettled: (_data, _error, { task }) => {
-      void queryClient.invalidateQueries({ queryKey: [BOARD_KEY] });
+      void invalidateBoard(queryClient);
       void queryClient.invalidateQueries({ queryKey: trpc.tasks.get.queryKey({ id: task.id }) });
       void queryClient.invalidateQueries({ queryKey: trpc.audit.list.pathKey() });
       void queryClient.invalidateQueries({ queryKey: trpc.tasks.list.queryKey() });

@@ -1,4 +1,10 @@
-import { moveEffects, type Task, type TaskAction, TRANSITIONS } from '@taskflow/contracts';
+import {
+  moveEffects,
+  type Task,
+  type TaskAction,
+  type TaskCounts,
+  TRANSITIONS,
+} from '@taskflow/contracts';
 
 export interface MoveInput {
   percent?: number;
@@ -28,13 +34,16 @@ export interface BoardFilters {
   priority?: Task['priority'];
   /** The caller's id when "assigned to me" is on. */
   assigned_to?: string;
+  /** Part of the title, as the search box has it. */
+  q?: string;
 }
 
 export function matchesFilters(task: Task, filters: BoardFilters): boolean {
   return (
     (!filters.project_slug || task.project_slug === filters.project_slug) &&
     (!filters.priority || task.priority === filters.priority) &&
-    (!filters.assigned_to || task.assigned_to === filters.assigned_to)
+    (!filters.assigned_to || task.assigned_to === filters.assigned_to) &&
+    (!filters.q || task.title.toLowerCase().includes(filters.q.toLowerCase()))
   );
 }
 
@@ -52,6 +61,17 @@ export function placeInColumn(
   if (task.status !== columnStatus || !matchesFilters(task, filters)) return without;
   const [first = [], ...rest] = without;
   return [[task, ...first], ...rest];
+}
+
+/** The counts with the task moved from its column to the one its move leads to. */
+export function movedCounts(
+  counts: TaskCounts,
+  from: Task,
+  to: Task,
+  filters: BoardFilters,
+): TaskCounts {
+  if (from.status === to.status || !matchesFilters(from, filters)) return counts;
+  return { ...counts, [from.status]: counts[from.status] - 1, [to.status]: counts[to.status] + 1 };
 }
 
 export function actionLabel(action: TaskAction): string {

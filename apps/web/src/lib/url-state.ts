@@ -1,4 +1,5 @@
 import {
+  LIMITS,
   TASK_PRIORITIES,
   TASK_STATUSES,
   type TaskPriority,
@@ -11,6 +12,8 @@ export interface BoardView {
   status?: TaskStatus;
   priority?: TaskPriority;
   mine: boolean;
+  /** Part of a title: the board's search box. */
+  q?: string;
   task?: number;
 }
 
@@ -22,6 +25,7 @@ export function parseView(search: string): BoardView {
   const p = new URLSearchParams(search);
   const task = Number(p.get('task'));
   const project = p.get('project');
+  const q = p.get('q')?.trim().slice(0, LIMITS.searchMax);
   return {
     ...(project && /^[a-z0-9-]{1,64}$/.test(project) && { project }),
     ...(oneOf(TASK_STATUSES, p.get('status')) && { status: oneOf(TASK_STATUSES, p.get('status')) }),
@@ -29,6 +33,7 @@ export function parseView(search: string): BoardView {
       priority: oneOf(TASK_PRIORITIES, p.get('priority')),
     }),
     mine: p.get('mine') === '1',
+    ...(q && { q }),
     ...(Number.isInteger(task) && task > 0 && { task }),
   };
 }
@@ -39,6 +44,7 @@ export function serializeView(view: BoardView): string {
   if (view.status) p.set('status', view.status);
   if (view.priority) p.set('priority', view.priority);
   if (view.mine) p.set('mine', '1');
+  if (view.q) p.set('q', view.q);
   if (view.task) p.set('task', String(view.task));
   const s = p.toString();
   return s ? `?${s}` : '';

@@ -26,6 +26,7 @@ export const textOf = (locator: Locator) =>
     WAIT,
   );
 export const countOf = (locator: Locator) => expect.poll(() => locator.count(), WAIT);
+export const urlOf = (page: Page) => expect.poll(() => page.url(), WAIT);
 
 export interface Browser {
   page: Page;

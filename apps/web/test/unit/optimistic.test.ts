@@ -1,6 +1,11 @@
 import type { Task } from '@taskflow/contracts';
 import { describe, expect, it } from 'vitest';
-import { optimisticTask, placeInColumn } from '../../src/lib/optimistic';
+import {
+  matchesFilters,
+  movedCounts,
+  optimisticTask,
+  placeInColumn,
+} from '../../src/lib/optimistic';
 
 const base: Task = {
   id: 7,
@@ -73,5 +78,24 @@ describe('optimistic moves', () => {
       [other],
     ]);
     expect(placeInColumn([], started, 'in_progress', {})).toEqual([[started]]);
+  });
+});
+
+describe("the board's search and counts, ahead of the server", () => {
+  it('matches the search as the API does: part of the title, any case', () => {
+    const task = { ...base, title: 'Fix the LOGIN page' };
+    expect(matchesFilters(task, { q: 'login' })).toBe(true);
+    expect(matchesFilters(task, { q: 'logout' })).toBe(false);
+  });
+
+  it('moves one from the column left to the column entered, for counts the task is in', () => {
+    const counts = { pending: 3, in_progress: 1, review: 0, completed: 0, blocked: 0, total: 4 };
+    const started = optimisticTask(base, 'start', {}, 'ann');
+    expect(movedCounts(counts, base, started, {})).toEqual({
+      ...counts,
+      pending: 2,
+      in_progress: 2,
+    });
+    expect(movedCounts(counts, base, started, { project_slug: 'other' })).toBe(counts);
   });
 });

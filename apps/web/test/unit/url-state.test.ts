@@ -8,9 +8,12 @@ describe('board view in the URL', () => {
       status: 'review' as const,
       priority: 'high' as const,
       mine: true,
+      q: 'login bug',
       task: 42,
     };
-    expect(serializeView(view)).toBe('?project=web-app&status=review&priority=high&mine=1&task=42');
+    expect(serializeView(view)).toBe(
+      '?project=web-app&status=review&priority=high&mine=1&q=login+bug&task=42',
+    );
     expect(parseView(serializeView(view))).toEqual(view);
   });
 
@@ -22,5 +25,10 @@ describe('board view in the URL', () => {
 
   it('gives an empty query string for the default view', () => {
     expect(serializeView({ mine: false })).toBe('');
+  });
+
+  it('keeps a search trimmed and no longer than the API takes', () => {
+    expect(parseView('?q=%20%20')).toEqual({ mine: false });
+    expect(parseView(`?q=${'x'.repeat(300)}`).q).toHaveLength(200);
   });
 });

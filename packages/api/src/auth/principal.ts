@@ -1,4 +1,10 @@
-import { isStorableText, LIMITS, truncateText, type UserRole } from '@taskflow/contracts';
+import {
+  isEmailAddress,
+  isStorableText,
+  LIMITS,
+  truncateText,
+  type UserRole,
+} from '@taskflow/contracts';
 import type { JWTPayload } from 'jose';
 
 /** Who a verified token says the caller is. */
@@ -7,6 +13,8 @@ export interface Principal {
   role: UserRole;
   /** A display name from the token, if it carries one. */
   name: string | undefined;
+  /** The token's `email` claim, lower-cased, when it is a plausible address. */
+  email?: string;
   /**
    * What the issuer says the caller is (`worker_type` claim). Used only when
    * the worker is first registered; afterwards the registry decides.
@@ -21,14 +29,23 @@ function hasAdminRole(role: unknown): boolean {
   return false;
 }
 
+/** An address worth storing for look-ups; anything else is ignored rather than refused. */
+function emailOf(claim: unknown): string | undefined {
+  if (typeof claim !== 'string') return undefined;
+  const email = claim.trim().toLowerCase();
+  return isEmailAddress(email) && isStorableText(email) ? email : undefined;
+}
+
 export function principalFromClaims(claims: JWTPayload & { sub: string }): Principal {
   const name = [claims.name, claims.email, claims.preferred_username].find(
     (v): v is string => typeof v === 'string' && v.trim().length > 0,
   );
+  const email = emailOf(claims.email);
   return {
     id: claims.sub,
     role: hasAdminRole(claims.role) ? 'admin' : 'user',
     name: name && truncateText(name.trim(), LIMITS.nameMax),
+    ...(email && { email }),
     workerType: claims.worker_type === 'agent' ? 'agent' : 'human',
   };
 }

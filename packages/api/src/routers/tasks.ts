@@ -5,6 +5,8 @@ import {
   type TaskAction,
   TaskAssignInput,
   TaskClaimNextInput,
+  TaskCountsInput,
+  TaskCountsSchema,
   TaskCreateInput,
   TaskDeleteInput,
   TaskDeleteResult,
@@ -20,6 +22,7 @@ import { claimNextTask, heartbeatTask } from '../services/claim-next';
 import { addDependency, removeDependency } from '../services/dependencies';
 import {
   assignTask,
+  countTasks,
   createTask,
   deleteTask,
   getTask,
@@ -51,6 +54,10 @@ export const tasksRouter = router({
     .input(TaskListInput)
     .output(pageOf(TaskSchema))
     .query(({ ctx, input }) => listTasks(ctx.db, ctx.actor, input)),
+  counts: protectedProcedure
+    .input(TaskCountsInput)
+    .output(TaskCountsSchema)
+    .query(({ ctx, input }) => countTasks(ctx.db, ctx.actor, input)),
   get: protectedProcedure
     .input(TaskIdInput)
     .output(TaskSchema)

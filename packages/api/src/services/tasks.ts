@@ -2,12 +2,12 @@ import type {
   Page,
   Task,
   TaskAssignInput,
+  TaskCounts,
   TaskCreateInput,
   TaskDeleteInput,
   TaskListInput,
   TaskUpdateInput,
 } from '@taskflow/contracts';
-import { TASK_PRIORITIES } from '@taskflow/contracts';
 import {
   type DB,
   type Kysely,
@@ -29,10 +29,10 @@ import {
 } from './access';
 import type { Actor } from './actor';
 import { decodeCursor, encodeCursor, pageOf, refuseCursorWithOffset } from './cursor';
-import { readyCondition } from './dependency-sql';
 import { ensureDefaultProject, lockProject } from './projects';
 import { recordTask } from './record';
 import { type TaskWithSlug, toTask } from './rows';
+import { type TaskFilters, taskFilter } from './task-filters';
 
 type ListInput = z.output<typeof TaskListInput>;
 
@@ -43,11 +43,6 @@ const SORT_COLUMNS = {
   priority: 'tasks.priority_rank',
   title: 'tasks.title',
 } as const;
-
-/** Escapes LIKE wildcards so `q` is matched literally. */
-function likePattern(q: string): string {
-  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 /** How each sort column's printed value is read back, so a cursor compares exactly. */
 const SORT_CASTS = {
@@ -78,38 +73,9 @@ export async function listTasks(
           value: input.sort_by === 'due_date' ? 'nullable' : 'text',
         });
 
-  let query = selectTasks(db).where(taskVisibleTo(actor));
-  // By the project's id (a scalar subquery), so (project_id, sort column, id) serves the order.
-  const slug = input.project_slug;
-  if (slug) {
-    query = query.where('tasks.project_id', '=', (eb) =>
-      eb.selectFrom('projects').select('projects.id').where('projects.slug', '=', slug),
-    );
-  }
-  if (input.status) query = query.where('tasks.status', '=', input.status);
-  if (input.assigned_to) {
-    query = query.where(
-      'tasks.assigned_to',
-      '=',
-      input.assigned_to === 'me' ? actor.id : input.assigned_to,
-    );
-  }
-  if (input.parent_id !== undefined) {
-    query =
-      input.parent_id === 0
-        ? query.where('tasks.parent_id', 'is', null)
-        : query.where('tasks.parent_id', '=', input.parent_id);
-  }
-  if (input.priority)
-    query = query.where('tasks.priority_rank', '=', TASK_PRIORITIES.indexOf(input.priority));
-  if (input.tag) query = query.where(sql<boolean>`tasks.tags @> array[${input.tag}]::text[]`);
-  if (input.has_due_date !== undefined) {
-    query = query.where('tasks.due_date', input.has_due_date ? 'is not' : 'is', null);
-  }
-  if (input.q) query = query.where('tasks.title', 'ilike', likePattern(input.q));
-  if (input.ready !== undefined) {
-    query = query.where((eb) => (input.ready ? readyCondition(eb) : eb.not(readyCondition(eb))));
-  }
+  const { status, sort_by, sort_order, ...filterInput } = filters;
+  let query = selectTasks(db).where(taskVisibleTo(actor)).where(taskFilter(actor, filterInput));
+  if (status) query = query.where('tasks.status', '=', status);
 
   const direction = input.sort_order;
   const column = SORT_COLUMNS[input.sort_by];
@@ -161,6 +127,34 @@ export async function listTasks(
   function cursorAt(row: { sort_key: string | null; id: number }): string {
     return encodeCursor('tasks', filters, { v: row.sort_key, i: row.id });
   }
+}
+
+/** How many visible tasks the filters select, per status: what a board column's count shows. */
+export async function countTasks(
+  db: Kysely<DB>,
+  actor: Actor,
+  filters: TaskFilters,
+): Promise<TaskCounts> {
+  const rows = await db
+    .selectFrom('tasks')
+    .where(taskVisibleTo(actor))
+    .where(taskFilter(actor, filters))
+    .select(['tasks.status', (eb) => eb.fn.countAll<string>().as('n')])
+    .groupBy('tasks.status')
+    .execute();
+  const counts: TaskCounts = {
+    pending: 0,
+    in_progress: 0,
+    review: 0,
+    completed: 0,
+    blocked: 0,
+    total: 0,
+  };
+  for (const row of rows) {
+    counts[row.status] = Number(row.n);
+    counts.total += Number(row.n);
+  }
+  return counts;
 }
 
 export async function getTask(db: Kysely<DB>, actor: Actor, id: number): Promise<Task> {

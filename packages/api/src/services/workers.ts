@@ -1,4 +1,5 @@
 import {
+  isEmailAddress,
   LIMITS,
   type Me,
   type Page,
@@ -13,6 +14,7 @@ import type { Principal } from '../auth/principal';
 import { requireVisibleProject } from './access';
 import type { Actor } from './actor';
 import { decodeCursor, encodeCursor, pageOf, refuseCursorWithOffset } from './cursor';
+import { likePattern } from './like-pattern';
 import { auditRowsWritten, record } from './record';
 import { iso } from './rows';
 
@@ -33,7 +35,7 @@ export async function ensureWorker(
   onAuditCommitted?: (rows: number) => void,
 ): Promise<WorkerRow> {
   const existing = await getWorkerRow(db, principal.id);
-  if (existing && !renamed(existing, principal)) return existing;
+  if (existing && !renamed(existing, principal) && !newEmail(existing, principal)) return existing;
   let transaction: Transaction<DB> | undefined;
   const row = await db.transaction().execute(async (trx) => {
     transaction = trx;
@@ -44,19 +46,29 @@ export async function ensureWorker(
       .forUpdate()
       .executeTakeFirst();
     if (current) {
-      // Someone else may have renamed it meanwhile: decide again under the lock.
-      if (!renamed(current, principal) || !principal.name) return current;
+      // Someone else may have changed it meanwhile: decide again under the lock.
+      const name = renamed(current, principal) ? principal.name : undefined;
+      const email = newEmail(current, principal) ? principal.email : undefined;
+      if (!name && !email) return current;
       const row = await trx
         .updateTable('workers')
-        .set({ name: principal.name, updated_at: new Date() })
+        .set({ ...(name && { name }), ...(email && { email }), updated_at: new Date() })
         .where('id', '=', principal.id)
         .returningAll()
         .executeTakeFirstOrThrow();
-      await record(trx, actorOf(row, principal, client), 'worker_renamed', {
-        worker_id: row.id,
-        from: current.name,
-        to: row.name,
-      });
+      if (name) {
+        await record(trx, actorOf(row, principal, client), 'worker_renamed', {
+          worker_id: row.id,
+          from: current.name,
+          to: row.name,
+        });
+      }
+      // The address itself stays out of the append-only trail: it is personal data.
+      if (email) {
+        await record(trx, actorOf(row, principal, client), 'worker_email_changed', {
+          worker_id: row.id,
+        });
+      }
       return row;
     }
     const row = await trx
@@ -65,6 +77,7 @@ export async function ensureWorker(
         id: principal.id,
         type: principal.workerType ?? 'human',
         name: principal.name ?? truncateText(principal.id, LIMITS.nameMax),
+        email: principal.email ?? null,
       })
       .onConflict((oc) => oc.column('id').doNothing())
       .returningAll()
@@ -93,6 +106,11 @@ function renamed(row: WorkerRow, principal: Principal): boolean {
   return row.type === 'human' && !!principal.name && principal.name !== row.name;
 }
 
+/** The token carries an address the registry does not have yet (a token without one changes nothing). */
+function newEmail(row: WorkerRow, principal: Principal): boolean {
+  return principal.email !== undefined && principal.email !== row.email;
+}
+
 function actorOf(row: WorkerRow, principal: Principal, client: string | undefined): Actor {
   return {
     id: row.id,
@@ -119,7 +137,8 @@ export async function listWorkers(
   input: z.output<typeof WorkerListInput>,
 ): Promise<Page<Worker>> {
   refuseCursorWithOffset(input);
-  const filters = { type: input.type, project_slug: input.project_slug };
+  const filters = { type: input.type, project_slug: input.project_slug, q: input.q };
+  const email = input.q && isEmailAddress(input.q) ? input.q.toLowerCase() : undefined;
   const after =
     input.cursor == null
       ? undefined
@@ -139,6 +158,8 @@ export async function listWorkers(
     query = query.where((eb) =>
       eb.or([
         eb('workers.id', '=', actor.id),
+        // Whoever knows a worker's whole address may find them, to add them to a project.
+        ...(email ? [eb(eb.fn('lower', ['workers.email']), '=', email)] : []),
         eb.exists(
           eb
             .selectFrom('project_members as theirs')
@@ -150,6 +171,15 @@ export async function listWorkers(
     );
   }
   if (input.type) query = query.where('workers.type', '=', input.type);
+  const q = input.q;
+  if (q) {
+    query = query.where((eb) =>
+      eb.or([
+        eb('workers.name', 'ilike', likePattern(q)),
+        ...(email ? [eb(eb.fn('lower', ['workers.email']), '=', email)] : []),
+      ]),
+    );
+  }
   if (after) {
     query = query.where(
       sql<boolean>`(workers.name, workers.id) > (${after.v}::text, ${after.i}::text)`,

@@ -60,6 +60,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tasks/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Count tasks per status
+         * @description How many tasks the caller can see, per status and in total, with the same filters as GET /api/tasks (`project` is an alias of `project_slug`).
+         */
+        get: operations["tasks_counts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tasks/{id}": {
         parameters: {
             query?: never;
@@ -635,7 +655,7 @@ export interface components {
             /** @enum {string} */
             actor_type: "human" | "agent" | "system";
             /** @enum {string} */
-            action: "created" | "updated" | "assigned" | "deleted" | "started" | "progress" | "submitted_for_review" | "changes_requested" | "completed" | "reopened" | "blocked" | "unblocked" | "project_created" | "project_updated" | "member_added" | "member_removed" | "worker_upserted" | "worker_registered" | "worker_renamed" | "released" | "dependency_added" | "dependency_removed" | "webhook_created" | "webhook_updated" | "webhook_deleted" | "webhook_secret_rotated" | "webhook_tested";
+            action: "created" | "updated" | "assigned" | "deleted" | "started" | "progress" | "submitted_for_review" | "changes_requested" | "completed" | "reopened" | "blocked" | "unblocked" | "project_created" | "project_updated" | "member_added" | "member_removed" | "worker_upserted" | "worker_registered" | "worker_renamed" | "worker_email_changed" | "released" | "dependency_added" | "dependency_removed" | "webhook_created" | "webhook_updated" | "webhook_deleted" | "webhook_secret_rotated" | "webhook_tested";
             context: {
                 [key: string]: unknown;
             };
@@ -933,6 +953,54 @@ export interface operations {
             409: components["responses"]["E409"];
             413: components["responses"]["E413"];
             415: components["responses"]["E415"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    tasks_counts: {
+        parameters: {
+            query?: {
+                assigned_to?: string;
+                project_slug?: string;
+                /** @description Alias of project_slug */
+                project?: string;
+                parent_id?: number;
+                priority?: "low" | "medium" | "high" | "critical";
+                tag?: string;
+                has_due_date?: boolean;
+                q?: string;
+                ready?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        pending: number;
+                        in_progress: number;
+                        review: number;
+                        completed: number;
+                        blocked: number;
+                        total: number;
+                    };
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
             422: components["responses"]["E422"];
             429: components["responses"]["E429"];
             503: components["responses"]["E503"];
@@ -1792,6 +1860,7 @@ export interface operations {
         parameters: {
             query?: {
                 type?: "human" | "agent";
+                q?: string;
                 project_slug?: string;
                 limit?: number;
                 offset?: number;
