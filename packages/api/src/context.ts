@@ -5,6 +5,7 @@ import type { DB, Kysely } from '@taskflow/db';
 import type { Logger } from '@taskflow/service';
 import type { Principal } from './auth/principal';
 import type { TokenVerifier } from './auth/verify-token';
+import type { ChangeHub, StreamGuard } from './events/change-hub';
 import type { IdempotencyRequest } from './idempotency';
 import type { RouterMetrics } from './metrics';
 import { type PrincipalRateLimiter, RequestRateLimit } from './rate-limit';
@@ -29,6 +30,10 @@ export interface InnerContextOptions {
   idempotencyKey?: string | undefined;
   /** Why this request's key cannot be used (a batch of several calls): its mutations get 400. */
   idempotencyRefusal?: string | undefined;
+  /** The process's change feed (events.*); absent: those procedures answer 503. */
+  changes?: ChangeHub | undefined;
+  /** The connection a subscription streams over, so the feed can cut off a client too slow to keep up. */
+  streamGuard?: StreamGuard | undefined;
 }
 
 /** Everything a procedure needs that does not depend on HTTP: easy to build in tests. */
@@ -44,6 +49,8 @@ export function createInnerContext(opts: InnerContextOptions) {
     rateLimit: opts.rateLimit,
     metrics: opts.metrics,
     onAuthenticated: opts.onAuthenticated,
+    changes: opts.changes,
+    streamGuard: opts.streamGuard,
     idempotency: {
       key: opts.idempotencyKey,
       refusal: opts.idempotencyRefusal,
@@ -75,6 +82,7 @@ export interface HttpContextDeps {
   /** The process's limiter; undefined when the limit is off. */
   rateLimiter?: PrincipalRateLimiter | undefined;
   metrics?: RouterMetrics | undefined;
+  changes?: ChangeHub | undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { auditRouter } from './routers/audit';
+import { eventsRouter } from './routers/events';
 import { healthRouter } from './routers/health';
 import { projectsRouter } from './routers/projects';
 import { tasksRouter } from './routers/tasks';
@@ -12,6 +13,7 @@ export const appRouter = router({
   tasks: tasksRouter,
   workers: workersRouter,
   audit: auditRouter,
+  events: eventsRouter,
 });
 
 /** The API's type: what every TypeScript client imports (type-only). */
