@@ -363,6 +363,9 @@ export function parseToolSet(value: string | undefined): ToolSet {
 export const MCP_EXCEPTIONS: Partial<Record<ProcedurePath, string>> = {
   'health.live': 'a probe, not an agent action',
   'health.db': 'a probe, not an agent action',
+  // Temporary: get_changes (on events.list) is being built in another branch.
+  'events.list': 'get_changes, built on it, is on its way (issue 12)',
+  'events.onChange': 'a live stream; agents catch up with get_changes (events.list) instead',
   'projects.create': 'people set up projects; agents work in them',
   'projects.get': 'agents see their projects through list_projects and tasks',
   'projects.update': 'people manage projects',
