@@ -1,10 +1,13 @@
-import type { Database, DB, Kysely } from '@taskflow/db';
+import type { Database, DB, Kysely, Listen } from '@taskflow/db';
 import type { ToolSet } from '@taskflow/mcp-tools';
 import {
+  CHANGE_HUB_DEFAULTS,
+  ChangeHub,
   createRateLimiter,
   createTokenVerifier,
   DEFAULT_RATE_LIMIT_PER_MINUTE,
   type RateLimitOptions,
+  SSE_PING_MS,
   type VerifierOptions,
 } from '@taskflow/router';
 import { createService, exposeMetrics, type Logger, type MetricsExposure } from '@taskflow/service';
@@ -43,6 +46,19 @@ export interface AppOptions {
    * server, the JWKS URL without /api/auth/jwks); `tools`: the default tool set (all).
    */
   mcp?: { authUrl?: string; tools?: ToolSet };
+  /** The change feed (events.*, GET /api/events). */
+  changes?: ChangeFeedOptions;
+}
+
+export interface ChangeFeedOptions {
+  /** The database's LISTEN (Database.listen); absent: the feed polls on its fallback timer only. */
+  listen?: Listen | undefined;
+  maxStreamsPerPrincipal?: number;
+  /** A `: ping` comment on GET /api/events this often (tRPC's stream pings every SSE_PING_MS). */
+  keepAliveMs?: number;
+  maxBufferedBytes?: number;
+  slowClientMs?: number;
+  fallbackPollMs?: number;
 }
 
 /** The identity service's base URL, from its key set's URL (Better Auth serves /api/auth/jwks). */
@@ -52,6 +68,8 @@ export function authServerOf(jwksUrl: URL): string {
 
 export interface App {
   fastify: FastifyInstance;
+  /** This process's change feed. */
+  changes: ChangeHub;
   /** Listens and resolves with the base URL, e.g. http://127.0.0.1:8000. */
   listen(port: number, host?: string): Promise<string>;
   /** Stops accepting connections and waits for in-flight requests (the database is the caller's). */
@@ -78,8 +96,20 @@ export function createApp(options: AppOptions): App {
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
     ...(metrics && { metrics }),
   });
+  const feed = options.changes ?? {};
+  const changes = new ChangeHub({
+    db: options.db,
+    listen: feed.listen,
+    logger,
+    maxStreamsPerPrincipal:
+      feed.maxStreamsPerPrincipal ?? CHANGE_HUB_DEFAULTS.maxStreamsPerPrincipal,
+    maxBufferedBytes: feed.maxBufferedBytes ?? CHANGE_HUB_DEFAULTS.maxBufferedBytes,
+    slowClientMs: feed.slowClientMs ?? CHANGE_HUB_DEFAULTS.slowClientMs,
+    fallbackPollMs: feed.fallbackPollMs ?? CHANGE_HUB_DEFAULTS.fallbackPollMs,
+  });
   const deps = {
     db: options.db,
+    changes,
     verifyToken,
     rateLimiter: createRateLimiter(
       options.rateLimit ?? { perMinute: DEFAULT_RATE_LIMIT_PER_MINUTE },
@@ -98,7 +128,13 @@ export function createApp(options: AppOptions): App {
       ...deps,
       maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
     });
-    await app.register(restPlugin, deps);
+    await app.register(restPlugin, {
+      ...deps,
+      events: {
+        keepAliveMs: feed.keepAliveMs ?? SSE_PING_MS,
+        maxBufferedBytes: feed.maxBufferedBytes ?? CHANGE_HUB_DEFAULTS.maxBufferedBytes,
+      },
+    });
     await app.register(mcpPlugin, {
       ...deps,
       authUrl: options.mcp?.authUrl ?? authServerOf(options.auth.jwksUrl),
@@ -121,6 +157,7 @@ export function createApp(options: AppOptions): App {
 
   return {
     fastify: app,
+    changes,
     listen: async (port, host = '127.0.0.1') => {
       await ready;
       await app.listen({ port, host });
@@ -131,6 +168,8 @@ export function createApp(options: AppOptions): App {
     close: async () => {
       await ready.catch(() => undefined);
       await sweeper?.stop();
+      // Streams end first: the server waits for open responses, and these never finish alone.
+      await changes.close();
       await app.close();
       await closeMetrics();
     },

@@ -69,6 +69,16 @@ const ApiEnvSchema = z.object({
   ),
   // The tools /mcp offers unless a request asks (?tools=): core (the agent loop) or all.
   TASKFLOW_MCP_TOOLS: optionalString.pipe(z.enum(TOOL_SETS).optional()),
+  // The change feed: open streams per caller (429 beyond), keep-alive comments, slow clients.
+  EVENTS_MAX_STREAMS_PER_PRINCIPAL: z.coerce.number().int().min(1).max(1000).default(5),
+  EVENTS_KEEPALIVE_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+  EVENTS_MAX_BUFFERED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024 * 1024)
+    .default(1024 * 1024),
+  EVENTS_SLOW_CLIENT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
 });
 
 // The API's variables, then every service's (NODE_ENV, LOG_LEVEL, LOG_PRETTY, METRICS*).
@@ -112,6 +122,13 @@ export interface Config {
   authServerUrl: string | undefined;
   /** The tools /mcp offers by default. */
   mcpTools: ToolSet;
+  /** The change feed's limits. */
+  events: {
+    maxStreamsPerPrincipal: number;
+    keepAliveMs: number;
+    maxBufferedBytes: number;
+    slowClientMs: number;
+  };
 }
 
 function isLoopback(url: URL): boolean {
@@ -184,5 +201,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     leaseSweepIntervalMs: e.LEASE_SWEEP_INTERVAL_MS ?? DEFAULT_LEASE_SWEEP_INTERVAL_MS,
     authServerUrl: e.AUTH_SERVER_URL,
     mcpTools: e.TASKFLOW_MCP_TOOLS ?? 'all',
+    events: {
+      maxStreamsPerPrincipal: e.EVENTS_MAX_STREAMS_PER_PRINCIPAL,
+      keepAliveMs: e.EVENTS_KEEPALIVE_MS,
+      maxBufferedBytes: e.EVENTS_MAX_BUFFERED_BYTES,
+      slowClientMs: e.EVENTS_SLOW_CLIENT_MS,
+    },
   };
 }

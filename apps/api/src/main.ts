@@ -38,6 +38,7 @@ runService<Config>({
         metrics: config.service.metrics,
         pool: database.pool,
         leaseSweepIntervalMs: config.leaseSweepIntervalMs,
+        changes: { listen: database.listen, ...config.events },
         mcp: {
           ...(config.authServerUrl && { authUrl: config.authServerUrl }),
           tools: config.mcpTools,

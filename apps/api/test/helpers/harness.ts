@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
 import type { AppRouter } from '@taskflow/router';
 import { createLogger, isLogLevel } from '@taskflow/service';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
-import { type App, createApp } from '../../src/app';
+import { type App, type ChangeFeedOptions, createApp } from '../../src/app';
 import { TestIssuer } from './jwks';
 
 export type Client = ReturnType<typeof makeClient>;
@@ -26,7 +26,7 @@ export interface Harness {
   baseUrl: string;
   /** Another API process on the same database and issuer, as behind a load balancer. */
   startApp(
-    options?: Pick<HarnessOptions, 'rateLimitPerMinute' | 'leaseSweepIntervalMs'>,
+    options?: Pick<HarnessOptions, 'rateLimitPerMinute' | 'leaseSweepIntervalMs' | 'changes'>,
   ): Promise<{ app: App; baseUrl: string }>;
   /** A typed client over real HTTP, authenticated as `sub` (role admin when asked). */
   as(sub: string, options?: { admin?: boolean; name?: string }): Promise<Client>;
@@ -41,6 +41,8 @@ export interface HarnessOptions {
   rateLimitPerMinute?: number;
   /** Sweep expired leases this often (ms); default off, so no test sees a sweep it did not ask for. */
   leaseSweepIntervalMs?: number;
+  /** The change feed's limits (its wake-up is the test database's LISTEN). */
+  changes?: Omit<ChangeFeedOptions, 'listen'>;
 }
 
 /** A fresh PostgreSQL database, a real JWKS server and the API on loopback. */
@@ -53,7 +55,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const startApp = async ({
     rateLimitPerMinute = options.rateLimitPerMinute ?? 0,
     leaseSweepIntervalMs = options.leaseSweepIntervalMs ?? 0,
-  } = {}) => {
+    changes = options.changes,
+  }: Pick<HarnessOptions, 'rateLimitPerMinute' | 'leaseSweepIntervalMs' | 'changes'> = {}) => {
     const app = createApp({
       db: database.db,
       logger: createLogger({ service: 'api', level: isLogLevel(level) ? level : 'silent' }),
@@ -61,6 +64,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       allowedOrigins: ['http://localhost:3000'],
       rateLimit: { perMinute: rateLimitPerMinute, pool: database.pool },
       leaseSweepIntervalMs,
+      changes: { listen: database.listen, ...changes },
     });
     apps.push(app);
     return { app, baseUrl: await app.listen(0) };
