@@ -94,7 +94,8 @@ describe('claim-next, leases and heartbeats', () => {
     });
     expect(got.status).toBe(200);
     expect(got.body).toMatchObject({ id, status: 'in_progress', assigned_to: 'bot-1' });
-    expect(got.headers.get('etag')).toBe(`"${got.body.version}"`);
+    // Claimed: the ETag says the version and the lease's end (see the heartbeat test).
+    expect(got.headers.get('etag')).toMatch(new RegExp(`^"${got.body.version}-[0-9a-z]+"$`));
     expect(leaseLeft(got.body)).toBeGreaterThan(100);
     expect(leaseLeft(got.body)).toBeLessThanOrEqual(121);
 
@@ -219,11 +220,21 @@ describe('claim-next, leases and heartbeats', () => {
     expect(reviewed.lease_expires_at).toBeNull();
     expect(await failure(bot1.tasks.heartbeat.mutate({ id }))).toMatchObject({ httpStatus: 409 });
 
+    // Sent back from review, it is in progress again: under a lease from now (the claim's
+    // last length, 20 s), the same epoch, so the sweeper can still return it if bot-1 is gone.
+    const returned = await owner.tasks.requestChanges.mutate({ id, note: 'tests fail' });
+    expect(returned).toMatchObject({ status: 'in_progress', claim_epoch: claimed.claim_epoch });
+    expect(leaseLeft(returned)).toBeGreaterThan(10);
+    expect(leaseLeft(returned)).toBeLessThanOrEqual(21);
+    await bot1.tasks.submitForReview.mutate({ id });
+
     const trail = (await owner.audit.list.query({ task_id: id })).items;
     expect(trail.map((e) => e.action)).toEqual([
       'created',
       'started',
       'progress',
+      'submitted_for_review',
+      'changes_requested',
       'submitted_for_review',
     ]);
 
@@ -231,6 +242,46 @@ describe('claim-next, leases and heartbeats', () => {
     const token = await h.issuer.token('bot-1', { name: 'bot-1' });
     const viaRest = await rest('POST', `/api/tasks/${id}/heartbeat`, { token, body: {} });
     expect(viaRest.status).toBe(409);
+  });
+
+  it('gives a heartbeat a new ETag but not a new version: caches revalidate, If-Match still holds', async () => {
+    const slug = await project();
+    const rest = restClient(h.baseUrl);
+    const token = await h.issuer.token('bot-1', { name: 'bot-1' });
+    const { id } = await owner.tasks.create.mutate({ title: 'cached', project_slug: slug });
+    const unclaimed = await rest<Task>('GET', `/api/tasks/${id}`, { token });
+    expect(unclaimed.headers.get('etag')).toBe(`"${unclaimed.body.version}"`);
+    await bot1.tasks.start.mutate({ id, lease_seconds: 60 });
+    const before = await rest<Task>('GET', `/api/tasks/${id}`, { token });
+    const etag = before.headers.get('etag') ?? '';
+    const same = await rest('GET', `/api/tasks/${id}`, {
+      token,
+      headers: { 'if-none-match': etag },
+    });
+    expect(same.status).toBe(304);
+
+    await bot1.tasks.heartbeat.mutate({ id, lease_seconds: 600 });
+    const after = await rest<Task>('GET', `/api/tasks/${id}`, {
+      token,
+      headers: { 'if-none-match': etag },
+    });
+    expect(after.status).toBe(200);
+    expect(after.body.version).toBe(before.body.version);
+    expect(after.headers.get('etag')).not.toBe(etag);
+    expect(leaseLeft(after.body)).toBeGreaterThan(590);
+    // The edit was conditional on the version read, which a heartbeat does not change.
+    const edited = await rest<Task>('PATCH', `/api/tasks/${id}`, {
+      token,
+      headers: { 'if-match': etag },
+      body: { description: 'still mine' },
+    });
+    expect(edited.status).toBe(200);
+    const stale = await rest('PATCH', `/api/tasks/${id}`, {
+      token,
+      headers: { 'if-match': etag },
+      body: { description: 'too late' },
+    });
+    expect(stale.status).toBe(412);
   });
 
   it('sweeps an expired lease once, as the system, and refuses the old claim’s moves with 409', async () => {

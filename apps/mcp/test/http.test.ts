@@ -278,6 +278,44 @@ describe('the MCP server over HTTP at /mcp', () => {
     expect(titles.filter((t) => t.title === 'Once only')).toHaveLength(1);
   });
 
+  it('does a tool call retried with the same idempotency_key argument once, in a batch too', async () => {
+    const client = await connect({ 'x-api-key': agent.key });
+    const args = { title: 'Keyed over HTTP', project_slug: 'remote', idempotency_key: 'http-1' };
+    const first = await call(client, 'create_task', args);
+    const again = await call(client, 'create_task', args);
+    expect(first.isError, first.text).toBe(false);
+    expect((again.structured as { id: number }).id).toBe((first.structured as { id: number }).id);
+    // Two keyed calls in one JSON-RPC batch, sent twice: each call has its own key, so each runs once.
+    const batch = () =>
+      fetch(`${apiUrl}/mcp`, {
+        method: 'POST',
+        headers: {
+          'x-api-key': agent.key,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify(
+          [1, 2].map((id) => ({
+            jsonrpc: '2.0',
+            id,
+            method: 'tools/call',
+            params: { name: 'create_task', arguments: { ...args, idempotency_key: `http-b${id}` } },
+          })),
+        ),
+      }).then(async (r) => {
+        expect(r.status).toBe(200);
+        const answers = (await r.json()) as { result: ToolResult }[];
+        return answers.map((a) => (a.result.structuredContent as { id: number } | undefined)?.id);
+      });
+    const ids = await batch();
+    expect(ids.every((id) => typeof id === 'number')).toBe(true);
+    expect(await batch()).toEqual(ids);
+    const titles = (await rest('GET', '/api/tasks?project_slug=remote&limit=100')) as {
+      title: string;
+    }[];
+    expect(titles.filter((t) => t.title === 'Keyed over HTTP')).toHaveLength(3);
+  });
+
   it("gives the API's refusals as tool errors, in the API's words, without stack traces", async () => {
     const client = await connect({ 'x-api-key': agent.key });
     const missing = await call(client, 'get_task', { id: 999999 });

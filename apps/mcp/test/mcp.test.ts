@@ -118,6 +118,28 @@ describe('the MCP server over stdio, as an agent, against a real API', () => {
     );
   });
 
+  it('does a write retried with the same idempotency_key once, and says what a bad key is', async () => {
+    const client = await connect(agents[0]?.key ?? '');
+    const { tools } = await client.listTools();
+    for (const t of tools) {
+      const properties = (t.inputSchema as { properties?: Record<string, unknown> }).properties;
+      // Every write tool takes a key; no read tool does.
+      expect('idempotency_key' in (properties ?? {}), t.name).toBe(!t.annotations?.readOnlyHint);
+    }
+    const args = { title: 'Keyed over stdio', idempotency_key: 'stdio-create-1' };
+    const first = (await call(client, 'create_task', args)).json() as { id: number };
+    const again = (await call(client, 'create_task', args)).json() as { id: number };
+    expect(again.id).toBe(first.id);
+    const changed = await call(client, 'create_task', { ...args, title: 'Another title' });
+    expect(changed).toMatchObject({ isError: true });
+    expect(changed.text).toMatch(/^422 /);
+    const bad = await call(client, 'create_task', { title: 'x', idempotency_key: 'has space' });
+    expect(bad.isError).toBe(true);
+    expect(bad.text).toMatch(/idempotency_key/);
+    const page = (await api('GET', '/api/tasks?q=Keyed%20over%20stdio')) as unknown[];
+    expect(page).toHaveLength(1);
+  });
+
   it('offers only the agent loop with TASKFLOW_MCP_TOOLS=core, each tool with an output schema', async () => {
     const client = await connect(agents[0]?.key ?? '', { TASKFLOW_MCP_TOOLS: 'core' });
     const { tools } = await client.listTools();

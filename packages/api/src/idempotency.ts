@@ -3,6 +3,7 @@
 // instead of running again. Used by inTransaction (trpc.ts), the one place every
 // mutation passes through, whether it came over tRPC or REST.
 import { createHash } from 'node:crypto';
+import { IDEMPOTENCY_KEY_PATTERN } from '@taskflow/contracts';
 import { type DB, type Kysely, sql, sqlState, type Transaction } from '@taskflow/db';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
@@ -11,8 +12,6 @@ import { badRequest, conflict, StaleVersion, unprocessable } from './errors';
 
 /** How long an outcome is kept; a key reused after that runs again. */
 export const IDEMPOTENCY_TTL_HOURS = 24;
-/** 1 to 255 visible ASCII characters: a UUID fits; spaces, commas (a repeated header) do not. */
-export const IDEMPOTENCY_KEY_PATTERN = /^[!-~]{1,255}$/;
 /** A keyed call sweeps expired keys with this chance: cheap, and no job to schedule. */
 const SWEEP_CHANCE = 1 / 64;
 const SWEEP_BATCH = 500;

@@ -44,7 +44,6 @@ export {
   StreamLimitExceeded,
 } from './events/change-hub';
 export {
-  IDEMPOTENCY_KEY_PATTERN,
   IDEMPOTENCY_TTL_HOURS,
   type IdempotencyRequest,
   sweepExpiredKeys,

@@ -28,7 +28,7 @@ export interface TaskflowClientOptions {
  * re-run can persist it), else a fresh UUID. httpLink asks once per call, not per
  * retry, so every retry of the call sends the same key.
  */
-function idempotencyHeaders({ op }: { op: Operation }): Record<string, string> {
+export function idempotencyHeaders({ op }: { op: Operation }): Record<string, string> {
   if (op.type !== 'mutation') return {};
   const own = op.context.idempotencyKey;
   return { 'idempotency-key': typeof own === 'string' ? own : crypto.randomUUID() };

@@ -3,6 +3,7 @@ export {
   createTaskflowClient,
   describeFailure,
   type Failure,
+  idempotencyHeaders,
   type TaskflowClient,
   type TaskflowClientOptions,
 } from './client';
@@ -15,4 +16,10 @@ export {
   type TokenSource,
   tokenExpiry,
 } from './credentials';
-export { RETRY_DEFAULTS, type RetryInfo, type RetryOptions, retryAfterMs } from './retry';
+export {
+  RETRY_DEFAULTS,
+  type RetryInfo,
+  type RetryOptions,
+  retryAfterMs,
+  retryingFetch,
+} from './retry';

@@ -15,6 +15,9 @@ export const LIMITS = {
   offsetMax: 1_000_000,
 } as const;
 
+/** An Idempotency-Key: 1 to 255 visible ASCII characters; a UUID fits, spaces and commas (a repeated header) do not. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[!-~]{1,255}$/;
+
 /** The largest value of a PostgreSQL `integer` column (ids, versions). */
 export const INT4_MAX = 2_147_483_647;
 

@@ -79,6 +79,9 @@ export interface TasksTable {
   lease_seconds: number | null;
   /** How many times the task was claimed: moves may present it to prove they hold the claim. */
   claim_epoch: Generated<number>;
+  /** Edges to the tasks this one waits for, and from those waiting for it (kept by a trigger). */
+  depends_on_count: Generated<number>;
+  dependents_count: Generated<number>;
 }
 
 /** task_id waits for depends_on_id, a task of the same project. */

@@ -88,6 +88,56 @@ describe('schema constraints', () => {
     expect(left).toEqual([]);
   });
 
+  it("counts each task's edges both ways, through inserts, deletes and a deleted task's cascade", async () => {
+    const [a, b, c] = [
+      await insertTask(projectA),
+      await insertTask(projectA),
+      await insertTask(projectA),
+    ];
+    const counts = async () =>
+      (
+        await database.db
+          .selectFrom('tasks')
+          .select(['id', 'depends_on_count', 'dependents_count'])
+          .where('id', 'in', [a.id, b.id, c.id])
+          .orderBy('id')
+          .execute()
+      ).map((t) => [t.depends_on_count, t.dependents_count]);
+    const edges = [
+      { task_id: a.id, depends_on_id: b.id },
+      { task_id: a.id, depends_on_id: c.id },
+      { task_id: b.id, depends_on_id: c.id },
+    ].map((e) => ({ ...e, project_id: projectA, created_by: 'alice' }));
+    await database.db.insertInto('task_dependencies').values(edges).execute();
+    expect(await counts()).toEqual([
+      [2, 0],
+      [1, 1],
+      [0, 2],
+    ]);
+    await database.db
+      .deleteFrom('task_dependencies')
+      .where('task_id', '=', a.id)
+      .where('depends_on_id', '=', c.id)
+      .execute();
+    expect(await counts()).toEqual([
+      [1, 0],
+      [1, 1],
+      [0, 1],
+    ]);
+    // Deleting b cascades to both of its edges: a and c no longer count them.
+    await database.db.deleteFrom('tasks').where('id', '=', b.id).execute();
+    const left = await database.db
+      .selectFrom('tasks')
+      .select(['depends_on_count', 'dependents_count'])
+      .where('id', 'in', [a.id, c.id])
+      .orderBy('id')
+      .execute();
+    expect(left.map((t) => [t.depends_on_count, t.dependents_count])).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
+  });
+
   it('allows one default project per owner', async () => {
     await database.db
       .insertInto('projects')

@@ -3,6 +3,7 @@ import {
   AuditActorType,
   AuditListInput,
   availableActions,
+  IDEMPOTENCY_KEY_PATTERN,
   LIMITS,
   MemberRole,
   MOVES,
@@ -140,6 +141,23 @@ const write = (destructive: boolean, idempotent: boolean): ToolAnnotations => ({
   openWorldHint: false,
 });
 
+/** What a write tool passes to its mutation: the agent's own Idempotency-Key, when it gave one. */
+interface CallOptions {
+  context: { idempotencyKey?: string };
+}
+
+const IdempotencyKeyArg = z
+  .string()
+  .regex(IDEMPOTENCY_KEY_PATTERN, '1 to 255 visible ASCII characters, no spaces')
+  .optional()
+  .describe(
+    'Optional key of your own for this action (e.g. a UUID you keep). If you cannot tell whether a call went through, call again with the same key and the same arguments: you get the first outcome, and nothing is done twice.',
+  );
+
+/**
+ * A tool. Write tools also take `idempotency_key`: the API's Idempotency-Key, which an
+ * agent can give itself, since its retry of a tool call is a new request.
+ */
 function tool<S extends z.ZodObject, O extends z.ZodObject>(
   name: string,
   procedure: ProcedurePath,
@@ -151,9 +169,28 @@ function tool<S extends z.ZodObject, O extends z.ZodObject>(
     client: TaskflowClient,
     input: z.output<S>,
     me: () => Promise<string>,
+    call: CallOptions,
   ) => Promise<z.input<O>>,
 ): Tool {
-  return { name, procedure, description, input, output, annotations, run: run as Tool['run'] };
+  if (annotations.readOnlyHint) {
+    const plain = (client: TaskflowClient, args: z.output<S>, me: () => Promise<string>) =>
+      run(client, args, me, { context: {} });
+    return { name, procedure, description, input, output, annotations, run: plain as Tool['run'] };
+  }
+  const keyed = (
+    client: TaskflowClient,
+    { idempotency_key, ...args }: z.output<S> & { idempotency_key?: string },
+    me: () => Promise<string>,
+  ) => run(client, args as z.output<S>, me, { context: { idempotencyKey: idempotency_key } });
+  return {
+    name,
+    procedure,
+    description,
+    input: input.safeExtend({ idempotency_key: IdempotencyKeyArg }),
+    output,
+    annotations,
+    run: keyed as Tool['run'],
+  };
 }
 
 const taskWithActions = async (task: Task, me: () => Promise<string>) => ({
@@ -213,7 +250,7 @@ export const TOOLS: Tool[] = [
     TaskCreateInput,
     TaskSchema,
     write(false, false),
-    async (c, i) => c.tasks.create.mutate(i),
+    async (c, i, _me, call) => c.tasks.create.mutate(i, call),
   ),
   // The workflow: one tool per row of the shared MOVES table.
   ...TASK_ACTIONS.map((action) =>
@@ -225,7 +262,7 @@ export const TOOLS: Tool[] = [
       TaskSchema,
       write(false, false),
       // Each row's schema is its procedure's input: the table guarantees the pairing.
-      async (c, i) => c.tasks[action].mutate(i as never),
+      async (c, i, _me, call) => c.tasks[action].mutate(i as never, call),
     ),
   ),
   tool(
@@ -235,8 +272,8 @@ export const TOOLS: Tool[] = [
     (TaskClaimNextInput as unknown as z.ZodDefault<z.ZodObject>).unwrap(),
     z.object({ task: TaskWithActions.nullable() }),
     write(false, false),
-    async (c, i, me) => {
-      const task = await c.tasks.claimNext.mutate(i as z.input<typeof TaskClaimNextInput>);
+    async (c, i, me, call) => {
+      const task = await c.tasks.claimNext.mutate(i as z.input<typeof TaskClaimNextInput>, call);
       return { task: task ? await taskWithActions(task, me) : null };
     },
   ),
@@ -247,7 +284,7 @@ export const TOOLS: Tool[] = [
     TaskHeartbeatInput,
     TaskSchema,
     write(false, true),
-    async (c, i) => c.tasks.heartbeat.mutate(i),
+    async (c, i, _me, call) => c.tasks.heartbeat.mutate(i, call),
   ),
   tool(
     'assign_task',
@@ -256,7 +293,7 @@ export const TOOLS: Tool[] = [
     TaskAssignInput,
     TaskSchema,
     write(false, true),
-    async (c, i) => c.tasks.assign.mutate(i),
+    async (c, i, _me, call) => c.tasks.assign.mutate(i, call),
   ),
   tool(
     'update_task',
@@ -265,7 +302,7 @@ export const TOOLS: Tool[] = [
     TaskUpdateInput as unknown as z.ZodObject,
     TaskSchema,
     write(true, true),
-    async (c, i) => c.tasks.update.mutate(i as z.input<typeof TaskUpdateInput>),
+    async (c, i, _me, call) => c.tasks.update.mutate(i as z.input<typeof TaskUpdateInput>, call),
   ),
   tool(
     'delete_task',
@@ -274,7 +311,7 @@ export const TOOLS: Tool[] = [
     TaskDeleteInput,
     TaskDeleteResult,
     write(true, true),
-    async (c, i) => c.tasks.delete.mutate(i),
+    async (c, i, _me, call) => c.tasks.delete.mutate(i, call),
   ),
   tool(
     'add_dependency',
@@ -283,7 +320,7 @@ export const TOOLS: Tool[] = [
     TaskDependencyInput,
     TaskSchema,
     write(false, true),
-    async (c, i) => c.tasks.addDependency.mutate(i),
+    async (c, i, _me, call) => c.tasks.addDependency.mutate(i, call),
   ),
   tool(
     'remove_dependency',
@@ -292,7 +329,7 @@ export const TOOLS: Tool[] = [
     TaskDependencyInput,
     TaskSchema,
     write(true, true),
-    async (c, i) => c.tasks.removeDependency.mutate(i),
+    async (c, i, _me, call) => c.tasks.removeDependency.mutate(i, call),
   ),
   tool(
     'get_audit_trail',

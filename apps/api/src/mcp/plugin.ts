@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { HttpError } from '@taskflow/http-guard';
 import {
@@ -18,7 +19,8 @@ import {
   TokenError,
 } from '@taskflow/router';
 import { errorBody } from '@taskflow/service';
-import { createTRPCClient, unstable_localLink } from '@trpc/client';
+import { createTRPCClient, type TRPCLink, unstable_localLink } from '@trpc/client';
+import { observable } from '@trpc/server/observable';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { asRequestLike } from '../http/request';
 import { AGENT_KEY_PREFIX, AgentKeyExchange, KeyRefused } from './agent-keys';
@@ -31,6 +33,20 @@ export interface McpOptions extends HttpContextDeps {
 }
 
 const CHALLENGE = 'Bearer realm="taskflow"';
+
+// A tool call's own key (its idempotency_key argument), for the procedure it runs: the
+// local link's createContext is told nothing of the operation, so it reads it from here.
+const toolKey = new AsyncLocalStorage<string | undefined>();
+const withToolKey: TRPCLink<AppRouter> =
+  () =>
+  ({ op, next }) =>
+    observable((observer) => {
+      const key = op.context.idempotencyKey;
+      const subscription = toolKey.run(typeof key === 'string' ? key : undefined, () =>
+        next(op).subscribe(observer),
+      );
+      return () => subscription.unsubscribe();
+    });
 
 /** The caller's credential: a bearer JWT, or an agent key (x-api-key, or a bearer tf_...). */
 function credentialOf(request: FastifyRequest): { token: string } | { key: string } | undefined {
@@ -155,12 +171,14 @@ export async function mcpPlugin(app: FastifyInstance, options: McpOptions): Prom
     const idempotencyKey = Array.isArray(rawKey) ? rawKey.join(', ') : rawKey;
     const client: McpApiClient = createTRPCClient<AppRouter>({
       links: [
+        withToolKey,
         unstable_localLink({
           router: appRouter,
           // As over tRPC and REST: failures logged (500s with their cause), conflicts counted.
           onError: ({ error, path }) => reportError(error, path, like.log, options.metrics),
-          createContext: async () =>
-            createInnerContext({
+          createContext: async () => {
+            const own = toolKey.getStore();
+            return createInnerContext({
               db: options.db,
               logger: like.log,
               verifyToken: options.verifyToken,
@@ -169,13 +187,14 @@ export async function mcpPlugin(app: FastifyInstance, options: McpOptions): Prom
               client: clientName(request.headers, 'mcp'),
               rateLimit,
               metrics: options.metrics,
-              // The key names one call: a JSON-RPC batch of several may not share it.
-              idempotencyKey,
+              idempotencyKey: own ?? idempotencyKey,
+              // The header's key names one call: a JSON-RPC batch of several may not share it.
               idempotencyRefusal:
-                idempotencyKey !== undefined && calls > 1
+                own === undefined && idempotencyKey !== undefined && calls > 1
                   ? 'Idempotency-Key applies to a request with one message; send keyed calls unbatched'
                   : undefined,
-            }),
+            });
+          },
         }),
       ],
     });

@@ -226,7 +226,12 @@ function operation(route: RestRoute): Json {
         content: { 'application/json': { schema: responseSchema(route) } },
       };
   const headers: Json = {};
-  if (route.etag) headers.ETag = { description: "The task's version", schema: { type: 'string' } };
+  if (route.etag)
+    headers.ETag = {
+      description:
+        "The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match",
+      schema: { type: 'string' },
+    };
   if (route.status === 201)
     headers.Location = { description: 'Where the new resource lives', schema: { type: 'string' } };
   if (!route.public) Object.assign(headers, rateLimitHeaderRefs(Object.keys(RATE_LIMIT_HEADERS)));

@@ -38,13 +38,23 @@ function coerce(value: string, types: readonly string[]): unknown {
 /** `"3"`, `W/"3"` or `3` → 3; `*` or absent → undefined. */
 function parseIfMatch(header: string | undefined): number | undefined {
   if (!header || header.trim() === '*') return undefined;
-  const m = /^(?:W\/)?"?(\d+)"?$/.exec(header.trim());
+  const m = /^(?:W\/)?"?(\d+)(?:-[0-9a-z]+)?"?$/.exec(header.trim());
   if (!m)
     throw new HttpError(400, 'BAD_REQUEST', 'If-Match must be an ETag from this API, e.g. "3"');
   return Number(m[1]);
 }
 
-const etagOf = (version: number) => `"${version}"`;
+/**
+ * A task's ETag: its version, and while it is claimed, its lease's end. A heartbeat
+ * moves the lease without a new version (that would break the holder's and others'
+ * expected_version), yet a cached copy with the old lease is stale. If-Match reads
+ * the version alone: a lease extended since does not refuse an edit.
+ */
+function etagOf(data: { version: number; lease_expires_at?: unknown }): string {
+  const lease =
+    typeof data.lease_expires_at === 'string' ? Date.parse(data.lease_expires_at) : Number.NaN;
+  return Number.isNaN(lease) ? `"${data.version}"` : `"${data.version}-${lease.toString(36)}"`;
+}
 
 /** Everything about a route that does not depend on the request, worked out once at start. */
 interface CompiledRoute {
@@ -192,7 +202,7 @@ async function handle(
     if (route.paged) return sendPage(request, reply, data as Page<unknown>);
     const version = (data as { version?: unknown }).version;
     if (route.etag && typeof version === 'number') {
-      const etag = etagOf(version);
+      const etag = etagOf(data as { version: number; lease_expires_at?: unknown });
       reply.header('etag', etag);
       if (route.method === 'GET' && request.headers['if-none-match'] === etag)
         return reply.code(304).send();

@@ -1,5 +1,6 @@
+import { idempotencyHeaders, retryingFetch } from '@taskflow/client';
 import type { AppRouter } from '@taskflow/router';
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpLink, splitLink } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { tokens } from './auth-client';
 
@@ -52,9 +53,16 @@ export function authorizedFetch(onSessionExpired: () => void): typeof fetch {
 }
 
 export function createClient(onSessionExpired: () => void) {
+  const fetch = authorizedFetch(onSessionExpired);
   return createTRPCClient<AppRouter>({
     links: [
-      httpBatchLink({ url: '/trpc', fetch: authorizedFetch(onSessionExpired), maxURLLength: 4000 }),
+      splitLink({
+        condition: (op) => op.type === 'mutation',
+        // One request per mutation, each with its own Idempotency-Key: a create whose answer
+        // was lost on the way is sent again with the same key and answered from the first run.
+        true: httpLink({ url: '/trpc', fetch: retryingFetch(fetch), headers: idempotencyHeaders }),
+        false: httpBatchLink({ url: '/trpc', fetch, maxURLLength: 4000 }),
+      }),
     ],
   });
 }

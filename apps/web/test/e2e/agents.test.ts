@@ -1,22 +1,19 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, type Stack, startStack } from '@taskflow/auth/testing';
-import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import type { Stack } from '@taskflow/auth/testing';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIST_DIR, ensureBuilt, WEB_DIR } from '../support/ensure-built';
-import { type RunningWeb, startWeb } from '../support/in-process';
+import { type Browser, countOf, launchBrowser, signIn as signInAt, WAIT } from '../support/browser';
+import { WEB_DIR } from '../support/ensure-built';
+import { startWebStack } from '../support/in-process';
 
 const ARTIFACTS = join(WEB_DIR, 'test-artifacts');
-const WAIT = { timeout: 15_000, interval: 100 };
-const countOf = (locator: Locator) => expect.poll(() => locator.count(), WAIT);
 
 describe("the admin's agents view, in a real browser against the real auth service", () => {
   let stack: Stack;
-  let web: RunningWeb | undefined;
+  let stop: (() => Promise<void>) | undefined;
   let webUrl: string;
-  let profile: string;
-  let context: BrowserContext;
+  let browser: Browser;
   let page: Page;
   let agentId: string;
   let apiKey: string;
@@ -25,16 +22,7 @@ describe("the admin's agents view, in a real browser against the real auth servi
     fetch(`${stack.authUrl}/api/agents/token`, { method: 'POST', headers: { 'x-api-key': key } });
 
   beforeAll(async () => {
-    await ensureBuilt();
-    const webPort = await freePort();
-    webUrl = `http://127.0.0.1:${webPort}`;
-    stack = await startStack({ trustedOrigins: [webUrl] });
-    web = await startWeb({
-      distDir: DIST_DIR,
-      apiUrl: stack.apiUrl,
-      authUrl: stack.authUrl,
-      port: webPort,
-    });
+    ({ stack, webUrl, stop } = await startWebStack());
     mkdirSync(ARTIFACTS, { recursive: true });
 
     // The first account (an admin) registers an agent from a script, with a bearer token.
@@ -52,39 +40,16 @@ describe("the admin's agents view, in a real browser against the real auth servi
     apiKey = body.api_key;
     await stack.signUp('pat@example.com', 'Pat Person', 'correct horse battery');
 
-    profile = mkdtempSync(join(tmpdir(), 'taskflow-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1280, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(15_000);
+    browser = await launchBrowser({ width: 1280, height: 900 });
+    page = browser.page;
   });
 
   afterAll(async () => {
-    await context?.close();
-    await web?.app.close();
-    await stack?.stop();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
+    await stop?.();
   });
 
-  async function signIn(email: string): Promise<void> {
-    await page.getByRole('heading', { name: 'Sign in to TaskFlow' }).waitFor();
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill('correct horse battery');
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await page.getByTestId('current-user').waitFor();
-  }
+  const signIn = (email: string) => signInAt(page, webUrl, email);
 
   it("shows the identity service's own message for a wrong password", async () => {
     await page.goto(webUrl);
@@ -99,7 +64,6 @@ describe("the admin's agents view, in a real browser against the real auth servi
   });
 
   it('lists agents and their keys, and revokes a key so it no longer exchanges', async () => {
-    await page.goto(webUrl);
     await signIn('ada@example.com');
     await page.getByRole('button', { name: 'Agents' }).click();
     const dialog = page.getByRole('dialog', { name: 'Agents' });

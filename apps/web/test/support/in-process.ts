@@ -1,9 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import { freePort, type Stack, startStack } from '@taskflow/auth/testing';
 import { createLogger } from '@taskflow/service';
 import type { FastifyInstance } from 'fastify';
 import { createWebServer } from '../../server/serve';
+import { DIST_DIR, ensureBuilt } from './ensure-built';
 
 export interface RunningWeb {
   app: FastifyInstance;
@@ -51,5 +53,30 @@ export async function startUpstream(
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** The whole product for a browser: API, auth service and PostgreSQL, and the web server before them. */
+export async function startWebStack(
+  options: Omit<Parameters<typeof startStack>[0] & object, 'trustedOrigins'> = {},
+): Promise<{ stack: Stack; web: RunningWeb; webUrl: string; stop(): Promise<void> }> {
+  await ensureBuilt();
+  const port = await freePort();
+  const webUrl = `http://127.0.0.1:${port}`;
+  const stack = await startStack({ ...options, trustedOrigins: [webUrl] });
+  const web = await startWeb({
+    distDir: DIST_DIR,
+    apiUrl: stack.apiUrl,
+    authUrl: stack.authUrl,
+    port,
+  });
+  return {
+    stack,
+    web,
+    webUrl,
+    async stop() {
+      await web.app.close();
+      await stack.stop();
+    },
   };
 }

@@ -4,25 +4,26 @@ import { type DB, type ExpressionBuilder, sql } from '@taskflow/db';
 // so that the access helpers and a claim query can use it without a cycle of imports.
 
 /**
- * A task's edges as id arrays, read with the task in the same query: each is one
- * index lookup (the primary key for blocked_by and waiting_for,
- * task_dependencies_depends_on for blocks).
+ * A task's edges as id arrays, read with the task in the same query. Only a task that
+ * has edges (its counts, kept by a trigger) looks them up: each is one index lookup
+ * (the primary key for blocked_by and waiting_for, task_dependencies_depends_on for
+ * blocks), and most tasks have none.
  */
 export function dependencyIds(_eb: ExpressionBuilder<DB, 'tasks'>) {
   return [
     sql<
       number[]
-    >`array(select d.depends_on_id from task_dependencies d where d.task_id = tasks.id order by d.depends_on_id)`.as(
+    >`case when tasks.depends_on_count = 0 then '{}'::int[] else array(select d.depends_on_id from task_dependencies d where d.task_id = tasks.id order by d.depends_on_id) end`.as(
       'blocked_by',
     ),
     sql<
       number[]
-    >`array(select d.task_id from task_dependencies d where d.depends_on_id = tasks.id order by d.task_id)`.as(
+    >`case when tasks.dependents_count = 0 then '{}'::int[] else array(select d.task_id from task_dependencies d where d.depends_on_id = tasks.id order by d.task_id) end`.as(
       'blocks',
     ),
     sql<
       number[]
-    >`array(select d.depends_on_id from task_dependencies d join tasks dt on dt.id = d.depends_on_id where d.task_id = tasks.id and dt.status <> 'completed' order by d.depends_on_id)`.as(
+    >`case when tasks.depends_on_count = 0 then '{}'::int[] else array(select d.depends_on_id from task_dependencies d join tasks dt on dt.id = d.depends_on_id where d.task_id = tasks.id and dt.status <> 'completed' order by d.depends_on_id) end`.as(
       'waiting_for',
     ),
   ];

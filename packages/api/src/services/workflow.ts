@@ -64,15 +64,15 @@ export async function moveTask(
     new Date().toISOString(),
   );
   const to = effects.status;
-  // A claim takes a new lease and epoch; a progress report extends the lease; leaving in_progress ends it.
+  // A claim takes a new lease and epoch. Any other move that leaves the task in progress
+  // (a progress report, or back from review or blocked to the same holder) runs the lease
+  // from now, so no task is in progress without one; leaving in_progress ends it.
   const lease =
     action === 'start'
       ? claimLease(input.lease_seconds)
-      : action === 'progress'
+      : to === 'in_progress'
         ? extendLease(undefined)
-        : to !== 'in_progress'
-          ? endLease
-          : {};
+        : endLease;
   const patch: TaskUpdate = { ...effects, ...lease };
   const row = await tryUpdateIfUnchanged(trx, task, patch);
   if (!row) {

@@ -7,6 +7,7 @@ import * as m0005 from './0005_dependencies';
 import * as m0006 from './0006_idempotency';
 import * as m0007 from './0007_cursors';
 import * as m0008 from './0008_change_feed';
+import * as m0011 from './0011_dependency_counts';
 
 /**
  * Versioned, forward-only migrations, in code so that they ship with the
@@ -22,6 +23,7 @@ export const migrations: Record<string, Migration> = {
   '0006_idempotency': m0006,
   '0007_cursors': m0007,
   '0008_change_feed': m0008,
+  '0011_dependency_counts': m0011,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -879,7 +879,7 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     /** @description Where the new resource lives */
                     Location?: string;
@@ -918,7 +918,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -1016,7 +1016,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -1066,7 +1066,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -1119,7 +1119,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -1177,7 +1177,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -1229,7 +1229,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -1281,7 +1281,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -1333,7 +1333,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -1385,7 +1385,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -1437,7 +1437,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -1489,7 +1489,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -1541,7 +1541,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -1599,7 +1599,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -1648,7 +1648,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -1694,7 +1694,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description The task's version */
+                    /** @description The task's version, and while it is claimed its lease's end: send it as If-Match (the version counts) or If-None-Match */
                     ETag?: string;
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
