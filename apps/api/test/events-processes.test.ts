@@ -187,4 +187,13 @@ describe('the change feed across two API processes', () => {
     );
     resumed.close();
   }, 90_000);
+
+  it('ends open streams on SIGTERM and exits cleanly, without waiting for them', async () => {
+    const api = apis[0] as ServiceProcess;
+    const s = await openEventStream(`${urls[0]}/api/events`, { authorization: `Bearer ${token}` });
+    expect(s.status).toBe(200);
+    api.child.kill('SIGTERM');
+    expect(await api.exited).toBe(0);
+    await s.ended;
+  }, 30_000);
 });
