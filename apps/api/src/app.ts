@@ -130,10 +130,7 @@ export function createApp(options: AppOptions): App {
     });
     await app.register(restPlugin, {
       ...deps,
-      events: {
-        keepAliveMs: feed.keepAliveMs ?? SSE_PING_MS,
-        maxBufferedBytes: feed.maxBufferedBytes ?? CHANGE_HUB_DEFAULTS.maxBufferedBytes,
-      },
+      events: { keepAliveMs: feed.keepAliveMs ?? SSE_PING_MS },
     });
     await app.register(mcpPlugin, {
       ...deps,

@@ -36,7 +36,10 @@ describe('the change feed', () => {
   };
 
   beforeAll(async () => {
-    h = await startHarness({ changes: { maxStreamsPerPrincipal: 3, keepAliveMs: 200 } });
+    // The fallback poll is far beyond any test: only NOTIFY (and reconnects) deliver.
+    h = await startHarness({
+      changes: { maxStreamsPerPrincipal: 3, keepAliveMs: 200, fallbackPollMs: 600_000 },
+    });
     for (const sub of ['olga', 'pete', 'stan']) tokens[sub] = await h.issuer.token(sub);
     tokens.root = await h.issuer.token('root', { role: 'admin' });
     olga = h.withToken(tokens.olga as string);
@@ -82,6 +85,7 @@ describe('the change feed', () => {
       task: { id: task.id, status: 'in_progress', assigned_to: 'olga' },
     });
     await s.waitForComment('ping');
+    s.close();
   });
 
   it('shows a stranger nothing of a project they are not in; joining mid-stream starts delivery', async () => {
@@ -139,6 +143,9 @@ describe('the change feed', () => {
     // `after` does the same for clients that cannot set headers.
     const byQuery = await stream('olga', `?project_slug=apollo&after=${seen?.id}`);
     expect((await byQuery.waitForEvents(4)).map((e) => e.id)).toEqual(ids.map(String));
+    again.close();
+    byQuery.close();
+    await Promise.all([again.ended, byQuery.ended]);
   });
 
   it('delivers a lower id held by an open transaction, in order, after a higher one commits', async () => {
@@ -200,6 +207,53 @@ describe('the change feed', () => {
     );
     const [e] = await s.waitForEvents(1);
     expect(parse(e?.data ?? '')).toMatchObject({ action: 'released', actor_type: 'system' });
+  });
+
+  it('listens again after losing its LISTEN connection, and catches up on what it missed', async () => {
+    const s = await stream('root', '?project_slug=secret');
+    expect(s.status).toBe(200);
+    // Ends every server connection of the database, the LISTEN one included.
+    expect(await h.database.terminateConnections()).toBeGreaterThan(0);
+    const writer = new pg.Client({ connectionString: h.database.url });
+    await writer.connect();
+    try {
+      for (const n of [1, 2]) {
+        await writer.query(
+          `insert into audit_log (project_slug, actor_id, actor_type, action, context)
+           values ('secret', 'stan', 'human', 'project_updated', $1)`,
+          [JSON.stringify({ n })],
+        );
+      }
+    } finally {
+      await writer.end();
+    }
+    const got = (await s.waitForEvents(2)).map((e) => parse(e.data).context.n);
+    expect(got).toEqual([1, 2]);
+  });
+
+  it('resumes a tRPC subscription from lastEventId (what httpSubscriptionLink sends on reconnect)', async () => {
+    const first = await olga.tasks.create.mutate({ title: 'tRPC one', project_slug: 'apollo' });
+    const second = await olga.tasks.create.mutate({ title: 'tRPC two', project_slug: 'apollo' });
+    const history = await until(
+      () => olga.events.list.query({ after: 0, project_slug: 'apollo', limit: 500 }),
+      (page) => page.items.some((e) => e.task_id === second.id),
+    );
+    const before = history.items.find((e) => e.task_id === first.id && e.action === 'created');
+    const url = `${h.baseUrl}/trpc/events.onChange?input=${encodeURIComponent(
+      JSON.stringify({ project_slug: 'apollo', lastEventId: String(before?.id) }),
+    )}`;
+    const s = await openEventStream(url, { authorization: `Bearer ${tokens.olga}` });
+    streams.push(s);
+    // tRPC's own events (connected, a restored id) come with them; the data events carry no name.
+    await until(
+      async () => s.events.filter((e) => e.event === undefined && e.data),
+      (found) => found.length > 0,
+    );
+    const event = s.events.find((e) => e.event === undefined && e.data);
+    expect(event?.id).not.toBe(String(before?.id));
+    const data = JSON.parse(event?.data ?? '') as ChangeEvent;
+    expect(data).toMatchObject({ action: 'created', task_id: second.id });
+    expect(event?.id).toBe(String(data.id));
   });
 
   it('refuses a stream over the per-caller limit with 429 and Retry-After; closing one frees it', async () => {

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { HttpError } from '@taskflow/http-guard';
 import {
   type Context,
@@ -15,8 +16,19 @@ import { callProcedure } from './procedures';
 export interface EventStreamOptions {
   /** A `: ping` comment this often while no event flows. */
   keepAliveMs: number;
-  /** Cut off a client once this many bytes wait in its socket (it resumes from its last id). */
-  maxBufferedBytes: number;
+}
+
+/** Resolves when the response can take more, or is gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
 }
 
 const LAST_EVENT_ID = /^\d{1,15}$/;
@@ -92,16 +104,10 @@ export async function serveEventStream(
     for await (const item of events) {
       if (!isTrackedEnvelope(item)) continue;
       const [id, data] = item;
-      res.write(`id: ${id}\nevent: change\ndata: ${JSON.stringify(data)}\n\n`);
-      // Not waiting for the socket: a client that lets this much pile up is cut off.
-      if (res.writableLength > options.maxBufferedBytes) {
-        request.log.info(
-          { buffered: res.writableLength },
-          'event stream: client too slow, disconnected',
-        );
-        res.destroy();
-        break;
-      }
+      // Waits for the socket to take what is written; the hub cuts off a client that
+      // keeps it waiting too long (or lets too much pile up), and the client resumes.
+      if (!res.write(`id: ${id}\nevent: change\ndata: ${JSON.stringify(data)}\n\n`))
+        await drained(res);
     }
   } catch (error) {
     request.log.warn({ err: error }, 'event stream failed');

@@ -12,6 +12,9 @@ export interface Viewer {
  * themselves events: the hub drops a reader's entry when it reads one that concerns
  * them, so joining or leaving takes effect on streams that are already open.
  */
+/** Readers remembered at most; past it the cache starts over (it is only a cache). */
+const MAX_ENTRIES = 10_000;
+
 export class MembershipCache {
   private readonly entries = new Map<string, Promise<ReadonlySet<string>>>();
 
@@ -20,6 +23,7 @@ export class MembershipCache {
   slugsOf(workerId: string): Promise<ReadonlySet<string>> {
     let entry = this.entries.get(workerId);
     if (!entry) {
+      if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
       entry = this.db
         .selectFrom('project_members')
         .innerJoin('projects', 'projects.id', 'project_members.project_id')
