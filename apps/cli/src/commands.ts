@@ -24,6 +24,7 @@ import {
   workersTable,
 } from './format';
 import { login, logout } from './login';
+import { WATCH_COMMANDS } from './watch-command';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 type Values = Record<string, string | boolean | undefined>;
@@ -377,6 +378,7 @@ export const COMMANDS: Command[] = [
     },
   },
   ...DEPS_COMMANDS,
+  ...WATCH_COMMANDS,
   ...AGENT_COMMANDS,
   {
     name: 'project list',
@@ -473,7 +475,5 @@ export const COMMANDS: Command[] = [
 export const CLI_EXCEPTIONS: Partial<Record<ProcedurePath, string>> = {
   'health.live': 'a probe for load balancers, not a user action',
   'health.db': 'a probe for load balancers, not a user action',
-  // Temporary: `taskflow watch` (on events.onChange) is being built in another branch.
-  'events.onChange': '`taskflow watch`, built on it, is on its way (issue 12)',
   'events.list': '`taskflow watch` follows the live stream (events.onChange) instead',
 };
