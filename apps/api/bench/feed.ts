@@ -38,7 +38,9 @@ async function main() {
     await writer.connect();
     const token = await issuer.token('bench', { role: 'admin' });
     for (let i = 0; i < STREAMS; i++)
-      streams.push(await openEventStream(`${url}/api/events`, { authorization: `Bearer ${token}` }));
+      streams.push(
+        await openEventStream(`${url}/api/events`, { authorization: `Bearer ${token}` }),
+      );
     // Streams start from now: the caller's own registration came before.
     const base = 0;
 
