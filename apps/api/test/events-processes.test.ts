@@ -192,8 +192,34 @@ describe('the change feed across two API processes', () => {
     const api = apis[0] as ServiceProcess;
     const s = await openEventStream(`${urls[0]}/api/events`, { authorization: `Bearer ${token}` });
     expect(s.status).toBe(200);
+    // A tRPC subscriber is dropped, not completed: its link reconnects (behind a load
+    // balancer, to another process) and resumes from its last id.
+    const states: string[] = [];
+    let completed = false;
+    let started = () => {};
+    const running = new Promise<void>((r) => {
+      started = r;
+    });
+    const sub = subscriber(urls[0] as string, token).events.onChange.subscribe(
+      {},
+      {
+        onStarted: () => started(),
+        onComplete: () => {
+          completed = true;
+        },
+        onConnectionStateChange: (state) => {
+          states.push(state.state);
+        },
+      },
+    );
+    await running;
     api.child.kill('SIGTERM');
     expect(await api.exited).toBe(0);
     await s.ended;
+    for (let i = 0; i < 100 && !states.slice(1).includes('connecting'); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(completed).toBe(false);
+    expect(states).toEqual(['connecting', 'pending', 'connecting']);
+    sub.unsubscribe();
   }, 30_000);
 });

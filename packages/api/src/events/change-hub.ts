@@ -355,7 +355,7 @@ export class ChangeHub {
         if (left > 0) this.perPrincipal.set(principal, left);
         else {
           this.perPrincipal.delete(principal);
-          this.memberships.forget(principal);
+          this.memberships.invalidate(principal);
         }
         stream.controller.abort();
       },
@@ -384,12 +384,12 @@ export class ChangeHub {
     }
   }
 
-  /** Checks every open stream's socket now (the timer does it each second). */
-  checkStreams(): void {
-    this.cutSlowStreams();
-  }
-
-  /** Ends every stream and stops following the log. */
+  /**
+   * Ends every stream and stops following the log. Connections are dropped rather than
+   * ended: to an EventSource or tRPC's httpSubscriptionLink a drop means "reconnect"
+   * (to another process, resuming from the last id), while tRPC reads a stream that
+   * ends normally as the subscription being over.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -397,7 +397,10 @@ export class ChangeHub {
     clearInterval(this.sweeper);
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    for (const stream of this.streams) stream.controller.abort();
+    for (const stream of this.streams) {
+      stream.controller.abort();
+      stream.guard?.disconnect();
+    }
     this.wake();
     await this.started?.catch(() => undefined);
     await this.listener?.close();

@@ -40,12 +40,8 @@ export class MembershipCache {
     return entry;
   }
 
+  /** Drops a reader's entry: their memberships changed, or they stopped streaming. */
   invalidate(workerId: string): void {
-    this.entries.delete(workerId);
-  }
-
-  /** Drops entries nobody streams for any more (called as streams close). */
-  forget(workerId: string): void {
     this.entries.delete(workerId);
   }
 
