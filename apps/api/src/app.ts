@@ -88,14 +88,6 @@ export function createApp(options: AppOptions): App {
     ...options.auth,
   });
   const exposure = options.metrics ?? { mode: 'off' };
-  // No counting at all when nobody can read the counts.
-  const metrics =
-    exposure.mode === 'off' ? undefined : createApiMetrics(options.pool ?? options.rateLimit?.pool);
-  const app = createService({
-    logger,
-    bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
-    ...(metrics && { metrics }),
-  });
   const feed = options.changes ?? {};
   const changes = new ChangeHub({
     db: options.db,
@@ -106,6 +98,16 @@ export function createApp(options: AppOptions): App {
     maxBufferedBytes: feed.maxBufferedBytes ?? CHANGE_HUB_DEFAULTS.maxBufferedBytes,
     slowClientMs: feed.slowClientMs ?? CHANGE_HUB_DEFAULTS.slowClientMs,
     fallbackPollMs: feed.fallbackPollMs ?? CHANGE_HUB_DEFAULTS.fallbackPollMs,
+  });
+  // No counting at all when nobody can read the counts.
+  const metrics =
+    exposure.mode === 'off'
+      ? undefined
+      : createApiMetrics(options.pool ?? options.rateLimit?.pool, changes);
+  const app = createService({
+    logger,
+    bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
+    ...(metrics && { metrics }),
   });
   const deps = {
     db: options.db,
