@@ -7,6 +7,9 @@ import { SettledReader } from './settled-reader';
 import { parseSnapshot, stillRunning } from './snapshot';
 import { MembershipCache, type Viewer } from './visibility';
 
+/** What a caller over the stream limit is told to wait (Retry-After): streams end often enough. */
+const STREAM_LIMIT_RETRY_AFTER_S = 5;
+
 /** The channel audit_log's trigger notifies (migration 0008_change_feed). */
 export const CHANGES_CHANNEL = 'taskflow_changes';
 
@@ -26,18 +29,18 @@ export interface ChangeHubOptions {
   listen?: Listen | undefined;
   logger: Logger;
   /** Recent events kept in memory for live fan-out. */
-  ringSize?: number;
+  ringSize?: number | undefined;
   /** Most rows one read of the log takes. */
-  readBatch?: number;
+  readBatch?: number | undefined;
   /** How soon to look again while an id is missing whose transaction may still commit. */
-  gapPollMs?: number;
+  gapPollMs?: number | undefined;
   /** Reads the log this often even without a wake-up (a lost NOTIFY, a dropped LISTEN). */
-  fallbackPollMs?: number;
-  maxStreamsPerPrincipal?: number;
+  fallbackPollMs?: number | undefined;
+  maxStreamsPerPrincipal?: number | undefined;
   /** A stream whose socket holds more unsent bytes than this is cut off (it may resume). */
-  maxBufferedBytes?: number;
+  maxBufferedBytes?: number | undefined;
   /** A stream whose socket has not drained for this long is cut off (it may resume). */
-  slowClientMs?: number;
+  slowClientMs?: number | undefined;
 }
 
 /** What the host tells the hub about a stream's connection. */
@@ -108,7 +111,9 @@ export class ChangeHub {
   private readonly perPrincipal = new Map<string, number>();
 
   constructor(options: ChangeHubOptions) {
-    this.options = { ...CHANGE_HUB_DEFAULTS, ...options } as typeof this.options;
+    // An option given as undefined keeps its default.
+    const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+    this.options = { ...CHANGE_HUB_DEFAULTS, ...given } as typeof this.options;
     this.db = options.db;
     this.memberships = new MembershipCache(options.db);
   }
@@ -335,7 +340,7 @@ export class ChangeHub {
     if (this.closed) throw new Error('the change hub is closed');
     const open = this.perPrincipal.get(principal) ?? 0;
     const limit = this.options.maxStreamsPerPrincipal;
-    if (open >= limit) throw new StreamLimitExceeded(limit, 5);
+    if (open >= limit) throw new StreamLimitExceeded(limit, STREAM_LIMIT_RETRY_AFTER_S);
     this.perPrincipal.set(principal, open + 1);
     const stream: OpenStream = {
       principal,
