@@ -1,6 +1,6 @@
 import type { ChangeEvent, ChangeFilter } from '@taskflow/contracts';
 import type { ChangeHub, StreamSlot } from './change-hub';
-import type { Viewer } from './visibility';
+import type { MembershipView } from './visibility';
 
 const STREAM_PAGE = 200;
 
@@ -13,14 +13,14 @@ const STREAM_PAGE = 200;
 export async function* changeStream(
   hub: ChangeHub,
   slot: StreamSlot,
-  viewer: Viewer,
+  view: MembershipView,
   filter: ChangeFilter,
   after: number | undefined,
 ): AsyncGenerator<ChangeEvent, void, undefined> {
   try {
     let cursor = after ?? hub.horizon;
     while (!slot.signal.aborted) {
-      const batch = await hub.eventsAfter(cursor, filter, viewer, STREAM_PAGE);
+      const batch = await hub.eventsAfter(cursor, filter, view, STREAM_PAGE);
       for (const event of batch.events) {
         if (slot.signal.aborted) return;
         yield event;
