@@ -45,6 +45,11 @@ export const eventsRouter = router({
       const hub = hubOf(ctx);
       const filter = await checkedFilter(ctx, input);
       await hub.start();
+      const view = new MembershipView(ctx.db, { id: ctx.actor.id, is_admin: ctx.actor.is_admin });
+      // The reader's projects as of now: later events are judged as they come.
+      await view.projects();
+      // "From now" is fixed here, before the client hears the stream has started.
+      const after = input.lastEventId == null ? hub.horizon : Number(input.lastEventId);
       let slot: ReturnType<ChangeHub['openStream']>;
       try {
         slot = hub.openStream(ctx.actor.id, ctx.streamGuard);
@@ -55,10 +60,6 @@ export const eventsRouter = router({
       }
       // A stream abandoned before its first read still gives its slot back.
       signal?.addEventListener('abort', () => slot.release(), { once: true });
-      const after = input.lastEventId == null ? undefined : Number(input.lastEventId);
-      const view = new MembershipView(ctx.db, { id: ctx.actor.id, is_admin: ctx.actor.is_admin });
-      // The reader's projects as of now: events after this are judged as they come.
-      await view.projects();
       return (async function* () {
         for await (const event of changeStream(hub, slot, view, filter, after))
           yield tracked(String(event.id), event);
