@@ -1,7 +1,6 @@
 import type { Database, DB, Kysely, Listen } from '@taskflow/db';
 import type { ToolSet } from '@taskflow/mcp-tools';
 import {
-  CHANGE_HUB_DEFAULTS,
   ChangeHub,
   createRateLimiter,
   createTokenVerifier,
@@ -88,24 +87,25 @@ export function createApp(options: AppOptions): App {
     ...options.auth,
   });
   const exposure = options.metrics ?? { mode: 'off' };
-  // No counting at all when nobody can read the counts.
-  const metrics =
-    exposure.mode === 'off' ? undefined : createApiMetrics(options.pool ?? options.rateLimit?.pool);
-  const app = createService({
-    logger,
-    bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
-    ...(metrics && { metrics }),
-  });
   const feed = options.changes ?? {};
   const changes = new ChangeHub({
     db: options.db,
     listen: feed.listen,
     logger,
-    maxStreamsPerPrincipal:
-      feed.maxStreamsPerPrincipal ?? CHANGE_HUB_DEFAULTS.maxStreamsPerPrincipal,
-    maxBufferedBytes: feed.maxBufferedBytes ?? CHANGE_HUB_DEFAULTS.maxBufferedBytes,
-    slowClientMs: feed.slowClientMs ?? CHANGE_HUB_DEFAULTS.slowClientMs,
-    fallbackPollMs: feed.fallbackPollMs ?? CHANGE_HUB_DEFAULTS.fallbackPollMs,
+    maxStreamsPerPrincipal: feed.maxStreamsPerPrincipal,
+    maxBufferedBytes: feed.maxBufferedBytes,
+    slowClientMs: feed.slowClientMs,
+    fallbackPollMs: feed.fallbackPollMs,
+  });
+  // No counting at all when nobody can read the counts.
+  const metrics =
+    exposure.mode === 'off'
+      ? undefined
+      : createApiMetrics(options.pool ?? options.rateLimit?.pool, changes);
+  const app = createService({
+    logger,
+    bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
+    ...(metrics && { metrics }),
   });
   const deps = {
     db: options.db,

@@ -153,14 +153,22 @@ describe('the change feed across two API processes', () => {
     expect(text).toMatch(/UNAUTHORIZED/);
   });
 
-  it('disconnects a client that never reads, which may then resume', async () => {
-    const socket = connect(Number(new URL(urls[1] as string).port), '127.0.0.1');
-    await new Promise<void>((r) => socket.once('connect', () => r()));
-    socket.on('error', () => {});
-    socket.pause(); // never reads a byte
-    socket.write(
-      `GET /api/events HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${token}\r\n\r\n`,
-    );
+  it('disconnects a client that never reads (REST and tRPC), which may then resume', async () => {
+    const port = Number(new URL(urls[1] as string).port);
+    const neverReading = async (path: string) => {
+      const socket = connect(port, '127.0.0.1');
+      await new Promise<void>((r) => socket.once('connect', () => r()));
+      socket.on('error', () => {});
+      socket.pause(); // never reads a byte
+      socket.write(
+        `GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\naccept: text/event-stream\r\nauthorization: Bearer ${token}\r\n\r\n`,
+      );
+      return socket;
+    };
+    const sockets = [
+      await neverReading('/api/events'),
+      await neverReading(`/trpc/events.onChange?input=${encodeURIComponent('{}')}`),
+    ];
     // Let the stream open before the flood.
     await new Promise((r) => setTimeout(r, 500));
     // Any writer wakes the feed: 3000 rows of 4 KB, far more than a socket buffers.
@@ -168,12 +176,16 @@ describe('the change feed across two API processes', () => {
       select 'apollo', 'olga', 'human', 'project_updated',
         jsonb_build_object('n', g, 'pad', repeat('x', 4000))
       from generate_series(1, 3000) g`.execute(database.db);
-    await waitForLog(
+    const cut = await waitForLog(
       (apis[1] as ServiceProcess).output,
-      (lines) => lines.find((l) => /client too slow, disconnected/.test(String(l.msg))),
+      (lines) => {
+        const found = lines.filter((l) => /client too slow, disconnected/.test(String(l.msg)));
+        return found.length >= 2 ? found : undefined;
+      },
       30_000,
     );
-    socket.destroy();
+    expect(cut).toHaveLength(2);
+    for (const socket of sockets) socket.destroy();
     // The same caller streams again, resuming: nothing of the flood is lost.
     const first = await sql<{ id: string }>`select min(id) as id from audit_log
       where context->>'n' = '1'`.execute(database.db);
@@ -192,8 +204,34 @@ describe('the change feed across two API processes', () => {
     const api = apis[0] as ServiceProcess;
     const s = await openEventStream(`${urls[0]}/api/events`, { authorization: `Bearer ${token}` });
     expect(s.status).toBe(200);
+    // A tRPC subscriber is dropped, not completed: its link reconnects (behind a load
+    // balancer, to another process) and resumes from its last id.
+    const states: string[] = [];
+    let completed = false;
+    let started = () => {};
+    const running = new Promise<void>((r) => {
+      started = r;
+    });
+    const sub = subscriber(urls[0] as string, token).events.onChange.subscribe(
+      {},
+      {
+        onStarted: () => started(),
+        onComplete: () => {
+          completed = true;
+        },
+        onConnectionStateChange: (state) => {
+          states.push(state.state);
+        },
+      },
+    );
+    await running;
     api.child.kill('SIGTERM');
     expect(await api.exited).toBe(0);
     await s.ended;
+    for (let i = 0; i < 100 && !states.slice(1).includes('connecting'); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(completed).toBe(false);
+    expect(states).toEqual(['connecting', 'pending', 'connecting']);
+    sub.unsubscribe();
   }, 30_000);
 });

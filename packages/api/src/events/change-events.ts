@@ -34,6 +34,9 @@ export function matchesFilter(event: ChangeEvent, filter: ChangeFilter): boolean
   return true;
 }
 
+/** The actions that change who belongs to a project. */
+export const MEMBERSHIP_ACTIONS = ['member_added', 'member_removed', 'project_created'] as const;
+
 /** The worker whose memberships an event changes, if any. */
 export function membershipChangeOf(event: ChangeEvent): string | undefined {
   if (event.action === 'member_added' || event.action === 'member_removed') {

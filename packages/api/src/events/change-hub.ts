@@ -2,10 +2,18 @@ import type { ChangeEvent, ChangeFilter } from '@taskflow/contracts';
 import type { DB, Kysely, Listen, NotificationListener } from '@taskflow/db';
 import { sql } from '@taskflow/db';
 import type { Logger } from '@taskflow/service';
-import { matchesFilter, membershipChangeOf, toChangeEvents } from './change-events';
+import {
+  MEMBERSHIP_ACTIONS,
+  matchesFilter,
+  membershipChangeOf,
+  toChangeEvents,
+} from './change-events';
 import { SettledReader } from './settled-reader';
 import { parseSnapshot, stillRunning } from './snapshot';
-import { MembershipCache, type Viewer } from './visibility';
+import type { MembershipView } from './visibility';
+
+/** What a caller over the stream limit is told to wait (Retry-After): streams end often enough. */
+const STREAM_LIMIT_RETRY_AFTER_S = 5;
 
 /** The channel audit_log's trigger notifies (migration 0008_change_feed). */
 export const CHANGES_CHANNEL = 'taskflow_changes';
@@ -26,18 +34,18 @@ export interface ChangeHubOptions {
   listen?: Listen | undefined;
   logger: Logger;
   /** Recent events kept in memory for live fan-out. */
-  ringSize?: number;
+  ringSize?: number | undefined;
   /** Most rows one read of the log takes. */
-  readBatch?: number;
+  readBatch?: number | undefined;
   /** How soon to look again while an id is missing whose transaction may still commit. */
-  gapPollMs?: number;
+  gapPollMs?: number | undefined;
   /** Reads the log this often even without a wake-up (a lost NOTIFY, a dropped LISTEN). */
-  fallbackPollMs?: number;
-  maxStreamsPerPrincipal?: number;
+  fallbackPollMs?: number | undefined;
+  maxStreamsPerPrincipal?: number | undefined;
   /** A stream whose socket holds more unsent bytes than this is cut off (it may resume). */
-  maxBufferedBytes?: number;
+  maxBufferedBytes?: number | undefined;
   /** A stream whose socket has not drained for this long is cut off (it may resume). */
-  slowClientMs?: number;
+  slowClientMs?: number | undefined;
 }
 
 /** What the host tells the hub about a stream's connection. */
@@ -87,7 +95,6 @@ export interface EventBatch {
 export class ChangeHub {
   private readonly options: Required<Omit<ChangeHubOptions, 'listen'>> & { listen?: Listen };
   private readonly db: Kysely<DB>;
-  readonly memberships: MembershipCache;
   private reader: SettledReader | undefined;
   private started: Promise<void> | undefined;
   private closed = false;
@@ -108,9 +115,10 @@ export class ChangeHub {
   private readonly perPrincipal = new Map<string, number>();
 
   constructor(options: ChangeHubOptions) {
-    this.options = { ...CHANGE_HUB_DEFAULTS, ...options } as typeof this.options;
+    // An option given as undefined keeps its default.
+    const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+    this.options = { ...CHANGE_HUB_DEFAULTS, ...given } as typeof this.options;
     this.db = options.db;
-    this.memberships = new MembershipCache(options.db);
   }
 
   get horizon(): number {
@@ -229,11 +237,7 @@ export class ChangeHub {
   }
 
   private append(events: ChangeEvent[]): void {
-    for (const event of events) {
-      const worker = membershipChangeOf(event);
-      if (worker !== undefined) this.memberships.invalidate(worker);
-      this.ring.push(event);
-    }
+    for (const event of events) this.ring.push(event);
     const excess = this.ring.length - this.options.ringSize;
     if (excess > 0) {
       const dropped = this.ring.splice(0, excess);
@@ -262,28 +266,47 @@ export class ChangeHub {
   }
 
   /**
-   * The settled events after `cursor` that `viewer` may see and `filter` wants, oldest
-   * first: from the ring when it reaches back that far, else from the database.
+   * The settled events after `cursor` that the view's reader may see and `filter` wants,
+   * oldest first: from the ring when it reaches back that far, else from the database.
    */
   async eventsAfter(
     cursor: number,
     filter: ChangeFilter,
-    viewer: Viewer,
+    view: MembershipView,
     limit: number,
   ): Promise<EventBatch> {
     const horizon = this.settled;
     if (cursor >= horizon) return { events: [], cursor };
-    if (cursor >= this.ringFrom) return this.fromRing(cursor, horizon, filter, viewer, limit);
-    return this.fromLog(cursor, horizon, filter, viewer, limit);
+    const events: ChangeEvent[] = [];
+    let at = cursor;
+    for (;;) {
+      const fromLog = at < this.ringFrom;
+      const candidates = fromLog
+        ? await this.fromLog(at, horizon, filter, view, limit)
+        : this.fromRing(at, horizon);
+      let rechoose = false;
+      for (const event of candidates) {
+        // Every event passes the view, in order, so membership changes take effect in place.
+        const visible = await view.visible(event);
+        if (visible && matchesFilter(event, filter)) events.push(event);
+        if (events.length === limit) return { events, cursor: event.id };
+        // A page of the log is chosen by the reader's projects: after a change to them,
+        // read on from here with the projects as they are now.
+        if (fromLog && membershipChangeOf(event) === view.viewer.id) {
+          at = event.id;
+          rechoose = true;
+          break;
+        }
+      }
+      if (rechoose) continue;
+      const last = candidates.at(-1);
+      // A full page of the log ends at its last row; otherwise all up to the horizon was seen.
+      return { events, cursor: fromLog && candidates.length === limit && last ? last.id : horizon };
+    }
   }
 
-  private async fromRing(
-    cursor: number,
-    horizon: number,
-    filter: ChangeFilter,
-    viewer: Viewer,
-    limit: number,
-  ): Promise<EventBatch> {
+  /** The ring's events after `cursor`, up to the horizon (a copy: the ring moves on). */
+  private fromRing(cursor: number, horizon: number): ChangeEvent[] {
     const ring = this.ring;
     let lo = 0;
     let hi = ring.length;
@@ -292,42 +315,43 @@ export class ChangeHub {
       if ((ring[mid]?.id ?? 0) <= cursor) lo = mid + 1;
       else hi = mid;
     }
-    // A copy: the ring may move while visibility is checked.
-    const candidates = ring.slice(lo).filter((e) => e.id <= horizon);
-    const events: ChangeEvent[] = [];
-    for (const event of candidates) {
-      if (!matchesFilter(event, filter) || !(await this.memberships.visible(viewer, event)))
-        continue;
-      events.push(event);
-      if (events.length === limit) return { events, cursor: event.id };
-    }
-    return { events, cursor: horizon };
+    return ring.slice(lo).filter((e) => e.id <= horizon);
   }
 
+  /**
+   * A page of the log after `cursor`. For a member, only their projects' rows and the
+   * membership changes (which the view must see to follow joins and leaves).
+   */
   private async fromLog(
     cursor: number,
     horizon: number,
     filter: ChangeFilter,
-    viewer: Viewer,
+    view: MembershipView,
     limit: number,
-  ): Promise<EventBatch> {
-    let query = this.db
+  ): Promise<ChangeEvent[]> {
+    const admin = view.viewer.is_admin;
+    const mine = admin ? undefined : await view.projects();
+    const wanted = filter.project_slug;
+    const slugs = mine && (wanted === undefined ? [...mine] : mine.has(wanted) ? [wanted] : []);
+    const query = this.db
       .selectFrom('audit_log')
       .selectAll()
       .where('id', '>', cursor)
-      .where('id', '<=', horizon);
-    if (filter.project_slug !== undefined)
-      query = query.where('project_slug', '=', filter.project_slug);
-    if (filter.task_id !== undefined) query = query.where('task_id', '=', filter.task_id);
-    if (!viewer.is_admin) {
-      const slugs = [...(await this.memberships.slugsOf(viewer.id))];
-      if (!slugs.length) return { events: [], cursor: horizon };
-      query = query.where('project_slug', 'in', slugs);
-    }
-    const rows = await query.orderBy('id').limit(limit).execute();
-    const events = await toChangeEvents(this.db, rows);
-    const last = events.at(-1);
-    return { events, cursor: rows.length === limit && last ? last.id : horizon };
+      .where('id', '<=', horizon)
+      .where((eb) => {
+        const rows = eb.and([
+          ...(filter.task_id === undefined ? [] : [eb('task_id', '=', filter.task_id)]),
+          ...(slugs === undefined
+            ? wanted === undefined
+              ? []
+              : [eb('project_slug', '=', wanted)]
+            : slugs.length
+              ? [eb('project_slug', 'in', slugs)]
+              : [eb.lit(false)]),
+        ]);
+        return slugs === undefined ? rows : eb.or([rows, eb('action', 'in', MEMBERSHIP_ACTIONS)]);
+      });
+    return toChangeEvents(this.db, await query.orderBy('id').limit(limit).execute());
   }
 
   /** Takes a stream slot for `principal`; throws StreamLimitExceeded past the limit. */
@@ -335,7 +359,7 @@ export class ChangeHub {
     if (this.closed) throw new Error('the change hub is closed');
     const open = this.perPrincipal.get(principal) ?? 0;
     const limit = this.options.maxStreamsPerPrincipal;
-    if (open >= limit) throw new StreamLimitExceeded(limit, 5);
+    if (open >= limit) throw new StreamLimitExceeded(limit, STREAM_LIMIT_RETRY_AFTER_S);
     this.perPrincipal.set(principal, open + 1);
     const stream: OpenStream = {
       principal,
@@ -353,10 +377,7 @@ export class ChangeHub {
         this.streams.delete(stream);
         const left = (this.perPrincipal.get(principal) ?? 1) - 1;
         if (left > 0) this.perPrincipal.set(principal, left);
-        else {
-          this.perPrincipal.delete(principal);
-          this.memberships.forget(principal);
-        }
+        else this.perPrincipal.delete(principal);
         stream.controller.abort();
       },
     };
@@ -384,12 +405,12 @@ export class ChangeHub {
     }
   }
 
-  /** Checks every open stream's socket now (the timer does it each second). */
-  checkStreams(): void {
-    this.cutSlowStreams();
-  }
-
-  /** Ends every stream and stops following the log. */
+  /**
+   * Ends every stream and stops following the log. Connections are dropped rather than
+   * ended: to an EventSource or tRPC's httpSubscriptionLink a drop means "reconnect"
+   * (to another process, resuming from the last id), while tRPC reads a stream that
+   * ends normally as the subscription being over.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -397,7 +418,10 @@ export class ChangeHub {
     clearInterval(this.sweeper);
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    for (const stream of this.streams) stream.controller.abort();
+    for (const stream of this.streams) {
+      stream.controller.abort();
+      stream.guard?.disconnect();
+    }
     this.wake();
     await this.started?.catch(() => undefined);
     await this.listener?.close();

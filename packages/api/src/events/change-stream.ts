@@ -1,11 +1,11 @@
 import type { ChangeEvent, ChangeFilter } from '@taskflow/contracts';
 import type { ChangeHub, StreamSlot } from './change-hub';
-import type { Viewer } from './visibility';
+import type { MembershipView } from './visibility';
 
 const STREAM_PAGE = 200;
 
 /**
- * One reader's events after `after` (default: from now), in id order, for as long as
+ * One reader's events after `after`, in id order, for as long as
  * the slot stays open. Catching up reads the database in pages and then the hub's ring;
  * both stop at the hub's settled horizon, and the cursor only moves forward, so the
  * switch to live delivery has no gap and no duplicate.
@@ -13,14 +13,14 @@ const STREAM_PAGE = 200;
 export async function* changeStream(
   hub: ChangeHub,
   slot: StreamSlot,
-  viewer: Viewer,
+  view: MembershipView,
   filter: ChangeFilter,
-  after: number | undefined,
+  after: number,
 ): AsyncGenerator<ChangeEvent, void, undefined> {
   try {
-    let cursor = after ?? hub.horizon;
+    let cursor = after;
     while (!slot.signal.aborted) {
-      const batch = await hub.eventsAfter(cursor, filter, viewer, STREAM_PAGE);
+      const batch = await hub.eventsAfter(cursor, filter, view, STREAM_PAGE);
       for (const event of batch.events) {
         if (slot.signal.aborted) return;
         yield event;

@@ -1,5 +1,6 @@
 import type { ChangeEvent } from '@taskflow/contracts';
 import type { DB, Kysely } from '@taskflow/db';
+import { membershipChangeOf } from './change-events';
 
 /** Who reads the feed. */
 export interface Viewer {
@@ -8,55 +9,47 @@ export interface Viewer {
 }
 
 /**
- * Which projects each reader belongs to, cached per reader. Membership changes are
- * themselves events: the hub drops a reader's entry when it reads one that concerns
- * them, so joining or leaving takes effect on streams that are already open.
+ * What one reader may see, judged event by event in id order. Membership changes are
+ * themselves events: when one concerns the reader, their projects are read again
+ * before that event is judged, so joining a project shows the joining and what follows
+ * (not what came before it), and leaving stops delivery, on a stream already open.
+ *
+ * Admins see every event. Others see the events of their projects; an event with no
+ * project (worker registrations and renames) is for admins only: it names a worker,
+ * not a project's work, and no project's membership decides who may know of it.
  */
-/** Readers remembered at most; past it the cache starts over (it is only a cache). */
-const MAX_ENTRIES = 10_000;
+export class MembershipView {
+  private slugs: Promise<ReadonlySet<string>> | undefined;
 
-export class MembershipCache {
-  private readonly entries = new Map<string, Promise<ReadonlySet<string>>>();
+  constructor(
+    private readonly db: Kysely<DB>,
+    readonly viewer: Viewer,
+  ) {}
 
-  constructor(private readonly db: Kysely<DB>) {}
-
-  slugsOf(workerId: string): Promise<ReadonlySet<string>> {
-    let entry = this.entries.get(workerId);
-    if (!entry) {
-      if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
-      entry = this.db
+  /** The reader's projects as last read (read now if never). */
+  projects(): Promise<ReadonlySet<string>> {
+    if (!this.slugs) {
+      const loading = this.db
         .selectFrom('project_members')
         .innerJoin('projects', 'projects.id', 'project_members.project_id')
         .select('projects.slug')
-        .where('project_members.worker_id', '=', workerId)
+        .where('project_members.worker_id', '=', this.viewer.id)
         .execute()
-        .then((rows) => new Set(rows.map((r) => r.slug)));
-      this.entries.set(workerId, entry);
-      // A failed load is not cached.
-      entry.catch(() => {
-        if (this.entries.get(workerId) === entry) this.entries.delete(workerId);
+        .then((rows): ReadonlySet<string> => new Set(rows.map((r) => r.slug)));
+      this.slugs = loading;
+      // A failed read is tried again next time.
+      loading.catch(() => {
+        if (this.slugs === loading) this.slugs = undefined;
       });
     }
-    return entry;
+    return this.slugs;
   }
 
-  invalidate(workerId: string): void {
-    this.entries.delete(workerId);
-  }
-
-  /** Drops entries nobody streams for any more (called as streams close). */
-  forget(workerId: string): void {
-    this.entries.delete(workerId);
-  }
-
-  /**
-   * Admins see every event. Others see the events of their projects; an event with no
-   * project (worker registrations and renames) is for admins only: it names a worker,
-   * not a project's work, and no project's membership decides who may know of it.
-   */
-  async visible(viewer: Viewer, event: ChangeEvent): Promise<boolean> {
-    if (viewer.is_admin) return true;
+  /** Judges events in id order: call it for every event the reader passes, visible or not. */
+  async visible(event: ChangeEvent): Promise<boolean> {
+    if (this.viewer.is_admin) return true;
+    if (membershipChangeOf(event) === this.viewer.id) this.slugs = undefined;
     if (event.project_slug === null) return false;
-    return (await this.slugsOf(viewer.id)).has(event.project_slug);
+    return (await this.projects()).has(event.project_slug);
   }
 }

@@ -8,6 +8,7 @@ import { TRPCError, tracked } from '@trpc/server';
 import type { Context } from '../context';
 import { type ChangeHub, StreamLimitExceeded } from '../events/change-hub';
 import { changeStream } from '../events/change-stream';
+import { MembershipView } from '../events/visibility';
 import { requireVisibleProject } from '../services/access';
 import type { Actor } from '../services/actor';
 import { protectedProcedure, router } from '../trpc';
@@ -44,6 +45,11 @@ export const eventsRouter = router({
       const hub = hubOf(ctx);
       const filter = await checkedFilter(ctx, input);
       await hub.start();
+      const view = new MembershipView(ctx.db, { id: ctx.actor.id, is_admin: ctx.actor.is_admin });
+      // The reader's projects as of now: later events are judged as they come.
+      await view.projects();
+      // "From now" is fixed here, before the client hears the stream has started.
+      const after = input.lastEventId == null ? hub.horizon : Number(input.lastEventId);
       let slot: ReturnType<ChangeHub['openStream']>;
       try {
         slot = hub.openStream(ctx.actor.id, ctx.streamGuard);
@@ -54,10 +60,8 @@ export const eventsRouter = router({
       }
       // A stream abandoned before its first read still gives its slot back.
       signal?.addEventListener('abort', () => slot.release(), { once: true });
-      const after = input.lastEventId == null ? undefined : Number(input.lastEventId);
-      const viewer = { id: ctx.actor.id, is_admin: ctx.actor.is_admin };
       return (async function* () {
-        for await (const event of changeStream(hub, slot, viewer, filter, after))
+        for await (const event of changeStream(hub, slot, view, filter, after))
           yield tracked(String(event.id), event);
       })();
     }),
@@ -74,8 +78,8 @@ export const eventsRouter = router({
       const hub = hubOf(ctx);
       const filter = await checkedFilter(ctx, input);
       await hub.start();
-      const viewer = { id: ctx.actor.id, is_admin: ctx.actor.is_admin };
-      const batch = await hub.eventsAfter(input.after ?? 0, filter, viewer, input.limit);
+      const view = new MembershipView(ctx.db, { id: ctx.actor.id, is_admin: ctx.actor.is_admin });
+      const batch = await hub.eventsAfter(input.after ?? 0, filter, view, input.limit);
       return { items: batch.events, next_cursor: batch.cursor };
     }),
 });
