@@ -1,10 +1,12 @@
-import type { Database, DB, Kysely } from '@taskflow/db';
+import type { Database, DB, Kysely, Listen } from '@taskflow/db';
 import type { ToolSet } from '@taskflow/mcp-tools';
 import {
+  ChangeHub,
   createRateLimiter,
   createTokenVerifier,
   DEFAULT_RATE_LIMIT_PER_MINUTE,
   type RateLimitOptions,
+  SSE_PING_MS,
   type VerifierOptions,
   WEBHOOK_DEFAULTS,
   type WebhookSettings,
@@ -50,6 +52,19 @@ export interface AppOptions {
   webhooks?: WebhookSettings;
   /** How often due webhook messages are delivered, in ms; 0 or absent: not by this app (tests opt in). */
   webhookPollIntervalMs?: number;
+  /** The change feed (events.*, GET /api/events). */
+  changes?: ChangeFeedOptions;
+}
+
+export interface ChangeFeedOptions {
+  /** The database's LISTEN (Database.listen); absent: the feed polls on its fallback timer only. */
+  listen?: Listen | undefined;
+  maxStreamsPerPrincipal?: number;
+  /** A `: ping` comment on GET /api/events this often (tRPC's stream pings every SSE_PING_MS). */
+  keepAliveMs?: number;
+  maxBufferedBytes?: number;
+  slowClientMs?: number;
+  fallbackPollMs?: number;
 }
 
 /** The identity service's base URL, from its key set's URL (Better Auth serves /api/auth/jwks). */
@@ -59,6 +74,8 @@ export function authServerOf(jwksUrl: URL): string {
 
 export interface App {
   fastify: FastifyInstance;
+  /** This process's change feed. */
+  changes: ChangeHub;
   /** Listens and resolves with the base URL, e.g. http://127.0.0.1:8000. */
   listen(port: number, host?: string): Promise<string>;
   /** Stops accepting connections and waits for in-flight requests (the database is the caller's). */
@@ -77,9 +94,21 @@ export function createApp(options: AppOptions): App {
     ...options.auth,
   });
   const exposure = options.metrics ?? { mode: 'off' };
+  const feed = options.changes ?? {};
+  const changes = new ChangeHub({
+    db: options.db,
+    listen: feed.listen,
+    logger,
+    maxStreamsPerPrincipal: feed.maxStreamsPerPrincipal,
+    maxBufferedBytes: feed.maxBufferedBytes,
+    slowClientMs: feed.slowClientMs,
+    fallbackPollMs: feed.fallbackPollMs,
+  });
   // No counting at all when nobody can read the counts.
   const metrics =
-    exposure.mode === 'off' ? undefined : createApiMetrics(options.pool ?? options.rateLimit?.pool);
+    exposure.mode === 'off'
+      ? undefined
+      : createApiMetrics(options.pool ?? options.rateLimit?.pool, changes);
   const app = createService({
     logger,
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
@@ -96,6 +125,7 @@ export function createApp(options: AppOptions): App {
     webhooks,
     // A commit may have queued webhook messages: deliver them now rather than at the next poll.
     onAuditCommitted: dispatcher && (() => dispatcher.wake()),
+    changes,
     verifyToken,
     rateLimiter: createRateLimiter(
       options.rateLimit ?? { perMinute: DEFAULT_RATE_LIMIT_PER_MINUTE },
@@ -114,7 +144,10 @@ export function createApp(options: AppOptions): App {
       ...deps,
       maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
     });
-    await app.register(restPlugin, deps);
+    await app.register(restPlugin, {
+      ...deps,
+      events: { keepAliveMs: feed.keepAliveMs ?? SSE_PING_MS },
+    });
     await app.register(mcpPlugin, {
       ...deps,
       authUrl: options.mcp?.authUrl ?? authServerOf(options.auth.jwksUrl),
@@ -137,6 +170,7 @@ export function createApp(options: AppOptions): App {
 
   return {
     fastify: app,
+    changes,
     listen: async (port, host = '127.0.0.1') => {
       await ready;
       await app.listen({ port, host });
@@ -147,6 +181,8 @@ export function createApp(options: AppOptions): App {
     close: async () => {
       await ready.catch(() => undefined);
       await sweeper?.stop();
+      // Streams end first: the server waits for open responses, and these never finish alone.
+      await changes.close();
       await app.close();
       await dispatcher?.stop();
       await closeMetrics();

@@ -103,6 +103,16 @@ const ApiEnvSchema = z.object({
   ),
   WEBHOOK_SECRET_GRACE: duration.default(WEBHOOK_DEFAULTS.secretGraceMs / 1000),
   WEBHOOK_LOG_RETENTION: duration.default(WEBHOOK_DEFAULTS.logRetentionMs / 1000),
+  // The change feed: open streams per caller (429 beyond), keep-alive comments, slow clients.
+  EVENTS_MAX_STREAMS_PER_PRINCIPAL: z.coerce.number().int().min(1).max(1000).default(5),
+  EVENTS_KEEPALIVE_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+  EVENTS_MAX_BUFFERED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024 * 1024)
+    .default(1024 * 1024),
+  EVENTS_SLOW_CLIENT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
 });
 
 // The API's variables, then every service's (NODE_ENV, LOG_LEVEL, LOG_PRETTY, METRICS*).
@@ -150,6 +160,13 @@ export interface Config {
   webhooks: WebhookSettings;
   /** How often this process delivers due webhook messages; 0: never. */
   webhookPollIntervalMs: number;
+  /** The change feed's limits. */
+  events: {
+    maxStreamsPerPrincipal: number;
+    keepAliveMs: number;
+    maxBufferedBytes: number;
+    slowClientMs: number;
+  };
 }
 
 function isLoopback(url: URL): boolean {
@@ -235,5 +252,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       logRetentionMs: e.WEBHOOK_LOG_RETENTION * 1000,
     },
     webhookPollIntervalMs: e.WEBHOOK_POLL_INTERVAL_MS ?? DEFAULT_WEBHOOK_POLL_INTERVAL_MS,
+    events: {
+      maxStreamsPerPrincipal: e.EVENTS_MAX_STREAMS_PER_PRINCIPAL,
+      keepAliveMs: e.EVENTS_KEEPALIVE_MS,
+      maxBufferedBytes: e.EVENTS_MAX_BUFFERED_BYTES,
+      slowClientMs: e.EVENTS_SLOW_CLIENT_MS,
+    },
   };
 }

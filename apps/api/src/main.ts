@@ -40,6 +40,7 @@ runService<Config>({
         leaseSweepIntervalMs: config.leaseSweepIntervalMs,
         webhooks: config.webhooks,
         webhookPollIntervalMs: config.webhookPollIntervalMs,
+        changes: { listen: database.listen, ...config.events },
         mcp: {
           ...(config.authServerUrl && { authUrl: config.authServerUrl }),
           tools: config.mcpTools,

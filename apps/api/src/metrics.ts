@@ -1,5 +1,5 @@
 import type { Database } from '@taskflow/db';
-import type { RouterMetrics } from '@taskflow/router';
+import type { ChangeHub, RouterMetrics } from '@taskflow/router';
 import { createHttpMetrics, type HttpMetrics } from '@taskflow/service';
 import { Counter, Gauge } from 'prom-client';
 
@@ -15,9 +15,27 @@ export interface ApiMetrics extends HttpMetrics {
  * (read at scrape time, so no request pays for it), audit rows committed and
  * conflicts per procedure (procedure names are a fixed set: bounded labels).
  */
-export function createApiMetrics(pool: Database['pool']): ApiMetrics {
+export function createApiMetrics(pool: Database['pool'], changes?: ChangeHub): ApiMetrics {
   const http = createHttpMetrics('api');
   const registers = [http.registry];
+  if (changes) {
+    new Gauge({
+      name: 'change_feed_streams',
+      help: 'Change-feed streams open in this process (REST and tRPC)',
+      registers,
+      collect() {
+        this.set(changes.openStreams);
+      },
+    });
+    new Gauge({
+      name: 'change_feed_settled_id',
+      help: 'The last audit id this process has settled: every id up to it is delivered or known never to appear',
+      registers,
+      collect() {
+        this.set(changes.horizon);
+      },
+    });
+  }
   if (pool) {
     const gauge = (name: string, help: string, read: () => number) =>
       new Gauge({

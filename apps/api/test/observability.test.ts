@@ -187,6 +187,8 @@ describe('the API process: request ids, access lines and metrics', () => {
       expect(after.some((s) => s.name === 'db_pool_idle_connections')).toBe(true);
       expect(after.some((s) => s.name === 'db_pool_waiting_requests')).toBe(true);
       expect(after.some((s) => s.name === 'nodejs_eventloop_lag_seconds')).toBe(true);
+      expect(sampleValue(after, 'change_feed_streams')).toBe(0);
+      expect(after.some((s) => s.name === 'change_feed_settled_id')).toBe(true);
       // Routes are patterns: no task id, no unknown procedure name becomes a label.
       await fetch(`${url}/trpc/no.such.procedure`, { headers: headers() });
       const routes = new Set(

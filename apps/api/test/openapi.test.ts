@@ -85,6 +85,7 @@ describe('OpenAPI 3.1 document and Swagger UI', () => {
     expect(Object.keys(doc.components.schemas).sort()).toEqual(
       [
         'AuditEntry',
+        'ChangeEvent',
         'Error',
         'Me',
         'Project',
@@ -93,6 +94,20 @@ describe('OpenAPI 3.1 document and Swagger UI', () => {
         'Task',
         'Worker',
       ].sort(),
+    );
+    // The change feed is documented as a stream, resumable with Last-Event-ID.
+    const events = doc.paths['/api/events']?.get as unknown as {
+      parameters: { in: string; name: string }[];
+      responses: Record<string, { content?: Record<string, unknown> }>;
+    };
+    expect(Object.keys(events.responses['200']?.content ?? {})).toEqual(['text/event-stream']);
+    expect(events.parameters.map((p) => `${p.in}:${p.name}`)).toEqual(
+      expect.arrayContaining([
+        'header:Last-Event-ID',
+        'query:after',
+        'query:project_slug',
+        'query:task_id',
+      ]),
     );
     const progress = doc.paths['/api/tasks/{id}/progress']?.post;
     expect(progress?.parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(

@@ -90,6 +90,8 @@ export async function startStack(
   await auth.listen();
   const api = createApp({
     db: database.db,
+    // Woken by LISTEN/NOTIFY as in production, not only by the feed's fallback timer.
+    changes: { listen: database.listen },
     logger: createLogger({ service: 'api', level: 'silent' }),
     auth: {
       jwksUrl: new URL(`${authUrl}/api/auth/jwks`),

@@ -24,6 +24,7 @@ import {
   workersTable,
 } from './format';
 import { login, logout } from './login';
+import { WATCH_COMMANDS } from './watch-command';
 import { WEBHOOK_COMMANDS } from './webhook-commands';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -405,6 +406,7 @@ export const COMMANDS: Command[] = [
     },
   },
   ...DEPS_COMMANDS,
+  ...WATCH_COMMANDS,
   ...AGENT_COMMANDS,
   {
     name: 'project list',
@@ -502,4 +504,5 @@ export const COMMANDS: Command[] = [
 export const CLI_EXCEPTIONS: Partial<Record<ProcedurePath, string>> = {
   'health.live': 'a probe for load balancers, not a user action',
   'health.db': 'a probe for load balancers, not a user action',
+  'events.list': '`taskflow watch` follows the live stream (events.onChange) instead',
 };

@@ -135,8 +135,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
   };
   try {
     const { data, text } = await command.run(ctx, values, positionals);
-    if (json) io.stdout(JSON.stringify(data, null, 2));
-    else if (text) io.stdout(text);
+    // A streaming command (watch) has printed as it went: nothing is left to print.
+    if (json) {
+      if (data !== undefined) io.stdout(JSON.stringify(data, null, 2));
+    } else if (text) io.stdout(text);
     return EXIT.ok;
   } catch (error) {
     if (error instanceof CliError) {

@@ -80,6 +80,7 @@ describe('the MCP server over stdio, as an agent, against a real API', () => {
         'create_task',
         'delete_task',
         'get_audit_trail',
+        'get_changes',
         'get_task',
         'heartbeat',
         'list_projects',
@@ -339,6 +340,60 @@ describe('the MCP server over stdio, as an agent, against a real API', () => {
       ['dependency_removed', 'mcp'],
       ['started', 'mcp'],
     ]);
+  });
+
+  it('catches up on changes with get_changes: newest after a cursor, nothing twice, nothing of others', async () => {
+    const client = await connect(agents[1]?.key ?? '');
+    const start = (await call(client, 'get_changes', { limit: 100 })).json() as {
+      next_cursor: number;
+    };
+    // Read to the end first: whatever earlier tests did is behind the cursor.
+    let cursor = start.next_cursor;
+    for (;;) {
+      const page = (await call(client, 'get_changes', { after: cursor, limit: 100 })).json() as {
+        items: unknown[];
+        next_cursor: number;
+      };
+      if (page.items.length === 0) break;
+      cursor = page.next_cursor;
+    }
+    const task = (await call(client, 'create_task', { title: 'Watched' })).json() as {
+      id: number;
+    };
+    await call(client, 'claim_task', { id: task.id });
+    // Another agent's task in its own default project: not this agent's to see.
+    const other = await connect(agents[0]?.key ?? '');
+    await call(other, 'create_task', { title: 'Not yours' });
+
+    type Change = {
+      id: number;
+      action: string;
+      actor_type: string;
+      via: string;
+      project: string;
+      task_id: number | null;
+      task: { status: string; title: string; project: string } | null;
+    };
+    // The feed serves what has settled: it may take the API a moment to see the commits.
+    const read = async () => {
+      const seen = await call(client, 'get_changes', { after: cursor });
+      expect(seen.isError, seen.text).toBe(false);
+      return seen.json() as { items: Change[]; next_cursor: number };
+    };
+    const mine = (page: { items: Change[] }) => page.items.filter((e) => e.task_id === task.id);
+    await expect.poll(async () => mine(await read()).length, { timeout: 5_000 }).toBe(2);
+    const page = await read();
+    expect(mine(page).map((e) => [e.action, e.actor_type, e.via])).toEqual([
+      ['created', 'agent', 'mcp'],
+      ['started', 'agent', 'mcp'],
+    ]);
+    // The task as it stands now, compact; and nothing from the other agent's project.
+    const watched = mine(page)[0]?.task;
+    expect(watched).toMatchObject({ title: 'Watched', status: 'in_progress' });
+    expect(page.items.every((e) => e.project === watched?.project)).toBe(true);
+    expect(page.next_cursor).toBeGreaterThanOrEqual(page.items.at(-1)?.id ?? Infinity);
+    const after = (await call(client, 'get_changes', { after: page.next_cursor })).json();
+    expect(after).toEqual({ items: [], next_cursor: page.next_cursor });
   });
 
   it('reports invalid input and missing tasks as tool errors with the server message', async () => {

@@ -5,6 +5,7 @@ import type { DB, Kysely } from '@taskflow/db';
 import type { Logger } from '@taskflow/service';
 import type { Principal } from './auth/principal';
 import type { TokenVerifier } from './auth/verify-token';
+import type { ChangeHub, StreamGuard } from './events/change-hub';
 import type { IdempotencyRequest } from './idempotency';
 import type { RouterMetrics } from './metrics';
 import { type PrincipalRateLimiter, RequestRateLimit } from './rate-limit';
@@ -34,6 +35,10 @@ export interface InnerContextOptions {
   webhooks?: WebhookSettings | undefined;
   /** Told after a mutation commits audit rows: wakes this process's webhook dispatcher. */
   onAuditCommitted?: ((auditRows: number) => void) | undefined;
+  /** The process's change feed (events.*); absent: those procedures answer 503. */
+  changes?: ChangeHub | undefined;
+  /** The connection a subscription streams over, so the feed can cut off a client too slow to keep up. */
+  streamGuard?: StreamGuard | undefined;
 }
 
 /** Everything a procedure needs that does not depend on HTTP: easy to build in tests. */
@@ -51,6 +56,8 @@ export function createInnerContext(opts: InnerContextOptions) {
     onAuthenticated: opts.onAuthenticated,
     webhooks: opts.webhooks ?? WEBHOOK_DEFAULTS,
     onAuditCommitted: opts.onAuditCommitted,
+    changes: opts.changes,
+    streamGuard: opts.streamGuard,
     idempotency: {
       key: opts.idempotencyKey,
       refusal: opts.idempotencyRefusal,
@@ -84,6 +91,7 @@ export interface HttpContextDeps {
   metrics?: RouterMetrics | undefined;
   webhooks?: WebhookSettings | undefined;
   onAuditCommitted?: ((auditRows: number) => void) | undefined;
+  changes?: ChangeHub | undefined;
 }
 
 /**

@@ -36,6 +36,14 @@ export {
   trpcRefusalBody,
 } from './errors';
 export {
+  CHANGE_HUB_DEFAULTS,
+  CHANGES_CHANNEL,
+  ChangeHub,
+  type ChangeHubOptions,
+  type StreamGuard,
+  StreamLimitExceeded,
+} from './events/change-hub';
+export {
   IDEMPOTENCY_TTL_HOURS,
   type IdempotencyRequest,
   sweepExpiredKeys,
@@ -56,7 +64,7 @@ export {
   type RouterOutputs,
 } from './router';
 export { type SweptTask, SYSTEM_ACTOR_ID, sweepExpiredLeases } from './services/sweep';
-export { createCallerFactory, inTransaction } from './trpc';
+export { createCallerFactory, inTransaction, SSE_PING_MS } from './trpc';
 export { type DispatchReport, dispatchDueWebhooks, pruneWebhookLog } from './webhooks/dispatch';
 export {
   isBlockedAddress,

@@ -1,5 +1,6 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { auditRouter } from './routers/audit';
+import { eventsRouter } from './routers/events';
 import { healthRouter } from './routers/health';
 import { projectsRouter } from './routers/projects';
 import { tasksRouter } from './routers/tasks';
@@ -14,6 +15,7 @@ export const appRouter = router({
   workers: workersRouter,
   audit: auditRouter,
   webhooks: webhooksRouter,
+  events: eventsRouter,
 });
 
 /** The API's type: what every TypeScript client imports (type-only). */

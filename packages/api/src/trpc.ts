@@ -19,10 +19,20 @@ import type { Actor } from './services/actor';
 import { auditRowsWritten } from './services/record';
 import { ensureWorker } from './services/workers';
 
+/** How often an idle event stream gets a keep-alive. */
+export const SSE_PING_MS = 15_000;
+
 const t = initTRPC.context<Context>().create({
   // Never put stack traces in responses, whatever NODE_ENV says.
   isDev: false,
   errorFormatter: ({ shape, error, ctx }) => formatTrpcError(shape, error, ctx?.requestId),
+  // Subscriptions (events.onChange) over SSE: a ping comment keeps idle streams open
+  // through proxies, and a client that hears nothing for longer reconnects (resuming
+  // from its last event id).
+  sse: {
+    ping: { enabled: true, intervalMs: SSE_PING_MS },
+    client: { reconnectAfterInactivityMs: SSE_PING_MS * 2 },
+  },
 });
 
 export const router = t.router;

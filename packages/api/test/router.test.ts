@@ -26,6 +26,8 @@ describe('the router contract', () => {
     expect(procedures.map(([path]) => path).sort()).toEqual(
       [
         'audit.list',
+        'events.list',
+        'events.onChange',
         'health.db',
         'health.live',
         'projects.addMember',

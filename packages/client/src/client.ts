@@ -1,5 +1,13 @@
 import type { AppRouter } from '@taskflow/router';
-import { createTRPCClient, httpLink, type Operation, TRPCClientError } from '@trpc/client';
+import {
+  createTRPCClient,
+  httpLink,
+  httpSubscriptionLink,
+  type Operation,
+  splitLink,
+  TRPCClientError,
+} from '@trpc/client';
+import { EventSource } from 'eventsource';
 import { apiKeyToken, staticToken, TokenCache, type TokenSource } from './credentials';
 import { type RetryOptions, retryingFetch } from './retry';
 
@@ -78,12 +86,20 @@ export function createTaskflowClient(options: TaskflowClientOptions) {
   };
   const retried =
     options.retry === false ? authorizedFetch : retryingFetch(authorizedFetch, options.retry);
+  const url = `${options.url.replace(/\/$/, '')}/trpc`;
   return createTRPCClient<AppRouter>({
     links: [
-      httpLink({
-        url: `${options.url.replace(/\/$/, '')}/trpc`,
-        fetch: retried,
-        headers: idempotencyHeaders,
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        // Server-sent events (events.onChange): the `eventsource` package, as Node 20 has
+        // no EventSource and a browser's cannot send a bearer token. It reconnects with
+        // the last event id, so a dropped stream resumes where it stopped.
+        true: httpSubscriptionLink({
+          url,
+          EventSource,
+          eventSourceOptions: { fetch: authorizedFetch },
+        }),
+        false: httpLink({ url, fetch: retried, headers: idempotencyHeaders }),
       }),
     ],
   });

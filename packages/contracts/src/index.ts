@@ -3,6 +3,7 @@ export * from './audit';
 export * from './common';
 export * from './enums';
 export * from './error';
+export * from './events';
 export * from './lease';
 export * from './moves';
 export * from './project';

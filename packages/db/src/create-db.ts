@@ -6,6 +6,7 @@ import { type Dialect, Kysely, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { lockDataDir } from './data-dir-lock';
+import { type Listen, pgliteListen, postgresListen } from './notifications';
 import type { DB } from './schema';
 
 export type DbKind = 'postgres' | 'pglite';
@@ -31,6 +32,8 @@ export interface Database {
   location: string;
   /** The pg pool behind `db` on PostgreSQL, for libraries that need one (the API's rate limiter). */
   pool?: pg.Pool | undefined;
+  /** LISTEN on a channel: a dedicated connection on PostgreSQL, PGlite's own listeners in-process. */
+  listen: Listen;
   close(): Promise<void>;
 }
 
@@ -64,6 +67,7 @@ export interface DialectHandle {
   kind: DbKind;
   location: string;
   pool?: pg.Pool | undefined;
+  listen: Listen;
   /** Closes what the dialect opened (for callers that never build a Kysely on it). */
   close(): Promise<void>;
 }
@@ -98,6 +102,7 @@ export function createDialect(options: DbOptions = {}): DialectHandle {
       kind: 'postgres',
       location: describeUrl(options.databaseUrl),
       pool,
+      listen: postgresListen(options.databaseUrl),
       close: async () => {
         // Kysely's destroy may have ended the pool already.
         if (closed || pool.ended) return;
@@ -116,6 +121,7 @@ export function createDialect(options: DbOptions = {}): DialectHandle {
     dialect: new PGliteDialect(pglite),
     kind: 'pglite',
     location: dataDir,
+    listen: pgliteListen(pglite),
     close: async () => {
       try {
         if (!pglite.closed) await pglite.close();
@@ -134,6 +140,7 @@ export function createDb(options: DbOptions = {}): Database {
     kind: handle.kind,
     location: handle.location,
     pool: handle.pool,
+    listen: handle.listen,
     close: async () => {
       await db.destroy();
       // Releases what Kysely does not know of: PGlite's data directory lock.

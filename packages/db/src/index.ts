@@ -22,4 +22,5 @@ export { isDatabaseUnavailable, sqlState } from './errors';
 export { apiRoleGrants } from './grants';
 export { type MigrationReport, migrateToLatest, pendingMigrations } from './migrate';
 export { migrations } from './migrations';
+export type { Listen, NotificationHandlers, NotificationListener } from './notifications';
 export * from './schema';

@@ -3,6 +3,7 @@ import {
   AuditActorType,
   AuditListInput,
   availableActions,
+  ChangeListInput,
   IDEMPOTENCY_KEY_PATTERN,
   LIMITS,
   MemberRole,
@@ -386,6 +387,58 @@ export const TOOLS: Tool[] = [
       };
     },
   ),
+  tool(
+    'get_changes',
+    'events.list',
+    'What changed on the board since you last looked, oldest first: each change with who made it (human, agent or system), what it was, and the task as it stands now. Start without `after` (or with 0) to read from the beginning; pass back next_cursor as `after` to get only newer changes. When nothing new has happened, items is empty and next_cursor stays the same: call again later with it.',
+    ChangeListInput.omit({ limit: true }).extend({
+      limit: z
+        .number()
+        .int()
+        .min(1)
+        .max(LIMITS.pageMax)
+        .default(DEFAULT_PAGE)
+        .describe('Page size (1-100, default 20)'),
+      detail: Detail,
+    }),
+    z.object({
+      items: z.array(
+        z.object({
+          id: z.number().int(),
+          at: z.string(),
+          actor: z.string(),
+          actor_type: AuditActorType,
+          action: z.string(),
+          via: z.string().nullable(),
+          project: z.string().nullable(),
+          task_id: z.number().int().nullable(),
+          context: z.record(z.string(), z.unknown()),
+          task: z.union([TaskSchema, TaskSummary]).nullable(),
+        }),
+      ),
+      next_cursor: z.number().int(),
+    }),
+    read,
+    async (c, i) => {
+      const { detail, ...query } = i;
+      const page = await c.events.list.query(query);
+      return {
+        items: page.items.map((e) => ({
+          id: e.id,
+          at: e.created_at,
+          actor: e.actor_id,
+          actor_type: e.actor_type,
+          action: e.action,
+          via: e.client,
+          project: e.project_slug,
+          task_id: e.task_id,
+          context: e.context,
+          task: e.task && (detail === 'full' ? e.task : summarize(e.task)),
+        })),
+        next_cursor: page.next_cursor,
+      };
+    },
+  ),
 ];
 
 /**
@@ -421,6 +474,7 @@ export function parseToolSet(value: string | undefined): ToolSet {
 export const MCP_EXCEPTIONS: Partial<Record<ProcedurePath, string>> = {
   'health.live': 'a probe, not an agent action',
   'health.db': 'a probe, not an agent action',
+  'events.onChange': 'a live stream; agents catch up with get_changes (events.list) instead',
   'projects.create': 'people set up projects; agents work in them',
   'projects.get': 'agents see their projects through list_projects and tasks',
   'projects.update': 'people manage projects',

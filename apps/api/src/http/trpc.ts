@@ -10,6 +10,7 @@ import { describeFailure, parseBodiesAsText, replyWithError } from '@taskflow/se
 import { fastifyRequestHandler } from '@trpc/server/adapters/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { asRequestLike } from './request';
+import { streamGuardOf } from './stream-guard';
 
 export interface TrpcOptions extends HttpContextDeps {
   /** Most calls one batch may carry; a larger batch is refused whole. */
@@ -95,7 +96,11 @@ export async function trpcPlugin(app: FastifyInstance, options: TrpcOptions): Pr
         res: reply,
         path,
         maxBatchSize: options.maxBatchSize,
-        createContext: ({ req, info }) => createContext(asRequestLike(req), info.calls.length),
+        createContext: ({ req, res, info }) => {
+          const ctx = createContext(asRequestLike(req), info.calls.length);
+          ctx.streamGuard = streamGuardOf(res.raw);
+          return ctx;
+        },
         responseMeta({ ctx, errors }) {
           return {
             headers: {

@@ -1,5 +1,6 @@
 import {
   AuditEntrySchema,
+  ChangeEventSchema,
   ErrorBodySchema,
   MeSchema,
   ProjectDetailSchema,
@@ -23,6 +24,7 @@ const NAMED = new Map<z.ZodType, string>([
   [WorkerSchema, 'Worker'],
   [MeSchema, 'Me'],
   [AuditEntrySchema, 'AuditEntry'],
+  [ChangeEventSchema, 'ChangeEvent'],
   [ErrorBodySchema, 'Error'],
 ]);
 
@@ -170,6 +172,17 @@ function operation(route: RestRoute): Json {
     });
   }
 
+  if (route.stream) {
+    parameters.push({
+      name: 'Last-Event-ID',
+      in: 'header',
+      required: false,
+      description:
+        'The `id:` of the last event received: the stream resumes after it (an EventSource sends it on reconnect). Wins over `after`.',
+      schema: { type: 'string', pattern: '^\\d{1,15}$' },
+    });
+  }
+
   const mutation = procedureDef(route.procedure).type === 'mutation';
   if (mutation) parameters.push({ ...IDEMPOTENCY_KEY_PARAMETER });
 
@@ -197,10 +210,21 @@ function operation(route: RestRoute): Json {
       },
     };
   }
-  const success: Json = {
-    description: route.status === 201 ? 'Created' : 'OK',
-    content: { 'application/json': { schema: responseSchema(route) } },
-  };
+  const success: Json = route.stream
+    ? {
+        description:
+          'A stream of Server-Sent Events. Each `change` event: `id:` the audit id, `event: change`, `data:` one ChangeEvent as JSON. Comments (`: ping`) keep the connection alive.',
+        content: {
+          'text/event-stream': {
+            schema: { type: 'string' },
+            'x-event-data': ref('ChangeEvent'),
+          },
+        },
+      }
+    : {
+        description: route.status === 201 ? 'Created' : 'OK',
+        content: { 'application/json': { schema: responseSchema(route) } },
+      };
   const headers: Json = {};
   if (route.etag)
     headers.ETag = {
@@ -265,6 +289,7 @@ export function buildOpenApiDocument(): Json {
       },
       { name: 'workers', description: 'People and agents' },
       { name: 'audit', description: 'Who did what, and when' },
+      { name: 'events', description: 'The change feed: live (SSE) and by cursor' },
       { name: 'health', description: 'Liveness and readiness' },
     ],
     security: [{ bearerAuth: [] }],

@@ -4,7 +4,6 @@ import {
   type Context,
   createHttpContextFactory,
   type HttpContextDeps,
-  type RouterMetrics,
   reportError,
   restErrorBody,
   restErrorReply,
@@ -14,10 +13,13 @@ import { getTRPCErrorFromUnknown } from '@trpc/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { asRequestLike } from '../http/request';
 import { TextBody } from '../http/text-body';
+import { type EventStreamOptions, serveEventStream } from './event-stream';
 import { callProcedure, inputJsonSchema, procedureDef, typesOf } from './procedures';
 import { type HttpMethod, REST_ROUTES, type RestRoute } from './routes';
 
-export type RestOptions = HttpContextDeps;
+export interface RestOptions extends HttpContextDeps {
+  events: EventStreamOptions;
+}
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -157,8 +159,9 @@ async function handle(
   request: FastifyRequest,
   reply: FastifyReply,
   ctx: Context,
-  metrics: RouterMetrics | undefined,
+  options: RestOptions,
 ): Promise<unknown> {
+  const { metrics } = options;
   const { route } = c;
   let ifMatchUsed = false;
   try {
@@ -177,6 +180,10 @@ async function handle(
       request.query as Query,
       body,
     );
+    if (route.stream) {
+      await serveEventStream(request, reply, ctx, input ?? {}, options.events, metrics);
+      return reply;
+    }
     if (route.ifMatch && input) {
       const ifMatch = parseIfMatch(request.headers['if-match']);
       if (ifMatch !== undefined) {
@@ -247,9 +254,9 @@ export async function restPlugin(app: FastifyInstance, options: RestOptions): Pr
       method: route.method,
       url: c.url,
       // HTTP asks for HEAD wherever GET works: the same answer without its body.
-      exposeHeadRoute: route.method === 'GET',
+      exposeHeadRoute: route.method === 'GET' && !route.stream,
       handler: (request, reply) =>
-        handle(c, request, reply, createContext(asRequestLike(request)), options.metrics),
+        handle(c, request, reply, createContext(asRequestLike(request)), options),
     });
   }
   for (const [url, methods] of allowed) {

@@ -58,8 +58,13 @@ export function typesOf(schema: JsonSchema | undefined): string[] {
 const createCaller = createCallerFactory(appRouter);
 
 /** Calls a procedure exactly as tRPC would: same middlewares, validation and transaction. */
-export function callProcedure(ctx: Context, path: ProcedurePath, input: unknown): Promise<unknown> {
-  const caller = createCaller(ctx) as unknown as Record<
+export function callProcedure(
+  ctx: Context,
+  path: ProcedurePath,
+  input: unknown,
+  signal?: AbortSignal,
+): Promise<unknown> {
+  const caller = createCaller(ctx, signal && { signal }) as unknown as Record<
     string,
     Record<string, (input: unknown) => Promise<unknown>>
   >;

@@ -9,7 +9,7 @@ export interface RestRoute {
   path: string;
   procedure: ProcedurePath;
   summary: string;
-  tag: 'tasks' | 'workflow' | 'projects' | 'webhooks' | 'workers' | 'audit' | 'health';
+  tag: 'tasks' | 'workflow' | 'projects' | 'webhooks' | 'workers' | 'audit' | 'events' | 'health';
   /** Where the input (besides path parameters) is read from. */
   input: 'none' | 'query' | 'body' | 'query+body';
   /** Query parameter names kept from the original design, mapped to input fields. */
@@ -24,6 +24,8 @@ export interface RestRoute {
   public?: boolean;
   /** The procedure answers a page ({ items, next_cursor }): REST sends the items and the cursor in Link / X-Next-Cursor. */
   paged?: boolean;
+  /** A subscription served as text/event-stream (each item's tracked id is the SSE `id:`). */
+  stream?: boolean;
   description?: string;
 }
 
@@ -203,6 +205,29 @@ export const REST_ROUTES: readonly RestRoute[] = [
     input: 'query',
     aliases: { id: 'task_id' },
     paged: true,
+  },
+
+  {
+    method: 'GET',
+    path: '/api/events',
+    procedure: 'events.onChange',
+    summary: 'Live changes (Server-Sent Events)',
+    description:
+      "A text/event-stream of `change` events, one per audit row of the projects the caller belongs to (admins: all), each with the task as it stands now. Every event's `id:` is its audit id: reconnect with `Last-Event-ID` (or `after`) to get everything after it. Without either the stream starts from now. A `: ping` comment comes while nothing happens. Joining or leaving a project takes effect on an open stream. At most EVENTS_MAX_STREAMS_PER_PRINCIPAL streams per caller (429 beyond); a client that stops reading is disconnected and may resume.",
+    tag: 'events',
+    input: 'query',
+    aliases: { after: 'lastEventId' },
+    stream: true,
+  },
+  {
+    method: 'GET',
+    path: '/api/events/history',
+    procedure: 'events.list',
+    summary: 'Changes after a cursor, oldest first (for polling)',
+    description:
+      'The settled events after `after` (an event id; 0 or absent: the start), with the same filters and visibility as the stream. Page on with `next_cursor` as `after`; it equals `after` when nothing newer has settled yet.',
+    tag: 'events',
+    input: 'query',
   },
 
   {

@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
 import { type AppRouter, WEBHOOK_DEFAULTS, type WebhookSettings } from '@taskflow/router';
 import { createLogger, isLogLevel } from '@taskflow/service';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
-import { type App, createApp } from '../../src/app';
+import { type App, type ChangeFeedOptions, createApp } from '../../src/app';
 import { TestIssuer } from './jwks';
 
 export type Client = ReturnType<typeof makeClient>;
@@ -28,7 +28,11 @@ export interface Harness {
   startApp(
     options?: Pick<
       HarnessOptions,
-      'rateLimitPerMinute' | 'leaseSweepIntervalMs' | 'webhooks' | 'webhookPollIntervalMs'
+      | 'rateLimitPerMinute'
+      | 'leaseSweepIntervalMs'
+      | 'webhooks'
+      | 'webhookPollIntervalMs'
+      | 'changes'
     >,
   ): Promise<{ app: App; baseUrl: string }>;
   /** A typed client over real HTTP, authenticated as `sub` (role admin when asked). */
@@ -48,6 +52,8 @@ export interface HarnessOptions {
   webhooks?: Partial<WebhookSettings>;
   /** Deliver due webhook messages this often (ms); default off. */
   webhookPollIntervalMs?: number;
+  /** The change feed's limits (its wake-up is the test database's LISTEN). */
+  changes?: Omit<ChangeFeedOptions, 'listen'>;
 }
 
 /** A fresh PostgreSQL database, a real JWKS server and the API on loopback. */
@@ -62,9 +68,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     leaseSweepIntervalMs = options.leaseSweepIntervalMs ?? 0,
     webhooks = options.webhooks,
     webhookPollIntervalMs = options.webhookPollIntervalMs ?? 0,
+    changes = options.changes,
   }: Pick<
     HarnessOptions,
-    'rateLimitPerMinute' | 'leaseSweepIntervalMs' | 'webhooks' | 'webhookPollIntervalMs'
+    'rateLimitPerMinute' | 'leaseSweepIntervalMs' | 'webhooks' | 'webhookPollIntervalMs' | 'changes'
   > = {}) => {
     const app = createApp({
       db: database.db,
@@ -75,6 +82,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       leaseSweepIntervalMs,
       webhooks: { ...WEBHOOK_DEFAULTS, ...webhooks },
       webhookPollIntervalMs,
+      changes: { listen: database.listen, ...changes },
     });
     apps.push(app);
     return { app, baseUrl: await app.listen(0) };

@@ -5,11 +5,13 @@ import type { SessionUser } from '../lib/auth-client';
 import { toProblem } from '../lib/errors';
 import type { BoardFilters } from '../lib/optimistic';
 import { useTRPC } from '../lib/trpc';
+import { useLiveBoard } from '../lib/use-live-board';
 import { useView } from '../lib/use-view';
 import { AgentsDialog } from './agents-dialog';
 import { ActorBadge, STATUS_LABELS } from './badges';
 import { BoardContext } from './board-context';
 import { Column } from './column';
+import { LiveStatus } from './live-status';
 import { MoveDialog } from './move-form';
 import { MembersDialog, NewProjectDialog } from './project-dialog';
 import { SearchBox } from './search-box';
@@ -22,6 +24,7 @@ import { useCardMoves } from './use-card-moves';
 export function Board({ user, onSignOut }: { user: SessionUser; onSignOut: () => void }) {
   const trpc = useTRPC();
   const [view, setView] = useView();
+  const live = useLiveBoard(view.project);
   const [dialog, setDialog] = useState<'task' | 'project' | 'members' | 'agents' | null>(null);
   const me = useQuery(trpc.workers.me.queryOptions());
   const projects = useQuery(trpc.projects.list.queryOptions({ limit: 100 }));
@@ -113,6 +116,7 @@ export function Board({ user, onSignOut }: { user: SessionUser; onSignOut: () =>
           </label>
         </nav>
         <div className="topbar-actions">
+          <LiveStatus state={live} />
           <button type="button" className="primary" onClick={() => setDialog('task')}>
             New task
           </button>

@@ -1,7 +1,14 @@
 import { idempotencyHeaders, retryingFetch } from '@taskflow/client';
 import type { AppRouter } from '@taskflow/router';
-import { createTRPCClient, httpBatchLink, httpLink, splitLink } from '@trpc/client';
+import {
+  createTRPCClient,
+  httpBatchLink,
+  httpLink,
+  httpSubscriptionLink,
+  splitLink,
+} from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
+import { EventSource } from 'eventsource';
 import { tokens } from './auth-client';
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
@@ -57,11 +64,23 @@ export function createClient(onSessionExpired: () => void) {
   return createTRPCClient<AppRouter>({
     links: [
       splitLink({
-        condition: (op) => op.type === 'mutation',
-        // One request per mutation, each with its own Idempotency-Key: a create whose answer
-        // was lost on the way is sent again with the same key and answered from the first run.
-        true: httpLink({ url: '/trpc', fetch: retryingFetch(fetch), headers: idempotencyHeaders }),
-        false: httpBatchLink({ url: '/trpc', fetch, maxURLLength: 4000 }),
+        condition: (op) => op.type === 'subscription',
+        // The live board (events.onChange) over server-sent events. The browser's own
+        // EventSource cannot send the bearer token: the `eventsource` package sends it
+        // through fetch, and reconnects with the last event id.
+        true: httpSubscriptionLink({ url: '/trpc', EventSource, eventSourceOptions: { fetch } }),
+        false: splitLink({
+          condition: (op) => op.type === 'mutation',
+          // One request per mutation, each with its own Idempotency-Key: a create whose
+          // answer was lost on the way is sent again with the same key and answered from
+          // the first run.
+          true: httpLink({
+            url: '/trpc',
+            fetch: retryingFetch(fetch),
+            headers: idempotencyHeaders,
+          }),
+          false: httpBatchLink({ url: '/trpc', fetch, maxURLLength: 4000 }),
+        }),
       }),
     ],
   });

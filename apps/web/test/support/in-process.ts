@@ -63,7 +63,11 @@ export async function startWebStack(
   await ensureBuilt();
   const port = await freePort();
   const webUrl = `http://127.0.0.1:${port}`;
-  const stack = await startStack({ ...options, trustedOrigins: [webUrl] });
+  // The stack's own helpers (sign-up, agents) send Origin http://localhost:3000.
+  const stack = await startStack({
+    ...options,
+    trustedOrigins: [webUrl, 'http://localhost:3000'],
+  });
   const web = await startWeb({
     distDir: DIST_DIR,
     apiUrl: stack.apiUrl,

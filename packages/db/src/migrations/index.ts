@@ -6,6 +6,7 @@ import * as m0004 from './0004_leases';
 import * as m0005 from './0005_dependencies';
 import * as m0006 from './0006_idempotency';
 import * as m0007 from './0007_cursors';
+import * as m0008 from './0008_change_feed';
 import * as m0009 from './0009_webhooks';
 import * as m0010 from './0010_worker_emails';
 import * as m0011 from './0011_dependency_counts';
@@ -23,6 +24,7 @@ export const migrations: Record<string, Migration> = {
   '0005_dependencies': m0005,
   '0006_idempotency': m0006,
   '0007_cursors': m0007,
+  '0008_change_feed': m0008,
   '0009_webhooks': m0009,
   '0010_worker_emails': m0010,
   '0011_dependency_counts': m0011,

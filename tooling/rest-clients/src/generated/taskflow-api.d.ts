@@ -361,6 +361,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live changes (Server-Sent Events)
+         * @description A text/event-stream of `change` events, one per audit row of the projects the caller belongs to (admins: all), each with the task as it stands now. Every event's `id:` is its audit id: reconnect with `Last-Event-ID` (or `after`) to get everything after it. Without either the stream starts from now. A `: ping` comment comes while nothing happens. Joining or leaving a project takes effect on an open stream. At most EVENTS_MAX_STREAMS_PER_PRINCIPAL streams per caller (429 beyond); a client that stops reading is disconnected and may resume.
+         */
+        get: operations["events_onChange"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Changes after a cursor, oldest first (for polling)
+         * @description The settled events after `after` (an event id; 0 or absent: the start), with the same filters and visibility as the stream. Page on with `next_cursor` as `after`; it equals `after` when nothing newer has settled yet.
+         */
+        get: operations["events_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workers": {
         parameters: {
             query?: never;
@@ -662,6 +702,23 @@ export interface components {
             client: string | null;
             /** Format: date-time */
             created_at: string;
+        };
+        ChangeEvent: {
+            id: number;
+            task_id: number | null;
+            project_slug: string | null;
+            actor_id: string;
+            /** @enum {string} */
+            actor_type: "human" | "agent" | "system";
+            /** @enum {string} */
+            action: "created" | "updated" | "assigned" | "deleted" | "started" | "progress" | "submitted_for_review" | "changes_requested" | "completed" | "reopened" | "blocked" | "unblocked" | "project_created" | "project_updated" | "member_added" | "member_removed" | "worker_upserted" | "worker_registered" | "worker_renamed" | "released" | "dependency_added" | "dependency_removed";
+            context: {
+                [key: string]: unknown;
+            };
+            client: string | null;
+            /** Format: date-time */
+            created_at: string;
+            task: components["schemas"]["Task"] | null;
         };
         Error: {
             error: string;
@@ -1844,6 +1901,129 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditEntry"][];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    events_onChange: {
+        parameters: {
+            query?: {
+                project_slug?: string;
+                task_id?: number;
+                lastEventId?: string | null;
+                /** @description Alias of lastEventId */
+                after?: string | null;
+            };
+            header?: {
+                /** @description The `id:` of the last event received: the stream resumes after it (an EventSource sends it on reconnect). Wins over `after`. */
+                "Last-Event-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A stream of Server-Sent Events. Each `change` event: `id:` the audit id, `event: change`, `data:` one ChangeEvent as JSON. Comments (`: ping`) keep the connection alive. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    events_list: {
+        parameters: {
+            query?: {
+                project_slug?: string;
+                task_id?: number;
+                after?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            task_id: number | null;
+                            project_slug: string | null;
+                            actor_id: string;
+                            /** @enum {string} */
+                            actor_type: "human" | "agent" | "system";
+                            /** @enum {string} */
+                            action: "created" | "updated" | "assigned" | "deleted" | "started" | "progress" | "submitted_for_review" | "changes_requested" | "completed" | "reopened" | "blocked" | "unblocked" | "project_created" | "project_updated" | "member_added" | "member_removed" | "worker_upserted" | "worker_registered" | "worker_renamed" | "released" | "dependency_added" | "dependency_removed";
+                            context: {
+                                [key: string]: unknown;
+                            };
+                            client: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            task: {
+                                id: number;
+                                project_id: number;
+                                project_slug: string;
+                                title: string;
+                                description: string;
+                                /** @enum {string} */
+                                status: "pending" | "in_progress" | "review" | "completed" | "blocked";
+                                /** @enum {string} */
+                                priority: "low" | "medium" | "high" | "critical";
+                                progress_percent: number;
+                                tags: string[];
+                                due_date: string | null;
+                                assigned_to: string | null;
+                                parent_id: number | null;
+                                created_by: string;
+                                started_at: string | null;
+                                completed_at: string | null;
+                                blocked_from: ("pending" | "in_progress" | "review" | "completed" | "blocked") | null;
+                                blocked_reason: string | null;
+                                version: number;
+                                /** Format: date-time */
+                                created_at: string;
+                                /** Format: date-time */
+                                updated_at: string;
+                                lease_expires_at: string | null;
+                                claim_epoch: number;
+                                blocked_by: number[];
+                                blocks: number[];
+                                waiting_for: number[];
+                            } | null;
+                        }[];
+                        next_cursor: number;
+                    };
                 };
             };
             400: components["responses"]["E400"];
