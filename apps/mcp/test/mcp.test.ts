@@ -387,8 +387,9 @@ describe('the MCP server over stdio, as an agent, against a real API', () => {
       ['created', 'agent', 'mcp'],
       ['started', 'agent', 'mcp'],
     ]);
-    // The task as it stands now, compact; and nothing from the other agent's project.
-    const watched = mine(page)[0]?.task;
+    // The task as it stood once the change was made (or later), compact; and nothing from
+    // the other agent's project.
+    const watched = mine(page)[1]?.task;
     expect(watched).toMatchObject({ title: 'Watched', status: 'in_progress' });
     expect(page.items.every((e) => e.project === watched?.project)).toBe(true);
     expect(page.next_cursor).toBeGreaterThanOrEqual(page.items.at(-1)?.id ?? Infinity);
