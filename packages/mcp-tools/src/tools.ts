@@ -391,16 +391,7 @@ export const TOOLS: Tool[] = [
     'get_changes',
     'events.list',
     'What changed on the board since you last looked, oldest first: each change with who made it (human, agent or system), what it was, and the task as it stands now. Start without `after` (or with 0) to read from the beginning; pass back next_cursor as `after` to get only newer changes. When nothing new has happened, items is empty and next_cursor stays the same: call again later with it.',
-    ChangeListInput.omit({ limit: true }).extend({
-      limit: z
-        .number()
-        .int()
-        .min(1)
-        .max(LIMITS.pageMax)
-        .default(DEFAULT_PAGE)
-        .describe('Page size (1-100, default 20)'),
-      detail: Detail,
-    }),
+    ChangeListInput.omit({ limit: true }).extend({ limit: Page.limit, detail: Detail }),
     z.object({
       items: z.array(
         z.object({

@@ -1,98 +1,57 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, type Stack, startStack } from '@taskflow/auth/testing';
-import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import type { Stack } from '@taskflow/auth/testing';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIST_DIR, ensureBuilt, WEB_DIR } from '../support/ensure-built';
-import { type RunningWeb, startWeb } from '../support/in-process';
+import {
+  type Browser,
+  countOf,
+  launchBrowser,
+  signUp as signUpAt,
+  textOf,
+  urlOf,
+  visible,
+  WAIT,
+} from '../support/browser';
+import { WEB_DIR } from '../support/ensure-built';
+import { startWebStack } from '../support/in-process';
 
 const ARTIFACTS = join(WEB_DIR, 'test-artifacts');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-// playwright-core has no assertions of its own: these wait the way @playwright/test's do.
-const WAIT = { timeout: 15_000, interval: 100 };
-const visible = (locator: Locator) =>
-  locator.first().waitFor({ state: 'visible', timeout: WAIT.timeout });
-const textOf = (locator: Locator) =>
-  expect.poll(
-    async () => ((await locator.count()) ? ((await locator.first().textContent()) ?? '') : ''),
-    WAIT,
-  );
-const countOf = (locator: Locator) => expect.poll(() => locator.count(), WAIT);
-const urlOf = (page: Page) => expect.poll(() => page.url(), WAIT);
 /** The top-most open dialog, and the filter bar: labels repeat between them. */
 const top = (page: Page) => page.getByRole('dialog').last();
 const filterBar = (page: Page) => page.getByRole('navigation', { name: 'Board filters' });
 
 describe('the board in a real browser, against the real API, auth service and PostgreSQL', () => {
   let stack: Stack;
-  let web: RunningWeb | undefined;
   let webUrl: string;
-  const profiles: string[] = [];
-  const contexts: BrowserContext[] = [];
+  let stop: (() => Promise<void>) | undefined;
+  const browsers: Browser[] = [];
   let alice: Page;
   let bob: Page;
   let contested: number;
 
   async function browser(): Promise<Page> {
-    const profile = mkdtempSync(join(tmpdir(), 'taskflow-chromium-'));
-    profiles.push(profile);
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1440, height: 900 },
-    });
-    contexts.push(context);
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(15_000);
-    return page;
+    const opened = await launchBrowser();
+    browsers.push(opened);
+    return opened.page;
   }
 
-  async function signUp(page: Page, name: string, email: string): Promise<void> {
-    await page.goto(webUrl);
-    await page.getByRole('button', { name: 'New here? Create an account' }).click();
-    await page.getByLabel('Name').fill(name);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill('correct horse battery');
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await textOf(page.getByTestId('current-user')).toContain(name);
-  }
+  const signUp = (page: Page, name: string, email: string) => signUpAt(page, webUrl, name, email);
 
   const detail = (page: Page) => page.getByTestId('task-detail');
   const trail = (page: Page) => page.getByTestId('audit-trail');
 
   beforeAll(async () => {
-    await ensureBuilt();
-    const webPort = await freePort();
-    webUrl = `http://127.0.0.1:${webPort}`;
     // Tokens live 35 s, so the app trades its session for a new one every few seconds.
-    stack = await startStack({ trustedOrigins: [webUrl], jwtExpiration: '35s' });
-    web = await startWeb({
-      distDir: DIST_DIR,
-      apiUrl: stack.apiUrl,
-      authUrl: stack.authUrl,
-      port: webPort,
-    });
+    ({ stack, webUrl, stop } = await startWebStack({ jwtExpiration: '35s' }));
     mkdirSync(ARTIFACTS, { recursive: true });
     alice = await browser();
     bob = await browser();
   });
 
   afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await web?.app.close();
-    await stack?.stop();
-    for (const profile of profiles) rmSync(profile, { recursive: true, force: true });
+    for (const opened of browsers) await opened.close();
+    await stop?.();
   });
 
   it('signs up, creates a project and a task', async () => {
@@ -233,7 +192,8 @@ describe('the board in a real browser, against the real API, auth service and Po
 
   it('pages a long column: 25 cards, then more on demand', async () => {
     const cookie =
-      (await contexts[0]?.cookies(webUrl))?.map((c) => `${c.name}=${c.value}`).join('; ') ?? '';
+      (await browsers[0]?.context.cookies(webUrl))?.map((c) => `${c.name}=${c.value}`).join('; ') ??
+      '';
     const token = await stack.tokenFor(cookie);
     await fetch(`${stack.apiUrl}/api/projects`, {
       method: 'POST',
@@ -331,7 +291,7 @@ describe('the board in a real browser, against the real API, auth service and Po
   it('sends the user back to sign-in with a clear message when the session is gone', async () => {
     await bob.goto(`${webUrl}/?project=launch`);
     await textOf(bob.getByTestId('current-user')).toContain('Bob Builder');
-    await contexts[1]?.clearCookies();
+    await browsers[1]?.context.clearCookies();
     // Wait past the token's freshness window, then act: the app must ask the session
     // for a new token, find it gone, and say so (a background refetch may get there first).
     await bob.waitForTimeout(5_500);

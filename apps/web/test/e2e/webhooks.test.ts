@@ -1,21 +1,14 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, type Stack, startStack } from '@taskflow/auth/testing';
+import type { Stack } from '@taskflow/auth/testing';
 import { WEBHOOK_DEFAULTS } from '@taskflow/router';
-import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIST_DIR, ensureBuilt, WEB_DIR } from '../support/ensure-built';
-import { type RunningWeb, startUpstream, startWeb } from '../support/in-process';
+import { type Browser, countOf, launchBrowser, signIn, textOf, WAIT } from '../support/browser';
+import { WEB_DIR } from '../support/ensure-built';
+import { startUpstream, startWebStack } from '../support/in-process';
 
 const ARTIFACTS = join(WEB_DIR, 'test-artifacts');
-const WAIT = { timeout: 15_000, interval: 100 };
-const textOf = (locator: Locator) =>
-  expect.poll(
-    async () => ((await locator.count()) ? ((await locator.first().textContent()) ?? '') : ''),
-    WAIT,
-  );
-const countOf = (locator: Locator) => expect.poll(() => locator.count(), WAIT);
 
 interface Hit {
   path: string;
@@ -26,10 +19,9 @@ interface Hit {
 
 describe("a project's webhooks in the members dialog, in a real browser", () => {
   let stack: Stack;
-  let web: RunningWeb | undefined;
   let webUrl: string;
-  let profile: string;
-  let context: BrowserContext;
+  let stop: (() => Promise<void>) | undefined;
+  let browser: Browser;
   let page: Page;
   let token: string;
   const hits: Hit[] = [];
@@ -45,7 +37,6 @@ describe("a project's webhooks in the members dialog, in a real browser", () => 
   const hook = (path: string) => dialog().locator('li[data-webhook]', { hasText: path });
 
   beforeAll(async () => {
-    await ensureBuilt();
     // The endpoint: /down always fails, anything else succeeds.
     receiver = await startUpstream((req, res) => {
       let body = '';
@@ -62,24 +53,19 @@ describe("a project's webhooks in the members dialog, in a real browser", () => 
         res.writeHead(req.url === '/down' ? 503 : 200).end();
       });
     });
-    const webPort = await freePort();
-    webUrl = `http://127.0.0.1:${webPort}`;
-    stack = await startStack({ trustedOrigins: [webUrl] }, undefined, {
-      webhooks: {
-        ...WEBHOOK_DEFAULTS,
-        allowPrivateNetworks: true,
-        retryBaseMs: 200,
-        disableAfterFailures: 2,
-        disableAfterMs: 0,
+    ({ stack, webUrl, stop } = await startWebStack(
+      {},
+      {
+        webhooks: {
+          ...WEBHOOK_DEFAULTS,
+          allowPrivateNetworks: true,
+          retryBaseMs: 200,
+          disableAfterFailures: 2,
+          disableAfterMs: 0,
+        },
+        webhookPollIntervalMs: 100,
       },
-      webhookPollIntervalMs: 100,
-    });
-    web = await startWeb({
-      distDir: DIST_DIR,
-      apiUrl: stack.apiUrl,
-      authUrl: stack.authUrl,
-      port: webPort,
-    });
+    ));
     mkdirSync(ARTIFACTS, { recursive: true });
     const owner = await stack.signUp('wendy@example.com', 'Wendy Hooks', 'correct horse battery');
     token = await stack.tokenFor(owner.cookie);
@@ -87,37 +73,18 @@ describe("a project's webhooks in the members dialog, in a real browser", () => 
       201,
     );
 
-    profile = mkdtempSync(join(tmpdir(), 'taskflow-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1280, height: 900 },
-    });
+    browser = await launchBrowser({ width: 1280, height: 900 });
+    const { context } = browser;
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: webUrl });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(15_000);
+    page = browser.page;
+    await signIn(page, webUrl, 'wendy@example.com');
     await page.goto(`${webUrl}/?project=hooked`);
-    await page.getByLabel('Email').fill('wendy@example.com');
-    await page.getByLabel('Password').fill('correct horse battery');
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await page.getByTestId('current-user').waitFor();
   });
 
   afterAll(async () => {
-    await context?.close();
-    await web?.app.close();
-    await stack?.stop();
+    await browser?.close();
+    await stop?.();
     await receiver?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it('adds a webhook, shows its secret once with a copy button, and lists its deliveries', async () => {

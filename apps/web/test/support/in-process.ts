@@ -59,15 +59,20 @@ export async function startUpstream(
 /** The whole product for a browser: API, auth service and PostgreSQL, and the web server before them. */
 export async function startWebStack(
   options: Omit<Parameters<typeof startStack>[0] & object, 'trustedOrigins'> = {},
+  apiWebhooks: Parameters<typeof startStack>[2] = {},
 ): Promise<{ stack: Stack; web: RunningWeb; webUrl: string; stop(): Promise<void> }> {
   await ensureBuilt();
   const port = await freePort();
   const webUrl = `http://127.0.0.1:${port}`;
   // The stack's own helpers (sign-up, agents) send Origin http://localhost:3000.
-  const stack = await startStack({
-    ...options,
-    trustedOrigins: [webUrl, 'http://localhost:3000'],
-  });
+  const stack = await startStack(
+    {
+      ...options,
+      trustedOrigins: [webUrl, 'http://localhost:3000'],
+    },
+    undefined,
+    apiWebhooks,
+  );
   const web = await startWeb({
     distDir: DIST_DIR,
     apiUrl: stack.apiUrl,
