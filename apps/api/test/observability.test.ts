@@ -88,6 +88,35 @@ describe('the API process: request ids, access lines and metrics', () => {
       ).toMatchObject({ route: '/trpc/workers.me', status: 200, principal: 'obs-user' });
     });
 
+    it('logs one access line for an event stream when it ends, over REST and tRPC', async () => {
+      for (const [id, path, route] of [
+        ['obs-sse-rest', '/api/events', '/api/events'],
+        ['obs-sse-trpc', '/trpc/events.onChange?input=%7B%7D', '/trpc/events.onChange'],
+      ] as const) {
+        const abort = new AbortController();
+        const res = await fetch(`${url}${path}`, {
+          headers: headers({ 'x-request-id': id, accept: 'text/event-stream' }),
+          signal: abort.signal,
+        });
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+        // The stream has started; the client goes away.
+        await res.body?.getReader().read();
+        abort.abort();
+        const line = await waitForLog(api.output, (lines) =>
+          lines.find((l) => l.req_id === id && l.msg === 'request'),
+        );
+        expect(line).toMatchObject({ method: 'GET', route, principal: 'obs-user' });
+        // A stream ends when its client hangs up: 499, with how long it was open.
+        expect(line.status).toBe(499);
+        // One line, not one from each of the stream's ends.
+        await new Promise((r) => setTimeout(r, 200));
+        expect(
+          logLines(api.output()).filter((l) => l.req_id === id && l.msg === 'request'),
+        ).toHaveLength(1);
+      }
+    });
+
     it('replaces an ill-formed id, and names no caller when there is none', async () => {
       const res = await fetch(`${url}/api/tasks`, {
         headers: { 'x-request-id': 'has spaces "and quotes"' },
