@@ -4,8 +4,7 @@
 import { createTestDatabase } from '@taskflow/db/testing';
 import pg from 'pg';
 import { TestIssuer } from '../test/helpers/jwks';
-import { freePort } from '../test/helpers/net';
-import { startApi, waitForHealth } from '../test/helpers/process';
+import { startApiFor } from '../test/helpers/process';
 import { type EventStream, openEventStream } from '../test/helpers/sse';
 
 const STREAMS = Number(process.argv[2] ?? 100);
@@ -18,22 +17,13 @@ const percentile = (sorted: number[], p: number) =>
 async function main() {
   const issuer = await new TestIssuer().start();
   const database = await createTestDatabase({ migrate: false });
-  const port = await freePort();
-  const api = startApi({
-    AUTH_JWKS_URL: issuer.url,
-    AUTH_ISSUER: issuer.issuer,
-    AUTH_AUDIENCE: issuer.audience,
-    PORT: String(port),
-    DATABASE_URL: database.url,
-    RATE_LIMIT_PER_MINUTE: '0',
+  const { api, url } = await startApiFor(issuer, database.url, {
     LOG_LEVEL: 'warn',
     EVENTS_MAX_STREAMS_PER_PRINCIPAL: String(STREAMS + 10),
   });
-  const url = `http://127.0.0.1:${port}`;
   const writer = new pg.Client({ connectionString: database.url });
   const streams: EventStream[] = [];
   try {
-    await waitForHealth(`${url}/health`, api);
     writer.on('error', () => {});
     await writer.connect();
     const token = await issuer.token('bench', { role: 'admin' });

@@ -3,8 +3,7 @@ import { sql } from '@taskflow/db';
 import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestIssuer } from './helpers/jwks';
-import { freePort } from './helpers/net';
-import { type ServiceProcess, startApi, waitForHealth } from './helpers/process';
+import { type ServiceProcess, startApiFor } from './helpers/process';
 import { restClient } from './helpers/rest';
 
 const AGENTS = 8;
@@ -39,20 +38,12 @@ describe('a fleet of agents on two API processes', () => {
     issuer = await new TestIssuer().start();
     database = await createTestDatabase({ migrate: false });
     for (let i = 0; i < 2; i++) {
-      const port = await freePort();
-      const api = startApi({
-        AUTH_JWKS_URL: issuer.url,
-        AUTH_ISSUER: issuer.issuer,
-        AUTH_AUDIENCE: issuer.audience,
-        PORT: String(port),
-        DATABASE_URL: database.url,
-        RATE_LIMIT_PER_MINUTE: '0',
+      // One at a time: the first migrates, the second finds it done.
+      const { api, url } = await startApiFor(issuer, database.url, {
         LEASE_SWEEP_INTERVAL_MS: '200',
       });
       apis.push(api);
-      urls.push(`http://127.0.0.1:${port}`);
-      // One at a time: the first migrates, the second finds it done.
-      await waitForHealth(`${urls[i]}/health`, api);
+      urls.push(url);
     }
     for (const sub of [
       'owner',
@@ -102,7 +93,9 @@ describe('a fleet of agents on two API processes', () => {
 
     const claims = new Map<string, Task[]>();
     let empties = 0;
-    // Meanwhile, watch for any backend of this database waiting on a lock.
+    // Meanwhile, watch for any backend of this database waiting on a row lock (a tuple, or
+    // the transaction holding one). Not counted: the cluster-wide lock every committing
+    // transaction that sent NOTIFY takes in turn (the change feed's wake-up).
     let waits = 0;
     let samples = 0;
     let claiming = true;
@@ -110,7 +103,8 @@ describe('a fleet of agents on two API processes', () => {
       while (claiming) {
         const { rows } = await sql<{ n: number }>`
           select count(*)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid
-          where not l.granted and a.datname = current_database()`.execute(database.db);
+          where not l.granted and a.datname = current_database()
+            and l.locktype in ('tuple', 'transactionid')`.execute(database.db);
         waits = Math.max(waits, rows[0]?.n ?? 0);
         samples++;
         await new Promise((r) => setTimeout(r, 5));

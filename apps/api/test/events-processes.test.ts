@@ -7,9 +7,8 @@ import { createTRPCClient, httpSubscriptionLink } from '@trpc/client';
 import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestIssuer } from './helpers/jwks';
-import { freePort } from './helpers/net';
 import { waitForLog } from './helpers/observe';
-import { type ServiceProcess, startApi, waitForHealth } from './helpers/process';
+import { type ServiceProcess, startApiFor } from './helpers/process';
 import { restClient } from './helpers/rest';
 import { openEventStream } from './helpers/sse';
 
@@ -47,21 +46,13 @@ describe('the change feed across two API processes', () => {
     issuer = await new TestIssuer().start();
     database = await createTestDatabase({ migrate: false });
     for (let i = 0; i < 2; i++) {
-      const port = await freePort();
-      const api = startApi({
-        AUTH_JWKS_URL: issuer.url,
-        AUTH_ISSUER: issuer.issuer,
-        AUTH_AUDIENCE: issuer.audience,
-        PORT: String(port),
-        DATABASE_URL: database.url,
-        RATE_LIMIT_PER_MINUTE: '0',
+      const { api, url } = await startApiFor(issuer, database.url, {
         LEASE_SWEEP_INTERVAL_MS: '0',
         EVENTS_MAX_BUFFERED_BYTES: '65536',
         EVENTS_SLOW_CLIENT_MS: '2000',
       });
       apis.push(api);
-      urls.push(`http://127.0.0.1:${port}`);
-      await waitForHealth(`${urls[i]}/health`, api);
+      urls.push(url);
     }
     token = await issuer.token('olga');
     const created = await restClient(urls[0] as string)('POST', '/api/projects', {

@@ -1,9 +1,8 @@
 import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestIssuer } from './helpers/jwks';
-import { freePort } from './helpers/net';
 import { parsePrometheus, sampleValue } from './helpers/observe';
-import { type ServiceProcess, startApi, waitForHealth } from './helpers/process';
+import { type ServiceProcess, startApiFor } from './helpers/process';
 import { restClient } from './helpers/rest';
 import { WebhookReceiver } from './helpers/webhook-receiver';
 
@@ -22,14 +21,7 @@ describe('webhook delivery across API processes', () => {
   const running: ServiceProcess[] = [];
 
   const start = async (): Promise<string> => {
-    const port = await freePort();
-    const api = startApi({
-      AUTH_JWKS_URL: issuer.url,
-      AUTH_ISSUER: issuer.issuer,
-      AUTH_AUDIENCE: issuer.audience,
-      PORT: String(port),
-      DATABASE_URL: database.url,
-      RATE_LIMIT_PER_MINUTE: '0',
+    const { api, url } = await startApiFor(issuer, database.url, {
       WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
       WEBHOOK_POLL_INTERVAL_MS: '50',
       // A claim's lease is twice this plus 5 s: how long a killed process holds a message.
@@ -37,8 +29,6 @@ describe('webhook delivery across API processes', () => {
       WEBHOOK_RETRY_BASE: '1s',
     });
     running.push(api);
-    const url = `http://127.0.0.1:${port}`;
-    await waitForHealth(`${url}/health`, api);
     return url;
   };
   const call = <T>(url: string, method: string, path: string, body?: unknown) =>

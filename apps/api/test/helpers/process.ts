@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import type { TestIssuer } from './jwks';
+import { freePort } from './net';
 
 export interface ServiceProcess {
   child: ChildProcess;
@@ -60,4 +62,33 @@ const API_DIR = resolve(import.meta.dirname, '../..');
 /** The API (apps/api) as a process. */
 export function startApi(env: Record<string, string>): ServiceProcess {
   return startService(API_DIR, env);
+}
+
+/**
+ * The API as a process on a port of its own, trusting `issuer`'s tokens, on the database
+ * at `databaseUrl` (migrating it if needed); resolves once it answers /health.
+ */
+export async function startApiFor(
+  issuer: TestIssuer,
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<{ api: ServiceProcess; url: string }> {
+  const port = await freePort();
+  const api = startApi({
+    AUTH_JWKS_URL: issuer.url,
+    AUTH_ISSUER: issuer.issuer,
+    AUTH_AUDIENCE: issuer.audience,
+    PORT: String(port),
+    DATABASE_URL: databaseUrl,
+    RATE_LIMIT_PER_MINUTE: '0',
+    ...env,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHealth(`${url}/health`, api);
+  } catch (error) {
+    api.child.kill('SIGKILL');
+    throw error;
+  }
+  return { api, url };
 }
