@@ -59,6 +59,8 @@ export interface AppOptions {
 export interface ChangeFeedOptions {
   /** The database's LISTEN (Database.listen); absent: the feed polls on its fallback timer only. */
   listen?: Listen | undefined;
+  /** Whether commits here NOTIFY other processes (PostgreSQL: yes; PGlite: one process, no). */
+  announce?: boolean | undefined;
   maxStreamsPerPrincipal?: number;
   /** A `: ping` comment on GET /api/events this often (tRPC's stream pings every SSE_PING_MS). */
   keepAliveMs?: number;
@@ -98,6 +100,7 @@ export function createApp(options: AppOptions): App {
   const changes = new ChangeHub({
     db: options.db,
     listen: feed.listen,
+    announce: feed.announce,
     logger,
     maxStreamsPerPrincipal: feed.maxStreamsPerPrincipal,
     maxBufferedBytes: feed.maxBufferedBytes,
@@ -123,8 +126,12 @@ export function createApp(options: AppOptions): App {
   const deps = {
     db: options.db,
     webhooks,
-    // A commit may have queued webhook messages: deliver them now rather than at the next poll.
-    onAuditCommitted: dispatcher && (() => dispatcher.wake()),
+    // A commit's audit rows: the change feed reads them now and tells the other processes,
+    // and the webhook messages they queued go out now rather than at the next poll.
+    onAuditCommitted: () => {
+      changes.committed();
+      dispatcher?.wake();
+    },
     changes,
     verifyToken,
     rateLimiter: createRateLimiter(
@@ -163,9 +170,10 @@ export function createApp(options: AppOptions): App {
     if (metrics) closeMetrics = await exposeMetrics(app, metrics.registry, exposure, logger);
   })();
   const sweeper: LeaseSweeper | undefined = options.leaseSweepIntervalMs
-    ? startLeaseSweeper(options.db, logger, options.leaseSweepIntervalMs, (rows) =>
-        metrics?.router.auditRowsCommitted(rows),
-      )
+    ? startLeaseSweeper(options.db, logger, options.leaseSweepIntervalMs, (rows) => {
+        metrics?.router.auditRowsCommitted(rows);
+        changes.committed();
+      })
     : undefined;
 
   return {

@@ -113,6 +113,8 @@ const ApiEnvSchema = z.object({
     .max(1024 * 1024 * 1024)
     .default(1024 * 1024),
   EVENTS_SLOW_CLIENT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  // How often the feed re-reads the log with no wake-up (a writer outside the API, a lost NOTIFY).
+  EVENTS_FALLBACK_POLL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
 });
 
 // The API's variables, then every service's (NODE_ENV, LOG_LEVEL, LOG_PRETTY, METRICS*).
@@ -166,6 +168,7 @@ export interface Config {
     keepAliveMs: number;
     maxBufferedBytes: number;
     slowClientMs: number;
+    fallbackPollMs: number;
   };
 }
 
@@ -257,6 +260,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       keepAliveMs: e.EVENTS_KEEPALIVE_MS,
       maxBufferedBytes: e.EVENTS_MAX_BUFFERED_BYTES,
       slowClientMs: e.EVENTS_SLOW_CLIENT_MS,
+      fallbackPollMs: e.EVENTS_FALLBACK_POLL_MS,
     },
   };
 }

@@ -40,7 +40,11 @@ runService<Config>({
         leaseSweepIntervalMs: config.leaseSweepIntervalMs,
         webhooks: config.webhooks,
         webhookPollIntervalMs: config.webhookPollIntervalMs,
-        changes: { listen: database.listen, ...config.events },
+        changes: {
+          listen: database.listen,
+          announce: database.kind === 'postgres',
+          ...config.events,
+        },
         mcp: {
           ...(config.authServerUrl && { authUrl: config.authServerUrl }),
           tools: config.mcpTools,

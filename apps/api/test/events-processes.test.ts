@@ -50,6 +50,8 @@ describe('the change feed across two API processes', () => {
         LEASE_SWEEP_INTERVAL_MS: '0',
         EVENTS_MAX_BUFFERED_BYTES: '65536',
         EVENTS_SLOW_CLIENT_MS: '2000',
+        // Far beyond the test: what reaches the other process comes by its NOTIFY.
+        EVENTS_FALLBACK_POLL_MS: '600000',
       });
       apis.push(api);
       urls.push(url);

@@ -23,6 +23,13 @@ export interface DbOptions {
    * pg_terminate_backend), idle or in use. The pool drops it and reconnects.
    */
   onPoolError?: (error: Error) => void;
+  /**
+   * Whether audit rows written through this pool wake the change feed from their own
+   * transactions (audit_log's trigger, as for any writer the API does not know). Off by
+   * default: the API announces its commits itself (see migration 0012). Tests that write
+   * the log by hand turn it on.
+   */
+  notifyFromTrigger?: boolean;
 }
 
 export interface Database {
@@ -84,6 +91,9 @@ export function createDialect(options: DbOptions = {}): DialectHandle {
       connectionTimeoutMillis: 5_000,
       idleTimeoutMillis: 30_000,
       types: pgTypes(),
+      // The API announces its own commits to the change feed, coalesced (ChangeHub's
+      // committed()); audit_log's trigger stays quiet for these connections (0012).
+      ...(!options.notifyFromTrigger && { options: '-c taskflow.announce_changes=off' }),
     });
     // A connection that dies emits 'error' on its client. pg-pool listens only
     // while the client sits idle in the pool; a checked-out one (idle in a

@@ -42,7 +42,12 @@ export async function createTestDatabase(
   const name = `taskflow_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   await admin((c) => c.query(`create database "${name}"`));
   const url = withDatabase(TEST_SERVER_URL, name);
-  const database = createDb({ databaseUrl: url, maxConnections: options.maxConnections ?? 10 });
+  // Tests write audit rows by hand too: those wake the feed as any outside writer's do.
+  const database = createDb({
+    databaseUrl: url,
+    maxConnections: options.maxConnections ?? 10,
+    notifyFromTrigger: true,
+  });
   if (options.migrate !== false) await migrateToLatest(database.db);
   return {
     ...database,

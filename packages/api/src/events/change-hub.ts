@@ -15,7 +15,10 @@ import type { MembershipView } from './visibility';
 /** What a caller over the stream limit is told to wait (Retry-After): streams end often enough. */
 const STREAM_LIMIT_RETRY_AFTER_S = 5;
 
-/** The channel audit_log's trigger notifies (migration 0008_change_feed). */
+/**
+ * The channel API processes NOTIFY after committing audit rows (`committed()`), and that
+ * audit_log's trigger notifies for any other writer (migrations 0008 and 0012).
+ */
 export const CHANGES_CHANNEL = 'taskflow_changes';
 
 export const CHANGE_HUB_DEFAULTS = {
@@ -23,6 +26,7 @@ export const CHANGE_HUB_DEFAULTS = {
   readBatch: 500,
   gapPollMs: 50,
   fallbackPollMs: 5_000,
+  announce: true,
   maxStreamsPerPrincipal: 5,
   maxBufferedBytes: 1024 * 1024,
   slowClientMs: 15_000,
@@ -32,6 +36,11 @@ export interface ChangeHubOptions {
   db: Kysely<DB>;
   /** The wake-up; without it the hub still works, on its fallback timer alone. */
   listen?: Listen | undefined;
+  /**
+   * Whether `committed()` tells other processes (NOTIFY): on PostgreSQL, where API
+   * processes share the log; not on PGlite, where this process is the only one.
+   */
+  announce?: boolean | undefined;
   logger: Logger;
   /** Recent events kept in memory for live fan-out. */
   ringSize?: number | undefined;
@@ -94,6 +103,8 @@ export interface EventBatch {
  */
 export class ChangeHub {
   private readonly options: Required<Omit<ChangeHubOptions, 'listen'>> & { listen?: Listen };
+  private announcing = false;
+  private announceAgain = false;
   private readonly db: Kysely<DB>;
   private reader: SettledReader | undefined;
   private started: Promise<void> | undefined;
@@ -203,6 +214,37 @@ export class ChangeHub {
     }, ms);
     timer.unref();
     this.timers.add(timer);
+  }
+
+  /**
+   * This process committed audit rows: read them here at once, and wake the other
+   * processes with one NOTIFY. Writers never NOTIFY inside their own transactions: every
+   * transaction that does takes one cluster-wide lock in turn at commit, which held
+   * writes to a few hundred a second. The NOTIFYs are coalesced instead: at most one in
+   * flight and one more after it, however many commits there are meanwhile.
+   */
+  committed(): void {
+    if (this.closed) return;
+    this.poke();
+    if (!this.options.announce) return;
+    if (this.announcing) {
+      this.announceAgain = true;
+      return;
+    }
+    this.announcing = true;
+    void (async () => {
+      try {
+        do {
+          this.announceAgain = false;
+          await sql`select pg_notify(${CHANGES_CHANNEL}, '')`.execute(this.db);
+        } while (this.announceAgain && !this.closed);
+      } catch (error) {
+        // The others' fallback timers still find the change.
+        this.options.logger.warn({ err: error }, 'change feed: NOTIFY failed');
+      } finally {
+        this.announcing = false;
+      }
+    })();
   }
 
   /** Something may have been written: read the log (coalesced with a read under way). */

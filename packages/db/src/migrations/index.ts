@@ -10,6 +10,7 @@ import * as m0008 from './0008_change_feed';
 import * as m0009 from './0009_webhooks';
 import * as m0010 from './0010_worker_emails';
 import * as m0011 from './0011_dependency_counts';
+import * as m0012 from './0012_change_feed_announce';
 
 /**
  * Versioned, forward-only migrations, in code so that they ship with the
@@ -28,6 +29,7 @@ export const migrations: Record<string, Migration> = {
   '0009_webhooks': m0009,
   '0010_worker_emails': m0010,
   '0011_dependency_counts': m0011,
+  '0012_change_feed_announce': m0012,
 };
 
 export const migrationProvider: MigrationProvider = {
