@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDb, migrateToLatest } from '@taskflow/db';
 import pg from 'pg';
@@ -252,7 +252,9 @@ async function main(): Promise<number> {
   cleanups.push(async () => rmSync(workDir, { recursive: true, force: true }));
 
   process.stdout.write(
-    `# ${new Date().toISOString()} ${baseUrl}: ${seeded.plan.tasks} tasks seeded (main project ${seeded.mainSlug}: ${Math.round((seeded.plan.tasks * seeded.plan.mainPercent) / 100)}), ${options.analyze ? 'analyzed' : 'no statistics'}; wrk -t${options.threads} -c${options.connections} -d${options.duration}s\n`,
+    `# ${new Date().toISOString()} ${baseUrl}: ${seeded.plan.tasks} tasks seeded (main project ${seeded.mainSlug}: ${Math.round((seeded.plan.tasks * seeded.plan.mainPercent) / 100)}), ${options.analyze ? 'analyzed' : 'no statistics'}; wrk -t${options.threads} -c${options.connections} -d${options.duration}s; ${cpus().length} cores, load ${loadavg()
+      .map((n) => n.toFixed(1))
+      .join(' ')}\n`,
   );
   process.stdout.write(`${formatHeader()}\n`);
   const failures: string[] = [];
