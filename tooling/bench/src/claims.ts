@@ -1,3 +1,4 @@
+import { assigneesOf, createTasks } from './api-data';
 import {
   contentionHolds,
   findDoubleClaims,
@@ -5,22 +6,13 @@ import {
   type NextClaim,
   type StartAttempt,
 } from './claim-checks';
-import { httpClient, percentile, type Send } from './http';
+import { httpClient, percentile } from './http';
 import type { ScenarioResult } from './wrk';
 
 export interface Claimer {
   /** The worker id (the token's sub). */
   id: string;
   token: string;
-}
-
-async function inPool<T>(items: T[], concurrency: number, run: (item: T) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length) await run(items[next++] as T);
-    }),
-  );
 }
 
 function shuffled<T>(items: T[]): T[] {
@@ -30,16 +22,6 @@ function shuffled<T>(items: T[]): T[] {
     [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
   }
   return copy;
-}
-
-async function assigneesOf(send: Send, ids: number[]): Promise<Map<number, string | null>> {
-  const found = new Map<number, string | null>();
-  await inPool(ids, 8, async (id) => {
-    const answer = await send('GET', `/api/tasks/${id}`);
-    const task = answer.json as { assigned_to?: string | null } | null;
-    found.set(id, answer.status === 200 ? (task?.assigned_to ?? null) : `(HTTP ${answer.status})`);
-  });
-  return found;
 }
 
 function figures(name: string, latencies: number[], seconds: number) {
@@ -66,21 +48,7 @@ export async function runContention(
   tasks: number,
 ): Promise<ScenarioResult> {
   const admin = httpClient(baseUrl, owner.token, 16);
-  const taskIds: number[] = [];
-  await inPool(
-    Array.from({ length: tasks }, (_, i) => i),
-    16,
-    async (i) => {
-      const answer = await admin('POST', '/api/tasks', {
-        title: `Contended task ${i}`,
-        project_slug: projectSlug,
-      });
-      const id = (answer.json as { id?: number } | null)?.id;
-      if (answer.status !== 201 || typeof id !== 'number')
-        throw new Error(`creating a contended task answered ${answer.status}`);
-      taskIds.push(id);
-    },
-  );
+  const taskIds = await createTasks(admin, projectSlug, tasks, 'Contended task');
   const attempts: StartAttempt[] = [];
   const latencies: number[] = [];
   const started = performance.now();
