@@ -276,12 +276,29 @@ async function main(): Promise<number> {
   return failures.length ? 1 : 0;
 }
 
+let cleaning: Promise<void> | undefined;
+/** Runs the cleanups once: a signal and the normal end share the same run. */
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const cleanup of cleanups) await cleanup().catch((error) => log(`cleanup: ${error}`));
+  })();
+  return cleaning;
+}
+
+// Ctrl-C mid-run still stops the API and drops the database.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: cleaning up`);
+    void cleanUp().then(() => process.exit(130));
+  });
+}
+
 let code = 1;
 try {
   code = await main();
 } catch (error) {
   log(error instanceof Error ? error.message : String(error));
 } finally {
-  for (const cleanup of cleanups) await cleanup().catch((error) => log(`cleanup: ${error}`));
+  await cleanUp();
 }
 process.exit(code);
