@@ -411,6 +411,10 @@ describe('signed webhooks, delivered from the outbox to a real endpoint', () => 
       'http://0x7f.1/x',
       'http://[::ffff:a9fe:a9fe]/latest/',
       'http://[fd00:ec2::254]/latest/',
+      // IPv6 forms that embed an IPv4 address: compatible, translated, local-use NAT64.
+      'http://[::127.0.0.1]:9/x',
+      'http://[::ffff:0:7f00:1]:9/x',
+      'http://[64:ff9b:1::a9fe:a9fe]/latest/',
     ];
 
     it.each(internal)('refuses %s with 422 when private networks are not allowed', async (url) => {
