@@ -504,6 +504,29 @@ describe('delivery-time checks', () => {
     expect(receiver.received.map((r) => r.id)).toEqual([log.items[0]?.message_id]);
   });
 
+  it('records the rest of a round when a subscription is deleted while its message is in flight', async () => {
+    const gone = await olga.webhooks.create.mutate({
+      project_slug: 'late',
+      url: `${receiver.url}/gone`,
+    });
+    const kept = await olga.webhooks.create.mutate({
+      project_slug: 'late',
+      url: `${receiver.url}/kept`,
+    });
+    receiver.answer = (got) => (got.path === '/gone' ? 'hang' : 200);
+    await olga.tasks.create.mutate({ project_slug: 'late', title: 'In flight' });
+    const settings = { ...WEBHOOK_DEFAULTS, allowPrivateNetworks: true, timeoutMs: 1_000 };
+    const round = dispatchDueWebhooks(h.database.db, settings);
+    await receiver.waitFor(() => receiver.at('/gone').length >= 1);
+    await olga.webhooks.delete.mutate({ project_slug: 'late', id: gone.id });
+    // The deleted endpoint's attempt has nowhere to be logged; the round still completes.
+    const report = await round;
+    expect(report.failed).toBe(0);
+    const log = await olga.webhooks.deliveries.query({ project_slug: 'late', id: kept.id });
+    expect(log.items.map((d) => d.status_code)).toEqual([200]);
+    receiver.answer = () => 200;
+  });
+
   it('connects to the address it checked, never resolving the name again (DNS rebinding)', async () => {
     // The name does not resolve at all: the request can only reach the receiver through the pinned address.
     const port = new URL(receiver.url).port;
