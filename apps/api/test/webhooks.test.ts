@@ -1,3 +1,4 @@
+import type { ChangeEvent } from '@taskflow/contracts';
 import { sql, writeAudit } from '@taskflow/db';
 import {
   dispatchDueWebhooks,
@@ -338,6 +339,35 @@ describe('signed webhooks, delivered from the outbox to a real endpoint', () => 
         'webhook_tested',
       ]),
     );
+  });
+
+  it('shows project members the webhook changes in the feed, but never the URL (it may carry credentials)', async () => {
+    const sub = await olga.webhooks.create.mutate({
+      project_slug: 'hooks',
+      url: `http://user:hunter2@${new URL(receiver.url).host}/creds?token=s3cret`,
+      events: ['task.deleted'],
+    });
+    await olga.webhooks.update.mutate({ project_slug: 'hooks', id: sub.id, enabled: false });
+    await olga.webhooks.delete.mutate({ project_slug: 'hooks', id: sub.id });
+    // The audit log itself keeps the URL.
+    const stored = await h.database.db
+      .selectFrom('audit_log')
+      .select(['action', 'context'])
+      .where('action', 'in', ['webhook_created', 'webhook_updated', 'webhook_deleted'])
+      .where(sql<boolean>`context->>'webhook_id' = ${String(sub.id)}`)
+      .execute();
+    expect(stored.some((r) => JSON.stringify(r.context).includes('hunter2'))).toBe(true);
+    // A member, who may not read the webhook itself, reads its changes without it.
+    let seen: ChangeEvent[] = [];
+    for (let i = 0; i < 50 && seen.length < 2; i++) {
+      const page = await pete.events.list.query({ project_slug: 'hooks', after: 0, limit: 500 });
+      seen = page.items.filter((e) => e.context.webhook_id === sub.id);
+      if (seen.length < 2) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(seen.map((e) => e.action)).toEqual(
+      expect.arrayContaining(['webhook_created', 'webhook_deleted']),
+    );
+    for (const event of seen) expect(JSON.stringify(event)).not.toMatch(/hunter2|s3cret/);
   });
 
   it('answers a REST create with 201 and refuses bad input with 400 or 422', async () => {
