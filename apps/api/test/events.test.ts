@@ -275,6 +275,62 @@ describe('the change feed', () => {
     for (const s of [...open, again]) s?.close();
   });
 
+  it('gives back the slot of a client that hangs up while its stream is being set up (REST and tRPC)', async () => {
+    // One caller per surface, each hanging up as many times as it may hold streams.
+    const surfaces = [
+      { sub: 'hugo', path: '/api/events' },
+      { sub: 'ida', path: `/trpc/events.onChange?input=${encodeURIComponent('{}')}` },
+    ];
+    for (const { sub, path } of surfaces) {
+      tokens[sub] = await h.issuer.token(sub);
+      await h.withToken(tokens[sub] as string).workers.me.query();
+      // Setting a stream up reads the reader's projects: hold that read until the client is gone.
+      const lock = new pg.Client({ connectionString: h.database.url });
+      await lock.connect();
+      try {
+        await lock.query('begin');
+        await lock.query('lock table project_members in access exclusive mode');
+        const aborts = [0, 1, 2].map(() => new AbortController());
+        const opened = aborts.map((abort) =>
+          fetch(`${h.baseUrl}${path}`, {
+            headers: { authorization: `Bearer ${tokens[sub]}` },
+            signal: abort.signal,
+          }).catch(() => undefined),
+        );
+        const waiting = await until(
+          async () =>
+            (
+              await lock.query<{ n: number }>(
+                `select count(*)::int as n from pg_locks
+                 where relation = 'project_members'::regclass and not granted`,
+              )
+            ).rows[0]?.n ?? 0,
+          (n) => n === aborts.length,
+        );
+        expect(waiting).toBe(aborts.length);
+        for (const abort of aborts) abort.abort();
+        await Promise.all(opened);
+        // The server hears the hang-ups before the lock goes.
+        await new Promise((r) => setTimeout(r, 200));
+      } finally {
+        await lock.query('commit');
+        await lock.end();
+      }
+      // Every slot comes back: the caller may open its full share again.
+      const open: EventStream[] = [];
+      for (let i = 0; i < 3; i++) {
+        let s = await stream(sub);
+        for (let tries = 0; tries < 50 && s.status === 429; tries++) {
+          await new Promise((r) => setTimeout(r, 50));
+          s = await stream(sub);
+        }
+        open.push(s);
+      }
+      expect(open.map((s) => s.status)).toEqual([200, 200, 200]);
+      for (const s of open) s.close();
+    }
+  });
+
   it('pages the history with events.list over REST, oldest first, with next_cursor', async () => {
     const rest = restClient(h.baseUrl);
     const first = await rest<ChangePage>('GET', '/api/events/history?limit=2&project_slug=apollo', {

@@ -1,3 +1,4 @@
+import type { ChangeEvent } from '@taskflow/contracts';
 import { sql, writeAudit } from '@taskflow/db';
 import {
   dispatchDueWebhooks,
@@ -340,6 +341,35 @@ describe('signed webhooks, delivered from the outbox to a real endpoint', () => 
     );
   });
 
+  it('shows project members the webhook changes in the feed, but never the URL (it may carry credentials)', async () => {
+    const sub = await olga.webhooks.create.mutate({
+      project_slug: 'hooks',
+      url: `http://user:hunter2@${new URL(receiver.url).host}/creds?token=s3cret`,
+      events: ['task.deleted'],
+    });
+    await olga.webhooks.update.mutate({ project_slug: 'hooks', id: sub.id, enabled: false });
+    await olga.webhooks.delete.mutate({ project_slug: 'hooks', id: sub.id });
+    // The audit log itself keeps the URL.
+    const stored = await h.database.db
+      .selectFrom('audit_log')
+      .select(['action', 'context'])
+      .where('action', 'in', ['webhook_created', 'webhook_updated', 'webhook_deleted'])
+      .where(sql<boolean>`context->>'webhook_id' = ${String(sub.id)}`)
+      .execute();
+    expect(stored.some((r) => JSON.stringify(r.context).includes('hunter2'))).toBe(true);
+    // A member, who may not read the webhook itself, reads its changes without it.
+    let seen: ChangeEvent[] = [];
+    for (let i = 0; i < 50 && seen.length < 2; i++) {
+      const page = await pete.events.list.query({ project_slug: 'hooks', after: 0, limit: 500 });
+      seen = page.items.filter((e) => e.context.webhook_id === sub.id);
+      if (seen.length < 2) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(seen.map((e) => e.action)).toEqual(
+      expect.arrayContaining(['webhook_created', 'webhook_deleted']),
+    );
+    for (const event of seen) expect(JSON.stringify(event)).not.toMatch(/hunter2|s3cret/);
+  });
+
   it('answers a REST create with 201 and refuses bad input with 400 or 422', async () => {
     const token = await h.issuer.token('olga', { name: 'Olga' });
     const rest = restClient(h.baseUrl);
@@ -411,6 +441,10 @@ describe('signed webhooks, delivered from the outbox to a real endpoint', () => 
       'http://0x7f.1/x',
       'http://[::ffff:a9fe:a9fe]/latest/',
       'http://[fd00:ec2::254]/latest/',
+      // IPv6 forms that embed an IPv4 address: compatible, translated, local-use NAT64.
+      'http://[::127.0.0.1]:9/x',
+      'http://[::ffff:0:7f00:1]:9/x',
+      'http://[64:ff9b:1::a9fe:a9fe]/latest/',
     ];
 
     it.each(internal)('refuses %s with 422 when private networks are not allowed', async (url) => {
@@ -498,6 +532,29 @@ describe('delivery-time checks', () => {
     });
     expect(allowed).toMatchObject({ claimed: 1, delivered: 1 });
     expect(receiver.received.map((r) => r.id)).toEqual([log.items[0]?.message_id]);
+  });
+
+  it('records the rest of a round when a subscription is deleted while its message is in flight', async () => {
+    const gone = await olga.webhooks.create.mutate({
+      project_slug: 'late',
+      url: `${receiver.url}/gone`,
+    });
+    const kept = await olga.webhooks.create.mutate({
+      project_slug: 'late',
+      url: `${receiver.url}/kept`,
+    });
+    receiver.answer = (got) => (got.path === '/gone' ? 'hang' : 200);
+    await olga.tasks.create.mutate({ project_slug: 'late', title: 'In flight' });
+    const settings = { ...WEBHOOK_DEFAULTS, allowPrivateNetworks: true, timeoutMs: 1_000 };
+    const round = dispatchDueWebhooks(h.database.db, settings);
+    await receiver.waitFor(() => receiver.at('/gone').length >= 1);
+    await olga.webhooks.delete.mutate({ project_slug: 'late', id: gone.id });
+    // The deleted endpoint's attempt has nowhere to be logged; the round still completes.
+    const report = await round;
+    expect(report.failed).toBe(0);
+    const log = await olga.webhooks.deliveries.query({ project_slug: 'late', id: kept.id });
+    expect(log.items.map((d) => d.status_code)).toEqual([200]);
+    receiver.answer = () => 200;
   });
 
   it('connects to the address it checked, never resolving the name again (DNS rebinding)', async () => {

@@ -20,6 +20,8 @@ export interface EventStreamOptions {
 
 /** Resolves when the response can take more, or is gone. */
 function drained(res: ServerResponse): Promise<void> {
+  // A response already gone emits neither event again.
+  if (res.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       res.off('drain', done);
@@ -85,6 +87,8 @@ export async function serveEventStream(
   reply.hijack();
   const stop = () => abort.abort();
   res.once('close', stop);
+  // A client that hung up while the stream was set up closed before anyone listened.
+  if (res.destroyed) stop();
   res.writeHead(200, {
     ...(ctx.rateLimit?.headers() ?? {}),
     'content-type': 'text/event-stream; charset=utf-8',

@@ -3,6 +3,17 @@ import type { AuditRow, DB, Kysely } from '@taskflow/db';
 import { selectTasks } from '../services/access';
 import { iso, toTask } from '../services/rows';
 
+/**
+ * What an event's context may show every reader of its project. A webhook's URL may carry
+ * credentials (userinfo, a token in the path or query), and only owners and admins read
+ * webhooks; the audit row keeps it, the feed leaves it out.
+ */
+function feedContext(action: string, context: AuditRow['context']): AuditRow['context'] {
+  if (!action.startsWith('webhook_') || !('url' in context)) return context;
+  const { url: _, ...rest } = context;
+  return rest;
+}
+
 /** Audit rows as change events, each with its task as it stands now (one query for all). */
 export async function toChangeEvents(db: Kysely<DB>, rows: AuditRow[]): Promise<ChangeEvent[]> {
   const taskIds = [...new Set(rows.map((r) => r.task_id).filter((id): id is number => id != null))];
@@ -21,7 +32,7 @@ export async function toChangeEvents(db: Kysely<DB>, rows: AuditRow[]): Promise<
     actor_id: row.actor_id,
     actor_type: row.actor_type,
     action: row.action,
-    context: row.context,
+    context: feedContext(row.action, row.context),
     client: row.client,
     created_at: iso(new Date(row.created_at)),
     task: (row.task_id != null && tasks.get(row.task_id)) || null,

@@ -60,6 +60,8 @@ export const eventsRouter = router({
       }
       // A stream abandoned before its first read still gives its slot back.
       signal?.addEventListener('abort', () => slot.release(), { once: true });
+      // A caller gone while the stream was set up fired its abort already: nobody reads on.
+      if (signal?.aborted) slot.release();
       return (async function* () {
         for await (const event of changeStream(hub, slot, view, filter, after))
           yield tracked(String(event.id), event);

@@ -5,6 +5,7 @@ import {
   type DB,
   type Kysely,
   sql,
+  sqlState,
   type WebhookOutboxRow,
   type WebhookSubscriptionRow,
 } from '@taskflow/db';
@@ -252,6 +253,8 @@ async function disableFailingEndpoint(
     .execute();
 }
 
+const FOREIGN_KEY_VIOLATION = '23503';
+
 /**
  * One round: claim due messages, POST them concurrently, record each outcome. `signal`
  * aborts the POSTs in flight (a stopping process): they are recorded as failed attempts
@@ -291,7 +294,13 @@ export async function dispatchDueWebhooks(
       }
       const messageId = messageIdOf(row.audit_id, row.subscription_id);
       const outcome = await attempt(db, settings, sub, audit, messageId, signal);
-      await settle(db, settings, row, token, sub, messageId, outcome);
+      try {
+        await settle(db, settings, row, token, sub, messageId, outcome);
+      } catch (error) {
+        // Deleted while this message was in flight: its outbox row and log went with it.
+        if (sqlState(error) === FOREIGN_KEY_VIOLATION) return;
+        throw error;
+      }
       if (outcome.error === null) report.delivered++;
       else report.failed++;
     }),

@@ -25,11 +25,13 @@ for (const [network, prefix] of [
 ] as const)
   BLOCKED.addSubnet(network, prefix, 'ipv4');
 for (const [network, prefix] of [
-  ['::', 128], // unspecified
-  ['::1', 128], // loopback
+  ['::', 96], // unspecified, loopback, and IPv4-compatible (::127.0.0.1), which embeds an IPv4 address
   ['::ffff:0:0', 96], // IPv4-mapped: would reach any IPv4 address, private ones included
+  ['::ffff:0:0:0', 96], // IPv4-translated (SIIT), which embeds an IPv4 address too
   ['64:ff9b::', 96], // NAT64
+  ['64:ff9b:1::', 48], // NAT64 for local use
   ['100::', 64], // discard
+  ['2001::', 32], // Teredo, which embeds an IPv4 address
   ['2001:db8::', 32], // documentation
   ['2002::', 16], // 6to4, which embeds an IPv4 address
   ['fc00::', 7], // unique local (AWS metadata fd00:ec2::254)
