@@ -2,7 +2,6 @@ import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SettledReader } from '../src/events/settled-reader';
-import { parseSnapshot, stillRunning } from '../src/events/snapshot';
 
 /** The feed's reader against real concurrent transactions on PostgreSQL. */
 describe('SettledReader', () => {
@@ -33,16 +32,6 @@ describe('SettledReader', () => {
   afterAll(async () => {
     for (const c of clients) await c.end();
     await database.drop();
-  });
-
-  it('parses snapshots and tells a finished transaction from a running one', () => {
-    const snapshot = parseSnapshot('100:105:100,103');
-    expect(snapshot).toEqual({ xmin: 100n, xmax: 105n, xip: [100n, 103n] });
-    expect(stillRunning(99n, snapshot)).toBe(false);
-    expect(stillRunning(100n, snapshot)).toBe(true);
-    expect(stillRunning(101n, snapshot)).toBe(false);
-    expect(stillRunning(105n, snapshot)).toBe(true);
-    expect(parseSnapshot('7:7:').xip).toEqual([]);
   });
 
   it('waits for two open transactions with lower ids, whatever order they commit in', async () => {
@@ -91,5 +80,34 @@ describe('SettledReader', () => {
     expect(reader.cursor).toBe(9);
     await a.query('commit');
     expect(notes(await reader.read(database.db, 100))).toEqual(['late', 'after']);
+  });
+
+  it('is not held up by long transactions that write no audit rows, here or in another database', async () => {
+    const reader = new SettledReader(11);
+    const [a, b, elsewhere, idle] = [
+      await client(),
+      await client(),
+      new pg.Client({ connectionString: database.url.replace(/\/[^/]*$/, '/postgres') }),
+      await client(),
+    ];
+    await elsewhere.connect();
+    clients.push(elsewhere);
+    try {
+      // Transactions with transaction ids, open throughout: one in another database, one here.
+      await elsewhere.query('begin');
+      await elsewhere.query('select pg_current_xact_id()');
+      await idle.query('begin');
+      await idle.query('select pg_current_xact_id()');
+      await a.query('begin');
+      expect(await insert(a, 'gone')).toBe(12);
+      expect(await insert(b, 'next')).toBe(13);
+      expect(await reader.read(database.db, 100)).toEqual([]);
+      await a.query('rollback');
+      expect(notes(await reader.read(database.db, 100))).toEqual(['next']);
+      expect(reader.waiting).toBe(false);
+    } finally {
+      await elsewhere.query('rollback');
+      await idle.query('rollback');
+    }
   });
 });

@@ -2,6 +2,7 @@ import type { ChangeEvent, ChangeFilter } from '@taskflow/contracts';
 import type { DB, Kysely, Listen, NotificationListener } from '@taskflow/db';
 import { sql } from '@taskflow/db';
 import type { Logger } from '@taskflow/service';
+import { anyStillWriting, auditWriters } from './audit-writers';
 import {
   MEMBERSHIP_ACTIONS,
   matchesFilter,
@@ -9,7 +10,6 @@ import {
   toChangeEvents,
 } from './change-events';
 import { SettledReader } from './settled-reader';
-import { parseSnapshot, stillRunning } from './snapshot';
 import type { MembershipView } from './visibility';
 
 /** What a caller over the stream limit is told to wait (Retry-After): streams end often enough. */
@@ -151,21 +151,15 @@ export class ChangeHub {
   }
 
   private async begin(): Promise<void> {
-    const { rows } = await sql<{ max: number | string; snapshot: string }>`
-      select coalesce(max(id), 0) as max, pg_current_snapshot()::text as snapshot
-      from audit_log`.execute(this.db);
+    const { rows } = await sql<{ max: number | string }>`
+      select coalesce(max(id), 0) as max from audit_log`.execute(this.db);
     const first = rows[0];
     if (!first) throw new Error('no answer from audit_log');
     const max = Number(first.max);
-    // Ids below max may belong to transactions still running: wait until those end.
-    const running = parseSnapshot(first.snapshot).xip;
-    while (running.length && !this.closed) {
-      const { rows: now } = await sql<{ snapshot: string }>`
-        select pg_current_snapshot()::text as snapshot`.execute(this.db);
-      const snapshot = parseSnapshot(now[0]?.snapshot ?? '0:0:');
-      if (running.every((xid) => !stillRunning(xid, snapshot))) break;
+    // Ids below max may belong to audit writers still running: wait until those end.
+    const writers = await auditWriters(this.db);
+    while (!this.closed && (await anyStillWriting(this.db, writers)))
       await new Promise((r) => setTimeout(r, this.options.gapPollMs));
-    }
     this.reader = new SettledReader(max);
     this.settled = max;
     this.ringFrom = max;
