@@ -55,6 +55,21 @@ describe('the change feed', () => {
     await h.stop();
   });
 
+  it('ends a stream when its token lapses, so the client must come back with a fresh one', async () => {
+    const brief = await h.issuer.token('olga', {}, { expiresIn: 2 });
+    const s = await openEventStream(`${h.baseUrl}/api/events`, {
+      authorization: `Bearer ${brief}`,
+    });
+    streams.push(s);
+    expect(s.status).toBe(200);
+    // The server drops the connection once the token's exp has passed (well before the
+    // test's own timeout); a client reconnecting with the lapsed token would get 401.
+    await s.ended;
+    expect(Date.now()).toBeGreaterThanOrEqual(
+      Number(JSON.parse(atob(brief.split('.')[1] ?? '')).exp) * 1000 - 50,
+    );
+  });
+
   it('refuses a missing token with 401 as JSON, before any stream starts', async () => {
     const s = await openEventStream(`${h.baseUrl}/api/events`);
     expect(s.status).toBe(401);

@@ -86,9 +86,15 @@ export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
     });
   }
   ctx.onAuthenticated?.(principal.id);
-  const worker = await ensureWorker(ctx.db, principal, ctx.client, ctx.metrics?.auditRowsCommitted);
+  // A first call registers the caller: an audit row, counted and announced like any other.
+  const worker = await ensureWorker(ctx.db, principal, ctx.client, (rows) => {
+    ctx.metrics?.auditRowsCommitted(rows);
+    ctx.onAuditCommitted?.(rows);
+  });
   return next({
     ctx: {
+      /** When the caller's credentials lapse: a stream (events.onChange) ends then. */
+      credentialsExpireAt: principal.expiresAt,
       actor: {
         id: worker.id,
         type: worker.type,

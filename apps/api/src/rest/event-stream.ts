@@ -35,6 +35,19 @@ function drained(res: ServerResponse): Promise<void> {
 
 const LAST_EVENT_ID = /^\d{1,15}$/;
 
+// An event goes to every stream that may see it: serialised once, not once per stream
+// (hundreds of streams each stringifying a burst held the event loop for seconds).
+const serialized = new WeakMap<object, string>();
+function eventData(data: unknown): string {
+  if (typeof data !== 'object' || data === null) return JSON.stringify(data);
+  let text = serialized.get(data);
+  if (text === undefined) {
+    text = JSON.stringify(data);
+    serialized.set(data, text);
+  }
+  return text;
+}
+
 /** Last-Event-ID (what an EventSource sends on reconnect) wins over the `after` it first asked with. */
 function resumeFrom(request: FastifyRequest, input: Record<string, unknown>): void {
   const header = request.headers['last-event-id'];
@@ -110,8 +123,7 @@ export async function serveEventStream(
       const [id, data] = item;
       // Waits for the socket to take what is written; the hub cuts off a client that
       // keeps it waiting too long (or lets too much pile up), and the client resumes.
-      if (!res.write(`id: ${id}\nevent: change\ndata: ${JSON.stringify(data)}\n\n`))
-        await drained(res);
+      if (!res.write(`id: ${id}\nevent: change\ndata: ${eventData(data)}\n\n`)) await drained(res);
     }
   } catch (error) {
     request.log.warn({ err: error }, 'event stream failed');

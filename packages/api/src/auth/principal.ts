@@ -20,6 +20,8 @@ export interface Principal {
    * the worker is first registered; afterwards the registry decides.
    */
   workerType?: 'human' | 'agent';
+  /** When the token stops being valid (ms since the epoch), if it says. */
+  expiresAt?: number;
 }
 
 /** `role` may be a string, a comma-separated list (Better Auth's admin plugin) or an array. */
@@ -47,6 +49,7 @@ export function principalFromClaims(claims: JWTPayload & { sub: string }): Princ
     name: name && truncateText(name.trim(), LIMITS.nameMax),
     ...(email && { email }),
     workerType: claims.worker_type === 'agent' ? 'agent' : 'human',
+    ...(typeof claims.exp === 'number' && { expiresAt: claims.exp * 1000 }),
   };
 }
 

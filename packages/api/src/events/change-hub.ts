@@ -12,6 +12,9 @@ import {
 import { SettledReader } from './settled-reader';
 import type { MembershipView } from './visibility';
 
+/** setTimeout's longest delay; a token valid longer than that is not timed. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** What a caller over the stream limit is told to wait (Retry-After): streams end often enough. */
 const STREAM_LIMIT_RETRY_AFTER_S = 5;
 
@@ -391,7 +394,12 @@ export class ChangeHub {
   }
 
   /** Takes a stream slot for `principal`; throws StreamLimitExceeded past the limit. */
-  openStream(principal: string, guard?: StreamGuard): StreamSlot {
+  /**
+   * A stream for `principal`, counted against its limit. At `expiresAt` (the caller's
+   * token lapsing) the stream is cut like a slow one: its client reconnects with fresh
+   * credentials and resumes, so who may read what is checked again.
+   */
+  openStream(principal: string, guard?: StreamGuard, expiresAt?: number): StreamSlot {
     if (this.closed) throw new Error('the change hub is closed');
     const open = this.perPrincipal.get(principal) ?? 0;
     const limit = this.options.maxStreamsPerPrincipal;
@@ -404,12 +412,26 @@ export class ChangeHub {
       blockedSince: undefined,
     };
     this.streams.add(stream);
+    const lapse = expiresAt === undefined ? Number.NaN : Math.max(0, expiresAt - Date.now());
+    const expiry =
+      lapse >= 0 && lapse < MAX_TIMER_MS
+        ? setTimeout(() => {
+            this.options.logger.info(
+              { principal },
+              'change feed: credentials expired, disconnected',
+            );
+            stream.controller.abort();
+            guard?.disconnect();
+          }, lapse)
+        : undefined;
+    expiry?.unref();
     let released = false;
     return {
       signal: stream.controller.signal,
       release: () => {
         if (released) return;
         released = true;
+        clearTimeout(expiry);
         this.streams.delete(stream);
         const left = (this.perPrincipal.get(principal) ?? 1) - 1;
         if (left > 0) this.perPrincipal.set(principal, left);

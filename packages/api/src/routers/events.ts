@@ -52,7 +52,7 @@ export const eventsRouter = router({
       const after = input.lastEventId == null ? hub.horizon : Number(input.lastEventId);
       let slot: ReturnType<ChangeHub['openStream']>;
       try {
-        slot = hub.openStream(ctx.actor.id, ctx.streamGuard);
+        slot = hub.openStream(ctx.actor.id, ctx.streamGuard, ctx.credentialsExpireAt);
       } catch (error) {
         if (error instanceof StreamLimitExceeded)
           throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: error.message, cause: error });
