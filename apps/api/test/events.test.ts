@@ -70,6 +70,23 @@ describe('the change feed', () => {
     );
   });
 
+  it('answers other methods on the stream with 405 and Allow: GET (HEAD too: its answer never ends)', async () => {
+    for (const method of ['HEAD', 'POST', 'DELETE']) {
+      const res = await fetch(`${h.baseUrl}/api/events`, {
+        method,
+        headers: { authorization: `Bearer ${tokens.olga}` },
+      });
+      expect(res.status, method).toBe(405);
+      expect(res.headers.get('allow')).toBe('GET');
+    }
+    // A plain route still answers HEAD like GET.
+    const head = await fetch(`${h.baseUrl}/api/events/history`, {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${tokens.olga}` },
+    });
+    expect(head.status).toBe(200);
+  });
+
   it('refuses a missing token with 401 as JSON, before any stream starts', async () => {
     const s = await openEventStream(`${h.baseUrl}/api/events`);
     expect(s.status).toBe(401);

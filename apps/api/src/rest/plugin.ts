@@ -247,24 +247,27 @@ export async function restPlugin(app: FastifyInstance, options: RestOptions): Pr
   // route that reads no body can refuse one (400) and one that does can say "send JSON" (415).
   parseBodiesAsText(app, '*', (text) => new TextBody(text));
   const allowed = new Map<string, HttpMethod[]>();
+  // HTTP asks for HEAD wherever GET works (the same answer without its body); not on an
+  // event stream, whose answer never ends.
+  const headable = new Set<string>();
   for (const route of REST_ROUTES) {
     const c = compile(route);
     allowed.set(c.url, [...(allowed.get(c.url) ?? []), route.method]);
+    if (route.method === 'GET' && !route.stream) headable.add(c.url);
     app.route({
       method: route.method,
       url: c.url,
-      // HTTP asks for HEAD wherever GET works: the same answer without its body.
-      exposeHeadRoute: route.method === 'GET' && !route.stream,
+      exposeHeadRoute: headable.has(c.url) && route.method === 'GET',
       handler: (request, reply) =>
         handle(c, request, reply, createContext(asRequestLike(request)), options),
     });
   }
   for (const [url, methods] of allowed) {
     const others = METHODS.filter((m) => !(methods as string[]).includes(m));
-    const readable = methods.includes('GET');
-    const allow = (readable ? [...methods, 'HEAD'] : methods).join(', ');
+    const head = headable.has(url);
+    const allow = (head ? [...methods, 'HEAD'] : methods).join(', ');
     app.route({
-      method: readable ? others : [...others, 'HEAD'],
+      method: head ? others : [...others, 'HEAD'],
       url,
       handler: (request, reply) =>
         reply
