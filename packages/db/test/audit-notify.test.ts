@@ -15,7 +15,8 @@ describe("the change feed's trigger", () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     const listener = await database.listen('taskflow_changes', {
-      onNotify: () => heard.push('notify'),
+      // The trigger's notifications carry nothing; the test's own markers carry their name.
+      onNotify: (payload) => heard.push(payload || 'notify'),
       onLost: () => {},
     });
     stopListening = () => listener.close();
@@ -28,12 +29,16 @@ describe("the change feed's trigger", () => {
   const insert = (db: TestDatabase['db']) =>
     sql`insert into audit_log (actor_id, actor_type, action, context)
       values ('script', 'system', 'released', '{}')`.execute(db);
-  /** Waits long enough for a notification sent at commit to arrive (a marker NOTIFY follows it). */
+  /**
+   * Waits until every notification committed so far has arrived: a marker sent now comes
+   * after them (notifications arrive in commit order), and is then taken out again.
+   */
+  let markers = 0;
   const settle = async () => {
-    const before = heard.length;
-    await sql`select pg_notify('taskflow_changes', 'marker')`.execute(database.db);
-    await expect.poll(() => heard.length).toBeGreaterThan(before);
-    heard.pop();
+    const marker = `marker-${++markers}`;
+    await sql`select pg_notify('taskflow_changes', ${marker})`.execute(database.db);
+    await expect.poll(() => heard.includes(marker)).toBe(true);
+    heard.splice(heard.indexOf(marker), 1);
   };
 
   it('notifies when any other writer inserts audit rows', async () => {
