@@ -11,7 +11,7 @@ import {
 import type { ProcedurePath } from '@taskflow/router';
 import type { z } from 'zod';
 import { AGENT_COMMANDS } from './agent-commands';
-import { int, str } from './args';
+import { id, int, str } from './args';
 import type { CommandContext } from './context';
 import { DEPS_COMMANDS } from './deps-commands';
 import { CliError, EXIT } from './exit-codes';
@@ -42,13 +42,6 @@ export interface Command {
     values: Values,
     args: string[],
   ): Promise<{ data: unknown; text: string }>;
-}
-
-function id(value: string | undefined, what = 'ID'): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0)
-    throw new CliError(`${what} must be a positive whole number, not "${value ?? ''}"`, EXIT.usage);
-  return n;
 }
 
 const tags = (v: string | undefined) =>

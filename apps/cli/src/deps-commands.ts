@@ -1,14 +1,8 @@
 import type { Task } from '@taskflow/contracts';
+import { id } from './args';
 import type { Command } from './commands';
 import { CliError, EXIT } from './exit-codes';
 import { dependenciesText } from './format';
-
-function id(value: string | undefined, what: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0)
-    throw new CliError(`${what} must be a positive whole number, not "${value ?? ''}"`, EXIT.usage);
-  return n;
-}
 
 const changed = (task: Task, text: string) => ({
   data: task,

@@ -1,12 +1,13 @@
 import type { ChangeEvent } from '@taskflow/contracts';
+import { int, str } from './args';
 import type { Command } from './commands';
 import { CliError, EXIT } from './exit-codes';
 
-function positive(value: string | boolean | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new CliError(`${flag} must be a whole number, not "${String(value)}"`, EXIT.usage);
+/** A whole number, not negative (--since 0 is the start of the log). */
+function wholeNumber(value: string | undefined, flag: string): number | undefined {
+  const n = int(value, flag);
+  if (n !== undefined && n < 0)
+    throw new CliError(`${flag} must be a whole number, not "${value}"`, EXIT.usage);
   return n;
 }
 
@@ -39,9 +40,9 @@ export const WATCH_COMMANDS: Command[] = [
       since: { type: 'string' },
     },
     run: (ctx, values) => {
-      const project = typeof values.project === 'string' ? values.project : undefined;
-      const task = positive(values.task, '--task');
-      const since = positive(values.since, '--since');
+      const project = str(values.project);
+      const task = wholeNumber(str(values.task), '--task');
+      const since = wholeNumber(str(values.since), '--since');
       return new Promise((resolve, reject) => {
         const stop = () => {
           subscription.unsubscribe();
