@@ -14,7 +14,6 @@ import { AGENT_COMMANDS } from './agent-commands';
 import { id, int, str } from './args';
 import type { CommandContext } from './context';
 import { DEPS_COMMANDS } from './deps-commands';
-import { CliError, EXIT } from './exit-codes';
 import {
   auditTable,
   projectDetail,

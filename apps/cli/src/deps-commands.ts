@@ -1,7 +1,6 @@
 import type { Task } from '@taskflow/contracts';
 import { id } from './args';
 import type { Command } from './commands';
-import { CliError, EXIT } from './exit-codes';
 import { dependenciesText } from './format';
 
 const changed = (task: Task, text: string) => ({
