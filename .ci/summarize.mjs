@@ -16,6 +16,7 @@ let failed = earlier.failed ?? 0;
 let skipped = earlier.skipped ?? 0;
 const before = passed;
 const missing = [];
+const failures = [];
 // Every workspace package: those in apps/, packages/ and tooling/, and examples/.
 const packageDirs = [
   ...['apps', 'packages', 'tooling'].flatMap((group) =>
@@ -36,8 +37,17 @@ for (const dir of packageDirs) {
     passed += r.numPassedTests;
     failed += r.numFailedTests;
     skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+    // Name each failure here, at the end of the log, where a truncated CI log still shows it.
+    for (const file of r.testResults ?? []) {
+      for (const test of file.assertionResults ?? []) {
+        if (test.status !== 'failed') continue;
+        const message = (test.failureMessages?.[0] ?? '').split('\n').slice(0, 6).join('\n  ');
+        failures.push(`${file.name}\n  ${test.fullName}\n  ${message}`);
+      }
+    }
   }
 }
+for (const failure of failures) console.log(`FAILED ${failure}`);
 if (missing.length) console.log(`no test report from: ${missing.join(', ')}`);
 const bad = failed > 0 || missing.length > 0 || passed === before;
 if (option('--save')) {
