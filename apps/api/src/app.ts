@@ -2,6 +2,7 @@ import type { Database, DB, Kysely, Listen } from '@taskflow/db';
 import type { ToolSet } from '@taskflow/mcp-tools';
 import {
   ChangeHub,
+  ChannelFollower,
   createRateLimiter,
   createTokenVerifier,
   DEFAULT_RATE_LIMIT_PER_MINUTE,
@@ -10,6 +11,9 @@ import {
   type VerifierOptions,
   WEBHOOK_DEFAULTS,
   type WebhookSettings,
+  WORKERS_CHANNEL,
+  WorkerCache,
+  type WorkerCacheOptions,
 } from '@taskflow/router';
 import { createService, exposeMetrics, type Logger, type MetricsExposure } from '@taskflow/service';
 import type { FastifyInstance } from 'fastify';
@@ -54,6 +58,8 @@ export interface AppOptions {
   webhookPollIntervalMs?: number;
   /** The change feed (events.*, GET /api/events). */
   changes?: ChangeFeedOptions;
+  /** Copies of callers' worker rows (kept only where `changes.listen` is given). */
+  workerCache?: WorkerCacheOptions;
 }
 
 export interface ChangeFeedOptions {
@@ -117,6 +123,19 @@ export function createApp(options: AppOptions): App {
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
     ...(metrics && { metrics }),
   });
+  // Callers' worker rows, kept only while every process's changes to them can be heard.
+  const workers = new WorkerCache(options.workerCache);
+  const workerChanges =
+    feed.listen &&
+    new ChannelFollower({
+      listen: feed.listen,
+      channel: WORKERS_CHANNEL,
+      logger,
+      label: 'worker cache',
+      onNotify: (id) => workers.forget(id),
+      onListening: () => workers.listening(),
+      onLost: () => workers.deaf(),
+    });
   const webhooks = options.webhooks ?? WEBHOOK_DEFAULTS;
   const dispatcher: WebhookDispatcher | undefined = options.webhookPollIntervalMs
     ? startWebhookDispatcher(options.db, logger, webhooks, options.webhookPollIntervalMs, (r) =>
@@ -133,6 +152,7 @@ export function createApp(options: AppOptions): App {
       dispatcher?.wake();
     },
     changes,
+    workers,
     verifyToken,
     rateLimiter: createRateLimiter(
       options.rateLimit ?? { perMinute: DEFAULT_RATE_LIMIT_PER_MINUTE },
@@ -145,6 +165,7 @@ export function createApp(options: AppOptions): App {
 
   let closeMetrics: () => Promise<void> = async () => undefined;
   const ready = (async () => {
+    await workerChanges?.start();
     await registerCors(app, options.allowedOrigins ?? []);
     await app.register(trpcPlugin, {
       prefix: '/trpc',
@@ -192,6 +213,7 @@ export function createApp(options: AppOptions): App {
       // Streams end first: the server waits for open responses, and these never finish alone.
       await changes.close();
       await app.close();
+      await workerChanges?.close();
       await dispatcher?.stop();
       await closeMetrics();
     },

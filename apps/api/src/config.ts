@@ -4,6 +4,7 @@ import {
   VERIFIER_DEFAULTS,
   WEBHOOK_DEFAULTS,
   type WebhookSettings,
+  WORKER_CACHE_DEFAULTS,
 } from '@taskflow/router';
 import {
   ConfigError,
@@ -115,6 +116,19 @@ const ApiEnvSchema = z.object({
   EVENTS_SLOW_CLIENT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   // How often the feed re-reads the log with no wake-up (a writer outside the API, a lost NOTIFY).
   EVENTS_FALLBACK_POLL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
+  // Callers' worker rows kept per process (each change is announced; 0 keeps none).
+  WORKER_CACHE_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3_600_000)
+    .default(WORKER_CACHE_DEFAULTS.ttlMs),
+  WORKER_CACHE_MAX_ENTRIES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000_000)
+    .default(WORKER_CACHE_DEFAULTS.maxEntries),
 });
 
 // The API's variables, then every service's (NODE_ENV, LOG_LEVEL, LOG_PRETTY, METRICS*).
@@ -170,6 +184,8 @@ export interface Config {
     slowClientMs: number;
     fallbackPollMs: number;
   };
+  /** How long and how many callers' worker rows each process keeps. */
+  workerCache: { ttlMs: number; maxEntries: number };
 }
 
 function isLoopback(url: URL): boolean {
@@ -262,5 +278,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       slowClientMs: e.EVENTS_SLOW_CLIENT_MS,
       fallbackPollMs: e.EVENTS_FALLBACK_POLL_MS,
     },
+    workerCache: { ttlMs: e.WORKER_CACHE_TTL_MS, maxEntries: e.WORKER_CACHE_MAX_ENTRIES },
   };
 }

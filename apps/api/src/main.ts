@@ -45,6 +45,7 @@ runService<Config>({
           announce: database.kind === 'postgres',
           ...config.events,
         },
+        workerCache: config.workerCache,
         mcp: {
           ...(config.authServerUrl && { authUrl: config.authServerUrl }),
           tools: config.mcpTools,

@@ -5,6 +5,7 @@ import type { DB, Kysely } from '@taskflow/db';
 import type { Logger } from '@taskflow/service';
 import type { Principal } from './auth/principal';
 import type { TokenVerifier } from './auth/verify-token';
+import type { WorkerCache } from './auth/worker-cache';
 import type { ChangeHub, StreamGuard } from './events/change-hub';
 import type { IdempotencyRequest } from './idempotency';
 import type { RouterMetrics } from './metrics';
@@ -37,6 +38,8 @@ export interface InnerContextOptions {
   onAuditCommitted?: ((auditRows: number) => void) | undefined;
   /** The process's change feed (events.*); absent: those procedures answer 503. */
   changes?: ChangeHub | undefined;
+  /** The process's copies of callers' worker rows; absent: each call reads its caller's. */
+  workers?: WorkerCache | undefined;
   /** The connection a subscription streams over, so the feed can cut off a client too slow to keep up. */
   streamGuard?: StreamGuard | undefined;
 }
@@ -57,6 +60,7 @@ export function createInnerContext(opts: InnerContextOptions) {
     webhooks: opts.webhooks ?? WEBHOOK_DEFAULTS,
     onAuditCommitted: opts.onAuditCommitted,
     changes: opts.changes,
+    workers: opts.workers,
     streamGuard: opts.streamGuard,
     idempotency: {
       key: opts.idempotencyKey,
@@ -92,6 +96,7 @@ export interface HttpContextDeps {
   webhooks?: WebhookSettings | undefined;
   onAuditCommitted?: ((auditRows: number) => void) | undefined;
   changes?: ChangeHub | undefined;
+  workers?: WorkerCache | undefined;
 }
 
 /**

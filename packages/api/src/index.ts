@@ -10,6 +10,13 @@ export {
   type VerifierOptions,
 } from './auth/verify-token';
 export {
+  announceWorkerChange,
+  WORKER_CACHE_DEFAULTS,
+  WORKERS_CHANNEL,
+  WorkerCache,
+  type WorkerCacheOptions,
+} from './auth/worker-cache';
+export {
   bearerToken,
   type Context,
   clientName,
@@ -43,6 +50,7 @@ export {
   type StreamGuard,
   StreamLimitExceeded,
 } from './events/change-hub';
+export { ChannelFollower, type ChannelFollowerOptions } from './events/channel-follower';
 export {
   IDEMPOTENCY_TTL_HOURS,
   type IdempotencyRequest,

@@ -87,9 +87,13 @@ export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   }
   ctx.onAuthenticated?.(principal.id);
   // A first call registers the caller: an audit row, counted and announced like any other.
-  const worker = await ensureWorker(ctx.db, principal, ctx.client, (rows) => {
-    ctx.metrics?.auditRowsCommitted(rows);
-    ctx.onAuditCommitted?.(rows);
+  const worker = await ensureWorker(ctx.db, principal, {
+    client: ctx.client,
+    cache: ctx.workers,
+    onAuditCommitted: (rows) => {
+      ctx.metrics?.auditRowsCommitted(rows);
+      ctx.onAuditCommitted?.(rows);
+    },
   });
   return next({
     ctx: {

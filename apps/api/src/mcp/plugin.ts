@@ -187,6 +187,11 @@ export async function mcpPlugin(app: FastifyInstance, options: McpOptions): Prom
               client: clientName(request.headers, 'mcp'),
               rateLimit,
               metrics: options.metrics,
+              // As over tRPC and REST: a commit wakes the feed and the webhook dispatcher.
+              webhooks: options.webhooks,
+              onAuditCommitted: options.onAuditCommitted,
+              changes: options.changes,
+              workers: options.workers,
               idempotencyKey: own ?? idempotencyKey,
               // The header's key names one call: a JSON-RPC batch of several may not share it.
               idempotencyRefusal:

@@ -1,5 +1,5 @@
 import type { ChangeEvent, ChangeFilter } from '@taskflow/contracts';
-import type { DB, Kysely, Listen, NotificationListener } from '@taskflow/db';
+import type { DB, Kysely, Listen } from '@taskflow/db';
 import { sql } from '@taskflow/db';
 import type { Logger } from '@taskflow/service';
 import { anyStillWriting, auditWriters } from './audit-writers';
@@ -9,6 +9,7 @@ import {
   membershipChangeOf,
   toChangeEvents,
 } from './change-events';
+import { ChannelFollower } from './channel-follower';
 import { SettledReader } from './settled-reader';
 import type { MembershipView } from './visibility';
 
@@ -123,8 +124,7 @@ export class ChangeHub {
   private timers = new Set<NodeJS.Timeout>();
   private fallback: NodeJS.Timeout | undefined;
   private sweeper: NodeJS.Timeout | undefined;
-  private listener: NotificationListener | undefined;
-  private reconnectDelayMs = 250;
+  private follower: ChannelFollower | undefined;
   private readonly streams = new Set<OpenStream>();
   private readonly perPrincipal = new Map<string, number>();
 
@@ -170,38 +170,20 @@ export class ChangeHub {
     this.fallback.unref();
     this.sweeper = setInterval(() => this.cutSlowStreams(), 1_000);
     this.sweeper.unref();
-    await this.connect();
-    this.poke();
-  }
-
-  private async connect(): Promise<void> {
     const listen = this.options.listen;
-    if (!listen || this.closed) return;
-    try {
-      this.listener = await listen(CHANGES_CHANNEL, {
+    if (listen && !this.closed) {
+      this.follower = new ChannelFollower({
+        listen,
+        channel: CHANGES_CHANNEL,
+        logger: this.options.logger,
+        label: 'change feed',
         onNotify: () => this.poke(),
-        onLost: (error) => {
-          this.listener = undefined;
-          this.options.logger.warn({ err: error }, 'change feed: LISTEN connection lost');
-          this.reconnectLater();
-        },
+        // Whatever was written while nobody listened (the fallback timer reads meanwhile).
+        onListening: () => this.poke(),
       });
-      this.reconnectDelayMs = 250;
-    } catch (error) {
-      this.options.logger.warn({ err: error }, 'change feed: LISTEN failed; polling meanwhile');
-      this.reconnectLater();
+      await this.follower.start();
     }
-  }
-
-  private reconnectLater(): void {
-    if (this.closed) return;
-    const delay = this.reconnectDelayMs;
-    this.reconnectDelayMs = Math.min(delay * 2, 10_000);
-    this.later(delay, async () => {
-      await this.connect();
-      // Whatever was written while nobody listened.
-      if (this.listener) this.poke();
-    });
+    this.poke();
   }
 
   private later(ms: number, run: () => void | Promise<void>): void {
@@ -482,7 +464,6 @@ export class ChangeHub {
     }
     this.wake();
     await this.started?.catch(() => undefined);
-    await this.listener?.close();
-    this.listener = undefined;
+    await this.follower?.close();
   }
 }

@@ -11,6 +11,7 @@ import {
 import { type DB, type Kysely, sql, type Transaction, type WorkerRow } from '@taskflow/db';
 import type { z } from 'zod';
 import type { Principal } from '../auth/principal';
+import { announceWorkerChange, type WorkerCache } from '../auth/worker-cache';
 import { requireVisibleProject } from './access';
 import type { Actor } from './actor';
 import { decodeCursor, encodeCursor, pageOf, refuseCursorWithOffset } from './cursor';
@@ -25,17 +26,28 @@ export function toWorker(row: WorkerRow): Worker {
 /**
  * The caller's worker record, registered on first sight: as an agent when the
  * issuer's token says so (agent accounts are created by admins there), else
- * as a human. One read on the common path; a registration or a rename is a
+ * as a human. One read on the common path, none when cached; a registration or a rename is a
  * write of its own, recorded in the audit trail like any other change.
  */
 export async function ensureWorker(
   db: Kysely<DB>,
   principal: Principal,
-  client?: string,
-  onAuditCommitted?: (rows: number) => void,
+  options: {
+    client?: string | undefined;
+    onAuditCommitted?: ((rows: number) => void) | undefined;
+    /** The process's copies of callers' rows: the common path then reads nothing. */
+    cache?: WorkerCache | undefined;
+  } = {},
 ): Promise<WorkerRow> {
-  const existing = await getWorkerRow(db, principal.id);
-  if (existing && !renamed(existing, principal) && !newEmail(existing, principal)) return existing;
+  const { client, onAuditCommitted, cache } = options;
+  const readAt = cache?.generation ?? 0;
+  const cached = cache?.get(principal.id);
+  const existing = cached ?? (await getWorkerRow(db, principal.id));
+  if (existing && !renamed(existing, principal) && !newEmail(existing, principal)) {
+    // Only a fresh read restarts the copy's lifetime: a hit must not prolong it.
+    if (!cached) cache?.set(existing, readAt);
+    return existing;
+  }
   let transaction: Transaction<DB> | undefined;
   const row = await db.transaction().execute(async (trx) => {
     transaction = trx;
@@ -56,6 +68,7 @@ export async function ensureWorker(
         .where('id', '=', principal.id)
         .returningAll()
         .executeTakeFirstOrThrow();
+      await announceWorkerChange(trx, row.id);
       if (name) {
         await record(trx, actorOf(row, principal, client), 'worker_renamed', {
           worker_id: row.id,
@@ -202,6 +215,7 @@ export async function upsertWorker(
   input: z.output<typeof WorkerUpsertInput>,
 ): Promise<Worker> {
   const previous = await getWorkerRow(trx, input.id);
+  if (previous) await announceWorkerChange(trx, input.id);
   const row = await trx
     .insertInto('workers')
     .values({ id: input.id, type: input.type, name: input.name })
