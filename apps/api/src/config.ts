@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { TOOL_SETS, type ToolSet } from '@taskflow/mcp-tools';
 import {
   DEFAULT_RATE_LIMIT_PER_MINUTE,
@@ -41,7 +42,12 @@ const ApiEnvSchema = z.object({
   HOST: optionalString,
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
   DATABASE_URL: optionalString,
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
   PGLITE_DATA_DIR: optionalString,
+  // Processes serving the port: a number, or auto (one per core, at most MAX_AUTO_WORKERS).
+  API_WORKERS: optionalString.pipe(
+    z.literal('auto').or(z.coerce.number<string>().int().min(1).max(256)).optional(),
+  ),
   AUTH_JWKS_URL: optionalString.pipe(z.url().optional()),
   AUTH_SERVER_URL: optionalString.pipe(z.url().optional()),
   AUTH_ISSUER: optionalString,
@@ -141,11 +147,18 @@ export const PRODUCTION_LIMITS = {
   maxTokenAgeSec: 7 * DAY,
 } as const;
 
+/** API_WORKERS=auto never starts more: each holds DATABASE_POOL_MAX + 2 connections. */
+export const MAX_AUTO_WORKERS = 8;
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   host: string;
   port: number;
   databaseUrl: string | undefined;
+  /** Most pooled connections per process. */
+  databasePoolMax: number;
+  /** Processes serving the port: 1 on PGlite, whose database belongs to one process. */
+  workers: number;
   pgliteDataDir: string | undefined;
   jwksUrl: URL;
   issuer: string | undefined;
@@ -242,6 +255,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
     port: e.PORT,
     databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    workers: !e.DATABASE_URL
+      ? 1
+      : e.API_WORKERS === undefined || e.API_WORKERS === 'auto'
+        ? Math.min(availableParallelism(), MAX_AUTO_WORKERS)
+        : e.API_WORKERS,
     pgliteDataDir: e.PGLITE_DATA_DIR,
     jwksUrl,
     issuer: e.AUTH_ISSUER,

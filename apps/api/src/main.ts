@@ -1,17 +1,29 @@
+import cluster from 'node:cluster';
 import { createDb, migrateToLatest } from '@taskflow/db';
-import { runService } from '@taskflow/service';
+import { createLogger, runService, type ServiceMain } from '@taskflow/service';
 import { createApp } from './app';
+import { runPrimary } from './cluster';
 import { type Config, loadConfig } from './config';
+
+const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 // `pnpm --filter @taskflow/api start`: migrate, serve, and stop cleanly on SIGTERM / SIGINT.
 // A refused configuration exits 78, a PGlite directory in use 75 (DataDirLockedError's code).
-runService<Config>({
+const api: ServiceMain<Config> = {
   name: 'TaskFlow API',
   service: 'api',
   loadConfig: () => loadConfig(),
-  async start(config, logger) {
+  shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS,
+  async start(config, processLogger) {
+    // A worker's lines say which worker; the primary logs as the service.
+    const logger = cluster.isWorker
+      ? processLogger.child({ worker: cluster.worker?.id })
+      : processLogger;
+    if (!config.databaseUrl && (process.env.API_WORKERS ?? '1') !== '1')
+      logger.info('API_WORKERS ignored: the embedded database serves one process');
     const database = createDb({
       databaseUrl: config.databaseUrl,
+      maxConnections: config.databasePoolMax,
       dataDir: config.pgliteDataDir,
       onPoolError: (error) => logger.warn({ err: error }, 'database connection failed'),
     });
@@ -79,4 +91,29 @@ runService<Config>({
       throw error;
     }
   },
-});
+};
+
+/** The cluster's size, if the configuration is sound; else runService reports what is wrong. */
+function workersWanted(): number {
+  try {
+    return loadConfig().workers;
+  } catch {
+    return 1;
+  }
+}
+
+if (cluster.isPrimary && workersWanted() > 1) {
+  const config = loadConfig();
+  runPrimary({
+    workers: config.workers,
+    shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS + 2_000,
+    logger: createLogger({
+      service: 'api',
+      level: config.service.logLevel,
+      pretty: config.service.prettyLogs,
+    }),
+  });
+} else {
+  // A worker whose primary is gone exits by itself (node:cluster ends it on disconnect).
+  runService(api);
+}

@@ -1,6 +1,7 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { authServerOf } from '../src/app';
-import { ConfigError, loadConfig } from '../src/config';
+import { ConfigError, loadConfig, MAX_AUTO_WORKERS } from '../src/config';
 
 describe('configuration', () => {
   it('needs a key set to verify tokens against', () => {
@@ -16,6 +17,19 @@ describe('configuration', () => {
       databaseUrl: undefined,
       bodyLimitBytes: 1048576,
     });
+  });
+
+  it('runs one process per core (at most eight) on PostgreSQL, one on PGlite, or API_WORKERS', () => {
+    const base = { AUTH_JWKS_URL: 'http://a/jwks' };
+    const pg = { ...base, DATABASE_URL: 'postgres://db/x' };
+    expect(loadConfig(pg).workers).toBe(Math.min(availableParallelism(), MAX_AUTO_WORKERS));
+    expect(loadConfig({ ...pg, API_WORKERS: 'auto' }).workers).toBe(loadConfig(pg).workers);
+    expect(loadConfig({ ...pg, API_WORKERS: '3' }).workers).toBe(3);
+    // The embedded database belongs to one process, whatever is asked.
+    expect(loadConfig({ ...base, API_WORKERS: '4' }).workers).toBe(1);
+    for (const bad of ['0', 'many', '1.5', '300']) {
+      expect(() => loadConfig({ ...pg, API_WORKERS: bad })).toThrow(/API_WORKERS/);
+    }
   });
 
   it('parses origins and rejects nonsense values with every problem listed', () => {

@@ -59,9 +59,10 @@ export async function waitForHealth(
 
 const API_DIR = resolve(import.meta.dirname, '../..');
 
-/** The API (apps/api) as a process. */
+/** The API (apps/api) as a process (one, without a cluster's primary, unless env says API_WORKERS). */
 export function startApi(env: Record<string, string>): ServiceProcess {
-  return startService(API_DIR, env);
+  // One process unless a test asks for a cluster: signals and exit codes stay the service's own.
+  return startService(API_DIR, { API_WORKERS: '1', ...env });
 }
 
 /**
