@@ -1,5 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
-import type { Logger } from '@taskflow/service';
+import { type Logger, serveClusterMetrics } from '@taskflow/service';
 
 export interface ClusterOptions {
   workers: number;
@@ -87,6 +87,8 @@ export function runPrimary({ workers, logger, shutdownTimeoutMs }: ClusterOption
     fork();
   });
 
+  // A worker's /metrics answers for the whole cluster.
+  serveClusterMetrics();
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   logger.info({ workers }, 'starting API workers');

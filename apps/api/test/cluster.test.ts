@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { get } from 'node:http';
 import type { Task } from '@taskflow/contracts';
 import { sql } from '@taskflow/db';
 import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
@@ -18,6 +19,28 @@ function childrenOf(pid: number): number[] {
   } catch {
     return []; // pgrep exits 1 when there are none
   }
+}
+
+/** A GET on a connection of its own: node:cluster hands out connections, not requests. */
+function onNewConnection(
+  target: string,
+  token?: string,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = get(
+      target,
+      { agent: false, headers: token ? { authorization: `Bearer ${token}` } : {} },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+  });
 }
 
 async function until<T>(what: string, probe: () => T | undefined, attempts = 100): Promise<T> {
@@ -90,6 +113,32 @@ describe('the API as a cluster of workers (API_WORKERS=2)', () => {
     } finally {
       for (const stream of streams) stream.close();
     }
+  });
+
+  it('answers /metrics for the whole cluster, whichever worker takes the scrape', async () => {
+    const listed = async () => {
+      const res = await onNewConnection(`${url}/metrics`);
+      expect(res.status).toBe(200);
+      const text = res.body;
+      let total = 0;
+      for (const line of text.split('\n')) {
+        if (line.startsWith('http_requests_total{') && line.includes('route="/api/tasks"'))
+          if (line.includes('method="GET"')) total += Number(line.split(' ').at(-1));
+      }
+      return total;
+    };
+    const before = await listed();
+    for (let i = 0; i < 10; i++) {
+      const res = await onNewConnection(`${url}/api/tasks?project_slug=cluster`, token);
+      expect(res.status).toBe(200);
+    }
+    // Each scrape lands on a worker in turn: two in a row must both count all ten.
+    let agreeing = 0;
+    for (let i = 0; i < 40 && agreeing < 2; i++) {
+      agreeing = (await listed()) === before + 10 ? agreeing + 1 : 0;
+      if (agreeing < 2) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(agreeing).toBe(2);
   });
 
   it('sweeps an expired lease once, though both workers sweep', async () => {

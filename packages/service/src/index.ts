@@ -1,3 +1,4 @@
+export { metricsReader, serveClusterMetrics } from './cluster-metrics';
 export {
   ConfigError,
   optionalString,

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { metricsReader } from './cluster-metrics';
 import { errorBody } from './error-reply';
 import type { Logger } from './logger';
 import { createService } from './server';
@@ -57,6 +58,7 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 }
 
 function addMetricsRoute(app: FastifyInstance, registry: Registry, token: string | undefined) {
+  const read = metricsReader(registry);
   app.get('/metrics', async (request, reply) => {
     if (token !== undefined && !tokenMatches(request.headers.authorization, token)) {
       return reply
@@ -65,7 +67,16 @@ function addMetricsRoute(app: FastifyInstance, registry: Registry, token: string
         .header('cache-control', 'no-store')
         .send(errorBody(401, 'UNAUTHORIZED', 'A metrics token is required', request.id));
     }
-    const text = await registry.metrics();
+    let text: string;
+    try {
+      text = await read();
+    } catch (error) {
+      request.log.warn({ err: error }, 'metrics could not be collected');
+      return reply
+        .code(503)
+        .header('cache-control', 'no-store')
+        .send(errorBody(503, 'SERVICE_UNAVAILABLE', 'Metrics could not be collected', request.id));
+    }
     return reply
       .header('content-type', registry.contentType)
       .header('cache-control', 'no-store')
