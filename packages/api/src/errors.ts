@@ -2,7 +2,7 @@
 // the factories services throw, the translation of database failures, and the wire
 // shapes of both surfaces (tRPC's errorFormatter, REST's error body).
 import type { ErrorBody } from '@taskflow/contracts';
-import { isDatabaseUnavailable, sqlState } from '@taskflow/db';
+import { isDatabaseUnavailable, isStalePlan, sqlState } from '@taskflow/db';
 import { UNAVAILABLE_HEADERS } from '@taskflow/http-guard';
 import type { Logger } from '@taskflow/service';
 import { TRPCError } from '@trpc/server';
@@ -114,6 +114,14 @@ export function translateError(error: TRPCError): TRPCError | undefined {
     return new TRPCError({
       code: 'SERVICE_UNAVAILABLE',
       message: 'The database is unavailable; try again shortly',
+      cause,
+    });
+  }
+  if (isStalePlan(cause)) {
+    // A migration changed a table under a prepared statement; the connection re-prepares.
+    return new TRPCError({
+      code: 'SERVICE_UNAVAILABLE',
+      message: 'The database schema changed under this request; try again',
       cause,
     });
   }

@@ -6,6 +6,7 @@ import { type Dialect, Kysely, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { lockDataDir } from './data-dir-lock';
+import { nameStatements } from './named-statements';
 import { type Listen, pgliteListen, postgresListen } from './notifications';
 import type { DB } from './schema';
 
@@ -106,6 +107,7 @@ export function createDialect(options: DbOptions = {}): DialectHandle {
     });
     // Idle clients' errors are re-emitted here too; already reported above.
     pool.on('error', () => {});
+    nameStatements(pool);
     let closed = false;
     return {
       dialect: new PostgresDialect({ pool }),

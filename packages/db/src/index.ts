@@ -22,5 +22,6 @@ export { isDatabaseUnavailable, sqlState } from './errors';
 export { apiRoleGrants } from './grants';
 export { type MigrationReport, migrateToLatest, pendingMigrations } from './migrate';
 export { migrations } from './migrations';
+export { isStalePlan, MAX_NAMED_STATEMENTS } from './named-statements';
 export type { Listen, NotificationHandlers, NotificationListener } from './notifications';
 export * from './schema';
