@@ -68,10 +68,18 @@ describe('keyed retries across database and process failures', () => {
     const released = new Promise<void>((r) => {
       release = r;
     });
+    let locked!: () => void;
+    const lockTaken = new Promise<void>((r) => {
+      locked = r;
+    });
     const held = database.db.transaction().execute(async (trx) => {
       await sql`lock table tasks in exclusive mode`.execute(trx);
+      locked();
       await released;
     });
+    // Only once the lock is ours: until then the test's own LOCK may be the call seen
+    // waiting (behind autovacuum, say), and the create would go through unblocked.
+    await Promise.race([lockTaken, held]);
     return async () => {
       release();
       await held;
@@ -82,7 +90,8 @@ describe('keyed retries across database and process failures', () => {
     (
       await sql<{ pid: number }>`
         select pid from pg_stat_activity
-        where datname = current_database() and wait_event_type = 'Lock'`.execute(database.db)
+        where datname = current_database() and wait_event_type = 'Lock'
+          and backend_type = 'client backend'`.execute(database.db)
     ).rows.map((r) => r.pid);
 
   async function waitForBlocked(): Promise<number[]> {

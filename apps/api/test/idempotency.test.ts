@@ -310,7 +310,8 @@ describe('Idempotency-Key over REST and tRPC', () => {
   async function waitingOnLocks(): Promise<number> {
     const row = await sql<{ n: string }>`
       select count(*) as n from pg_stat_activity
-      where datname = current_database() and wait_event_type = 'Lock'`.execute(h.database.db);
+      where datname = current_database() and wait_event_type = 'Lock'
+        and backend_type = 'client backend'`.execute(h.database.db);
     return Number(row.rows[0]?.n ?? 0);
   }
 });
