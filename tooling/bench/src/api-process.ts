@@ -50,6 +50,8 @@ export async function startApi(settings: ApiSettings): Promise<RunningApi> {
       AUTH_AUDIENCE: settings.audience,
       RATE_LIMIT_PER_MINUTE: '0',
       LOG_LEVEL: 'warn',
+      // Unset: one worker per core, as production runs; API_WORKERS=1 measures one process.
+      ...(process.env.API_WORKERS && { API_WORKERS: process.env.API_WORKERS }),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -188,40 +188,105 @@ async function requireMemberAssignee(
   }
 }
 
+/** Which project a new task goes into, as a condition on `projects`. */
+type Destination = { default_of: string } | { slug: string; actor: Actor } | { id: number };
+
+/**
+ * Inserts the task into the project the destination names, if there is one (and, by slug,
+ * only one the actor may see): the look-up and the insert are one statement. Undefined
+ * when no project matched.
+ */
+async function insertTask(
+  trx: Transaction<DB>,
+  actor: Actor,
+  input: z.output<typeof TaskCreateInput>,
+  to: Destination,
+) {
+  return trx
+    .insertInto('tasks')
+    .columns([
+      'project_id',
+      'title',
+      'description',
+      'priority',
+      'tags',
+      'due_date',
+      'assigned_to',
+      'parent_id',
+      'created_by',
+    ])
+    .expression((eb) =>
+      eb
+        .selectFrom('projects')
+        .select([
+          'projects.id',
+          sql<string>`${input.title}::text`.as('title'),
+          sql<string>`${input.description ?? ''}::text`.as('description'),
+          sql<string>`${input.priority}::text`.as('priority'),
+          sql<string[]>`${input.tags ?? []}::text[]`.as('tags'),
+          sql<Date | null>`${input.due_date ?? null}::timestamptz`.as('due_date'),
+          sql<string | null>`${input.assigned_to ?? null}::text`.as('assigned_to'),
+          sql<number | null>`${input.parent_id ?? null}::int`.as('parent_id'),
+          sql<string>`${actor.id}::text`.as('created_by'),
+        ])
+        .where((w) => {
+          if ('id' in to) return w('projects.id', '=', to.id);
+          if ('default_of' in to) {
+            return w.and([
+              w('projects.owner_id', '=', to.default_of),
+              w('projects.is_default', '=', true),
+            ]);
+          }
+          const bySlug = w('projects.slug', '=', to.slug);
+          if (to.actor.is_admin) return bySlug;
+          return w.and([
+            bySlug,
+            w.exists(
+              w
+                .selectFrom('project_members')
+                .select('project_members.project_id')
+                .whereRef('project_members.project_id', '=', 'projects.id')
+                .where('project_members.worker_id', '=', to.actor.id),
+            ),
+          ]);
+        }),
+    )
+    .returningAll()
+    .returning(
+      sql<string>`(select p.slug from projects p where p.id = tasks.project_id)`.as('project_slug'),
+    )
+    .executeTakeFirst();
+}
+
 export async function createTask(
   trx: Transaction<DB>,
   actor: Actor,
   input: z.output<typeof TaskCreateInput>,
 ): Promise<Task> {
-  const project = input.project_slug
-    ? (await requireVisibleProject(trx, actor, input.project_slug)).project
-    : await ensureDefaultProject(trx, actor);
-  if (input.parent_id) await requireParentInProject(trx, input.parent_id, project.id, project.slug);
-  if (input.assigned_to)
-    await requireMemberAssignee(trx, input.assigned_to, project.id, project.slug);
-
-  const row = await trx
-    .insertInto('tasks')
-    .values({
-      project_id: project.id,
-      title: input.title,
-      description: input.description ?? '',
-      priority: input.priority,
-      tags: input.tags ?? [],
-      due_date: input.due_date ?? null,
-      assigned_to: input.assigned_to ?? null,
-      parent_id: input.parent_id ?? null,
-      created_by: actor.id,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  const task = toTask({
-    ...row,
-    project_slug: project.slug,
-    blocked_by: [],
-    blocks: [],
-    waiting_for: [],
-  });
+  // The common case, one statement: a plain task into a project that exists and is the
+  // actor's. Anything else (a parent or assignee to check, no default project yet, a
+  // project the actor may not see) takes the longer way, which says what is wrong.
+  const plain = !input.parent_id && !input.assigned_to;
+  let row = plain
+    ? await insertTask(
+        trx,
+        actor,
+        input,
+        input.project_slug ? { slug: input.project_slug, actor } : { default_of: actor.id },
+      )
+    : undefined;
+  if (!row) {
+    const project = input.project_slug
+      ? (await requireVisibleProject(trx, actor, input.project_slug)).project
+      : await ensureDefaultProject(trx, actor);
+    if (input.parent_id)
+      await requireParentInProject(trx, input.parent_id, project.id, project.slug);
+    if (input.assigned_to)
+      await requireMemberAssignee(trx, input.assigned_to, project.id, project.slug);
+    row = await insertTask(trx, actor, input, { id: project.id });
+    if (!row) throw new Error(`project ${project.id} vanished while a task was added to it`);
+  }
+  const task = toTask({ ...row, blocked_by: [], blocks: [], waiting_for: [] });
   await recordTask(trx, actor, task, 'created', {
     title: task.title,
     priority: task.priority,
