@@ -92,9 +92,16 @@ export function createDialect(options: DbOptions = {}): DialectHandle {
       connectionTimeoutMillis: 5_000,
       idleTimeoutMillis: 30_000,
       types: pgTypes(),
-      // The API announces its own commits to the change feed, coalesced (ChangeHub's
-      // committed()); audit_log's trigger stays quiet for these connections (0012).
-      ...(!options.notifyFromTrigger && { options: '-c taskflow.announce_changes=off' }),
+      options: [
+        // No JIT: it compiles any query whose estimate passes jit_above_cost, and a list
+        // page's estimate does on a database without statistics (its dependency subplans,
+        // costed for every row): 10 ms of compiling for a query that runs in 1 ms. The
+        // API's queries are short; none wins the compile time back.
+        '-c jit=off',
+        // The API announces its own commits to the change feed, coalesced (ChangeHub's
+        // committed()); audit_log's trigger stays quiet for these connections (0012).
+        ...(options.notifyFromTrigger ? [] : ['-c taskflow.announce_changes=off']),
+      ].join(' '),
     });
     // A connection that dies emits 'error' on its client. pg-pool listens only
     // while the client sits idle in the pool; a checked-out one (idle in a

@@ -1,12 +1,14 @@
 export type {
   Expression,
   ExpressionBuilder,
+  ExpressionWrapper,
   Kysely,
+  SelectQueryBuilder,
   SqlBool,
   Transaction,
   UpdateObject,
 } from 'kysely';
-export { sql } from 'kysely';
+export { expressionBuilder, sql } from 'kysely';
 export { type AuditEntry, writeAudit } from './audit';
 export {
   createDb,

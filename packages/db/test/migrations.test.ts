@@ -63,6 +63,8 @@ describe('migrations on PostgreSQL', () => {
       'tasks_parent',
       'tasks_tags',
       'tasks_title_trgm',
+      'tasks_project_undated',
+      'tasks_undated',
     ]) {
       expect(indexes).toContain(name);
     }

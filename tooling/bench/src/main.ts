@@ -10,7 +10,13 @@ import { httpClient } from './http';
 import { BENCH_AUDIENCE, BENCH_ISSUER, type BenchIssuer, startIssuer, subjectOf } from './issuer';
 import { type BenchOptions, parseOptions, type ScenarioName, USAGE } from './options';
 import { formatHeader, formatRow } from './report';
-import { analyzeDatabase, keepWithoutStatistics, type SeedResult, seedDatabase } from './seed';
+import {
+  analyzeDatabase,
+  describeSeed,
+  keepWithoutStatistics,
+  type SeedResult,
+  seedDatabase,
+} from './seed';
 import { SEARCH_WORD } from './seed-plan';
 import { runWrk, type ScenarioResult, type WrkScenario } from './wrk';
 
@@ -26,7 +32,7 @@ function withDatabase(serverUrl: string, name: string): string {
 }
 
 async function createDatabase(options: BenchOptions): Promise<string> {
-  const name = `taskflow_bench_${process.pid}_${Date.now().toString(36)}`;
+  const name = options.databaseName ?? `taskflow_bench_${process.pid}_${Date.now().toString(36)}`;
   const admin = new pg.Client({ connectionString: options.pg });
   await admin.connect();
   await admin.query(`create database "${name}"`);
@@ -223,7 +229,9 @@ async function main(): Promise<number> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   cleanups.unshift(() => client.end());
-  const seeded = await seedAndMaybeAnalyze(client, options, fresh);
+  const seeded = options.reuse
+    ? await describeSeed(client)
+    : await seedAndMaybeAnalyze(client, options, fresh);
   if (options.seedOnly) return 0;
 
   let baseUrl = options.url;
@@ -256,7 +264,7 @@ async function main(): Promise<number> {
   cleanups.push(async () => rmSync(workDir, { recursive: true, force: true }));
 
   process.stdout.write(
-    `# ${new Date().toISOString()} ${baseUrl}: ${seeded.plan.tasks} tasks seeded (main project ${seeded.mainSlug}: ${Math.round((seeded.plan.tasks * seeded.plan.mainPercent) / 100)}), ${options.analyze ? 'analyzed' : 'no statistics'}; wrk -t${options.threads} -c${options.connections} -d${options.duration}s; ${cpus().length} cores, load ${loadavg()
+    `# ${new Date().toISOString()} ${baseUrl}: ${seeded.plan.tasks} tasks seeded (main project ${seeded.mainSlug}: ${Math.round((seeded.plan.tasks * seeded.plan.mainPercent) / 100)}), ${options.reuse ? 'reused' : options.analyze ? 'analyzed' : 'no statistics'}; wrk -t${options.threads} -c${options.connections} -d${options.duration}s; ${cpus().length} cores, load ${loadavg()
       .map((n) => n.toFixed(1))
       .join(' ')}\n`,
   );

@@ -39,6 +39,9 @@ sub becomes a member of its main project, and every client uses that one token.
   --pg URL              server for the fresh database (TEST_DATABASE_URL, else local postgres)
   --api-port P          port for the API it starts (default: a free one)
   --keep                keep the database it created
+  --database-name NAME  name of the database it creates (default taskflow_bench_<pid>_<time>)
+  --reuse               with --database-url: no seeding; run on the seed already there
+                        (prefix bench, as a fresh --keep run leaves it)
   --url URL --token JWT --database-url URL   run against a running API
 `;
 
@@ -62,6 +65,8 @@ export interface BenchOptions {
   pg: string;
   apiPort?: number;
   keep: boolean;
+  databaseName?: string;
+  reuse: boolean;
 }
 
 function positive(name: string, value: string | undefined): number | undefined {
@@ -96,6 +101,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       pg: { type: 'string' },
       'api-port': { type: 'string' },
       keep: { type: 'boolean' },
+      'database-name': { type: 'string' },
+      reuse: { type: 'boolean' },
     },
   });
   if (values.help) return 'help';
@@ -103,6 +110,10 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     throw new Error('--analyze and --no-analyze exclude each other');
   if (values.url && (!values.token || !values['database-url']))
     throw new Error('--url needs --token and --database-url');
+  if (values.reuse && !values['database-url']) throw new Error('--reuse needs --database-url');
+  const databaseName = values['database-name'];
+  if (databaseName !== undefined && !/^[a-z][a-z0-9_]{0,62}$/.test(databaseName))
+    throw new Error('--database-name takes lowercase letters, digits and underscores');
   const scenarios = (values.scenarios?.split(',') ?? [...SCENARIOS]).map((s) => s.trim());
   for (const s of scenarios) {
     if (!(SCENARIOS as readonly string[]).includes(s))
@@ -122,7 +133,9 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     agents: positive('agents', values.agents) ?? 8,
     pg: values.pg ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     keep: values.keep ?? false,
+    reuse: values.reuse ?? false,
   };
+  if (databaseName !== undefined) options.databaseName = databaseName;
   if (values.url) options.url = values.url.replace(/\/$/, '');
   if (values.token) options.token = values.token;
   if (values['database-url']) options.databaseUrl = values['database-url'];

@@ -254,6 +254,56 @@ export async function seedDatabase(client: pg.Client, options: SeedOptions): Pro
   }
 }
 
+/**
+ * A seed already in the database (`--reuse`), read back: a million tasks take minutes to
+ * load, and comparing query changes wants the same rows (and the same statistics) each run.
+ */
+export async function describeSeed(client: pg.Client, prefix = 'bench'): Promise<SeedResult> {
+  const { rows } = await client.query<{
+    main_id: number | null;
+    projects: number;
+    workers: number;
+    tasks: number;
+    main_tasks: number;
+    first_task: number | null;
+    solo_slug: string | null;
+  }>(
+    `with mine as (select id, slug from projects where slug like $1 || '-%')
+     select (select id from mine where slug = $1 || '-main') as main_id,
+            (select count(*) from mine)::int as projects,
+            (select count(*) from workers where id like $1 || '-w%')::int as workers,
+            (select count(*) from tasks where project_id in (select id from mine))::int as tasks,
+            (select count(*) from tasks t join mine on mine.id = t.project_id
+              where mine.slug = $1 || '-main')::int as main_tasks,
+            (select min(id) from tasks where project_id in (select id from mine)) as first_task,
+            (select p.slug from project_members m join projects p on p.id = m.project_id
+              where m.worker_id = $1 || '-solo') as solo_slug`,
+    [prefix],
+  );
+  const found = rows[0];
+  if (!found?.main_id || !found.first_task || !found.solo_slug || !found.tasks) {
+    throw new Error(`no seed with prefix '${prefix}' in that database`);
+  }
+  const plan = planFor(found.tasks, {
+    projects: found.projects,
+    workers: found.workers,
+    mainPercent: Math.max(1, Math.round((found.main_tasks * 100) / found.tasks)),
+  });
+  return {
+    plan,
+    prefix,
+    mainSlug: `${prefix}-main`,
+    mainProjectId: found.main_id,
+    workerIds: Array.from({ length: plan.workers }, (_, i) => workerId(prefix, i)),
+    soloWorker: `${prefix}-solo`,
+    soloSlug: found.solo_slug,
+    firstTaskId: found.first_task,
+    dependencies: 0,
+    auditRows: 0,
+    seconds: 0,
+  };
+}
+
 const SEEDED_TABLES = [
   'workers',
   'projects',

@@ -9,7 +9,7 @@ import { type DB, type ExpressionBuilder, sql } from '@taskflow/db';
  * (the primary key for blocked_by and waiting_for, task_dependencies_depends_on for
  * blocks), and most tasks have none.
  */
-export function dependencyIds(_eb: ExpressionBuilder<DB, 'tasks'>) {
+export function dependencyIds(_eb?: ExpressionBuilder<DB, 'tasks'>) {
   return [
     sql<
       number[]

@@ -8,23 +8,13 @@ import { likePattern } from './like-pattern';
 export type TaskFilters = z.output<z.ZodObject<typeof taskFilterFields>>;
 
 /**
- * The WHERE of tasks.list and tasks.counts (visibility aside): one place, so a
- * column's count is always of the cards the same filters list.
+ * The WHERE of tasks.list and tasks.counts (visibility and project aside: task-scope
+ * resolves those first): one place, so a column's count is always of the cards the same
+ * filters list.
  */
 export function taskFilter(actor: Actor, filters: TaskFilters) {
   return (eb: ExpressionBuilder<DB, 'tasks'>): Expression<SqlBool> => {
     const conditions: Expression<SqlBool>[] = [];
-    const slug = filters.project_slug;
-    // By the project's id (a scalar subquery), so (project_id, sort column, id) serves the order.
-    if (slug) {
-      conditions.push(
-        eb(
-          'tasks.project_id',
-          '=',
-          eb.selectFrom('projects').select('projects.id').where('projects.slug', '=', slug),
-        ),
-      );
-    }
     if (filters.assigned_to) {
       const worker = filters.assigned_to === 'me' ? actor.id : filters.assigned_to;
       conditions.push(eb('tasks.assigned_to', '=', worker));

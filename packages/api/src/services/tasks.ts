@@ -1,11 +1,8 @@
 import type {
-  Page,
   Task,
   TaskAssignInput,
-  TaskCounts,
   TaskCreateInput,
   TaskDeleteInput,
-  TaskListInput,
   TaskUpdateInput,
 } from '@taskflow/contracts';
 import {
@@ -24,138 +21,13 @@ import {
   lockVisibleTask,
   requireVisibleProject,
   requireVisibleTask,
-  selectTasks,
-  taskVisibleTo,
 } from './access';
 import type { Actor } from './actor';
-import { decodeCursor, encodeCursor, pageOf, refuseCursorWithOffset } from './cursor';
 import { ensureDefaultProject, lockProject } from './projects';
 import { recordTask } from './record';
 import { type TaskWithSlug, toTask } from './rows';
-import { type TaskFilters, taskFilter } from './task-filters';
 
-type ListInput = z.output<typeof TaskListInput>;
-
-const SORT_COLUMNS = {
-  created_at: 'tasks.created_at',
-  updated_at: 'tasks.updated_at',
-  due_date: 'tasks.due_date',
-  priority: 'tasks.priority_rank',
-  title: 'tasks.title',
-} as const;
-
-/** How each sort column's printed value is read back, so a cursor compares exactly. */
-const SORT_CASTS = {
-  created_at: sql`timestamptz`,
-  updated_at: sql`timestamptz`,
-  due_date: sql`timestamptz`,
-  priority: sql`smallint`,
-  title: sql`text`,
-} as const;
-
-/**
- * One page of tasks, by offset or by keyset cursor (sort value, id). Rows with no due
- * date come last in either direction: for due_date the list is read in two runs, the
- * dated rows then the undated ones by id, each served by the (due_date, id) index.
- */
-export async function listTasks(
-  db: Kysely<DB>,
-  actor: Actor,
-  input: ListInput,
-): Promise<Page<Task>> {
-  refuseCursorWithOffset(input);
-  const { limit, offset, cursor, ...filters } = input;
-  const after =
-    cursor == null
-      ? undefined
-      : decodeCursor('tasks', filters, cursor, {
-          id: 'int',
-          value: input.sort_by === 'due_date' ? 'nullable' : 'text',
-        });
-
-  const { status, sort_by, sort_order, ...filterInput } = filters;
-  let query = selectTasks(db).where(taskVisibleTo(actor)).where(taskFilter(actor, filterInput));
-  if (status) query = query.where('tasks.status', '=', status);
-
-  const direction = input.sort_order;
-  const column = SORT_COLUMNS[input.sort_by];
-  const cmp = direction === 'asc' ? sql`>` : sql`<`;
-  const keyed = query.select(sql<string | null>`${sql.ref(column)}::text`.as('sort_key'));
-  const take = limit + 1;
-
-  // The offset fallback: one query, nulls last either way, id breaking ties.
-  if (offset > 0) {
-    const ordered =
-      input.sort_by === 'due_date'
-        ? keyed.orderBy(column, (ob) =>
-            direction === 'asc' ? ob.asc().nullsLast() : ob.desc().nullsLast(),
-          )
-        : keyed.orderBy(column, direction);
-    const rows = await ordered.orderBy('tasks.id', direction).limit(take).offset(offset).execute();
-    return pageOf(rows, limit, ({ sort_key, ...row }) => toTask(row), cursorAt);
-  }
-
-  // The run of rows whose sort value is set: (column, id) past the cursor.
-  const valued = (n: number) => {
-    let q = keyed;
-    if (input.sort_by === 'due_date') q = q.where('tasks.due_date', 'is not', null);
-    if (after && after.v !== null) {
-      q = q.where(
-        sql<boolean>`(${sql.ref(column)}, tasks.id) ${cmp} (${after.v}::${SORT_CASTS[input.sort_by]}, ${after.i}::int)`,
-      );
-    }
-    return q.orderBy(column, direction).orderBy('tasks.id', direction).limit(n).execute();
-  };
-  // The run of undated rows (due_date only), by id.
-  const undated = (n: number) => {
-    let q = keyed.where('tasks.due_date', 'is', null);
-    if (after && after.v === null) q = q.where(sql<boolean>`tasks.id ${cmp} ${after.i}::int`);
-    return q.orderBy('tasks.id', direction).limit(n).execute();
-  };
-
-  let rows: Awaited<ReturnType<typeof valued>>;
-  if (input.sort_by !== 'due_date') {
-    rows = await valued(take);
-  } else if (after && after.v === null) {
-    rows = await undated(take);
-  } else {
-    rows = await valued(take);
-    if (rows.length < take) rows = rows.concat(await undated(take - rows.length));
-  }
-  return pageOf(rows, limit, ({ sort_key, ...row }) => toTask(row), cursorAt);
-
-  function cursorAt(row: { sort_key: string | null; id: number }): string {
-    return encodeCursor('tasks', filters, { v: row.sort_key, i: row.id });
-  }
-}
-
-/** How many visible tasks the filters select, per status: what a board column's count shows. */
-export async function countTasks(
-  db: Kysely<DB>,
-  actor: Actor,
-  filters: TaskFilters,
-): Promise<TaskCounts> {
-  const rows = await db
-    .selectFrom('tasks')
-    .where(taskVisibleTo(actor))
-    .where(taskFilter(actor, filters))
-    .select(['tasks.status', (eb) => eb.fn.countAll<string>().as('n')])
-    .groupBy('tasks.status')
-    .execute();
-  const counts: TaskCounts = {
-    pending: 0,
-    in_progress: 0,
-    review: 0,
-    completed: 0,
-    blocked: 0,
-    total: 0,
-  };
-  for (const row of rows) {
-    counts[row.status] = Number(row.n);
-    counts.total += Number(row.n);
-  }
-  return counts;
-}
+export { countTasks, listTasks } from './task-list';
 
 export async function getTask(db: Kysely<DB>, actor: Actor, id: number): Promise<Task> {
   return toTask(await requireVisibleTask(db, actor, id));

@@ -11,6 +11,7 @@ import * as m0009 from './0009_webhooks';
 import * as m0010 from './0010_worker_emails';
 import * as m0011 from './0011_dependency_counts';
 import * as m0012 from './0012_change_feed_announce';
+import * as m0013 from './0013_list_indexes';
 
 /**
  * Versioned, forward-only migrations, in code so that they ship with the
@@ -30,6 +31,7 @@ export const migrations: Record<string, Migration> = {
   '0010_worker_emails': m0010,
   '0011_dependency_counts': m0011,
   '0012_change_feed_announce': m0012,
+  '0013_list_indexes': m0013,
 };
 
 export const migrationProvider: MigrationProvider = {
