@@ -3,7 +3,7 @@ import { sql } from '@taskflow/db';
 import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestIssuer } from './helpers/jwks';
-import { type ServiceProcess, startApiFor } from './helpers/process';
+import { type ServiceProcess, startApisFor } from './helpers/process';
 import { restClient } from './helpers/rest';
 
 const AGENTS = 8;
@@ -16,8 +16,8 @@ const TASKS = 240;
 describe('a fleet of agents on two API processes', () => {
   let issuer: TestIssuer;
   let database: TestDatabase;
-  const apis: ServiceProcess[] = [];
-  const urls: string[] = [];
+  let apis: ServiceProcess[] = [];
+  let urls: string[] = [];
   const tokens = new Map<string, string>();
 
   const call = async <T>(
@@ -37,14 +37,9 @@ describe('a fleet of agents on two API processes', () => {
   beforeAll(async () => {
     issuer = await new TestIssuer().start();
     database = await createTestDatabase({ migrate: false });
-    for (let i = 0; i < 2; i++) {
-      // One at a time: the first migrates, the second finds it done.
-      const { api, url } = await startApiFor(issuer, database.url, {
-        LEASE_SWEEP_INTERVAL_MS: '200',
-      });
-      apis.push(api);
-      urls.push(url);
-    }
+    ({ apis, urls } = await startApisFor(issuer, database.url, 2, {
+      LEASE_SWEEP_INTERVAL_MS: '200',
+    }));
     for (const sub of [
       'owner',
       'root',

@@ -8,7 +8,7 @@ import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestIssuer } from './helpers/jwks';
 import { waitForLog } from './helpers/observe';
-import { type ServiceProcess, startApiFor } from './helpers/process';
+import { type ServiceProcess, startApisFor } from './helpers/process';
 import { restClient } from './helpers/rest';
 import { openEventStream } from './helpers/sse';
 
@@ -38,24 +38,20 @@ function subscriber(baseUrl: string, token: string) {
 describe('the change feed across two API processes', () => {
   let issuer: TestIssuer;
   let database: TestDatabase;
-  const apis: ServiceProcess[] = [];
-  const urls: string[] = [];
+  let apis: ServiceProcess[] = [];
+  let urls: string[] = [];
   let token: string;
 
   beforeAll(async () => {
     issuer = await new TestIssuer().start();
     database = await createTestDatabase({ migrate: false });
-    for (let i = 0; i < 2; i++) {
-      const { api, url } = await startApiFor(issuer, database.url, {
-        LEASE_SWEEP_INTERVAL_MS: '0',
-        EVENTS_MAX_BUFFERED_BYTES: '65536',
-        EVENTS_SLOW_CLIENT_MS: '2000',
-        // Far beyond the test: what reaches the other process comes by its NOTIFY.
-        EVENTS_FALLBACK_POLL_MS: '600000',
-      });
-      apis.push(api);
-      urls.push(url);
-    }
+    ({ apis, urls } = await startApisFor(issuer, database.url, 2, {
+      LEASE_SWEEP_INTERVAL_MS: '0',
+      EVENTS_MAX_BUFFERED_BYTES: '65536',
+      EVENTS_SLOW_CLIENT_MS: '2000',
+      // Far beyond the test: what reaches the other process comes by its NOTIFY.
+      EVENTS_FALLBACK_POLL_MS: '600000',
+    }));
     token = await issuer.token('olga');
     const created = await restClient(urls[0] as string)('POST', '/api/projects', {
       token,

@@ -2,6 +2,7 @@ import { TASK_PRIORITIES, type TaskSortField } from '@taskflow/contracts';
 import { sql } from '@taskflow/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, type Harness, startHarness } from './helpers/harness';
+import { SORT_COLUMNS } from './helpers/sort-columns';
 
 /**
  * "All my projects" (no project filter) reads each of the caller's projects by its own
@@ -51,14 +52,6 @@ describe('tasks.list across the caller projects', () => {
   });
   afterAll(() => h.stop());
 
-  const COLUMNS: Record<TaskSortField, string> = {
-    created_at: 'created_at',
-    updated_at: 'updated_at',
-    due_date: 'due_date',
-    priority: 'priority_rank',
-    title: 'title',
-  };
-
   /** The order of one plain SQL query over the projects: the list must match it. */
   async function expected(
     ids: number[] | 'all',
@@ -68,7 +61,9 @@ describe('tasks.list across the caller projects', () => {
     const dir = sql.raw(order);
     const where = ids === 'all' ? sql`true` : sql`project_id = any(${ids}::int[])`;
     const { rows } = await sql<{ id: number }>`select id from tasks where ${where}
-      order by ${sql.ref(COLUMNS[sortBy])} ${dir} nulls last, id ${dir}`.execute(h.database.db);
+      order by ${sql.ref(SORT_COLUMNS[sortBy])} ${dir} nulls last, id ${dir}`.execute(
+      h.database.db,
+    );
     return rows.map((r) => r.id);
   }
 

@@ -2,6 +2,7 @@ import type { TaskSortField } from '@taskflow/contracts';
 import { sql } from '@taskflow/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, type Harness, startHarness } from './helpers/harness';
+import { SORT_COLUMNS } from './helpers/sort-columns';
 
 type ListInput = NonNullable<Parameters<Client['tasks']['list']['query']>[0]>;
 
@@ -38,14 +39,6 @@ describe('tasks.list with filters over a large project', () => {
   });
   afterAll(() => h.stop());
 
-  const COLUMNS: Record<TaskSortField, string> = {
-    created_at: 'created_at',
-    updated_at: 'updated_at',
-    due_date: 'due_date',
-    priority: 'priority_rank',
-    title: 'title',
-  };
-
   const CASES: { name: string; input: ListInput; where: ReturnType<typeof sql> }[] = [
     { name: 'a rare assignee', input: { assigned_to: 'bob' }, where: sql`assigned_to = 'bob'` },
     { name: 'a tag on one in seven', input: { tag: 't7' }, where: sql`tags @> array['t7']` },
@@ -74,7 +67,7 @@ describe('tasks.list with filters over a large project', () => {
         const dir = sql.raw(sort_order);
         const { rows } = await sql<{ id: number }>`select id from tasks
           where project_id = ${projectId} and ${where}
-          order by ${sql.ref(COLUMNS[sort_by])} ${dir} nulls last, id ${dir}`.execute(
+          order by ${sql.ref(SORT_COLUMNS[sort_by])} ${dir} nulls last, id ${dir}`.execute(
           h.database.db,
         );
         const seen: number[] = [];

@@ -3,7 +3,7 @@ import { sql } from '@taskflow/db';
 import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestIssuer } from './helpers/jwks';
-import { type ServiceProcess, startApiFor } from './helpers/process';
+import { type ServiceProcess, startApisFor } from './helpers/process';
 import { restClient } from './helpers/rest';
 
 const LISTEN_QUERY = 'listen taskflow_workers';
@@ -18,8 +18,8 @@ const LISTEN_QUERY = 'listen taskflow_workers';
 describe('callers’ worker rows cached in each API process', () => {
   let issuer: TestIssuer;
   let database: TestDatabase;
-  const apis: ServiceProcess[] = [];
-  const urls: string[] = [];
+  let apis: ServiceProcess[] = [];
+  let urls: string[] = [];
   const tokens = new Map<string, string>();
 
   const call = <T>(url: string, sub: string, method: string, path: string, body?: unknown) =>
@@ -60,13 +60,9 @@ describe('callers’ worker rows cached in each API process', () => {
   beforeAll(async () => {
     issuer = await new TestIssuer().start();
     database = await createTestDatabase({ migrate: false });
-    for (let i = 0; i < 2; i++) {
-      const { api, url } = await startApiFor(issuer, database.url, {
-        WORKER_CACHE_TTL_MS: '3600000',
-      });
-      apis.push(api);
-      urls.push(url);
-    }
+    ({ apis, urls } = await startApisFor(issuer, database.url, 2, {
+      WORKER_CACHE_TTL_MS: '3600000',
+    }));
     for (const sub of ['pat', 'root']) {
       tokens.set(
         sub,

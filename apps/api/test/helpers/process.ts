@@ -93,3 +93,23 @@ export async function startApiFor(
   }
   return { api, url };
 }
+
+/**
+ * `count` API processes on one database, as behind a load balancer. Started one at a time:
+ * the first migrates, the others find it done.
+ */
+export async function startApisFor(
+  issuer: TestIssuer,
+  databaseUrl: string,
+  count: number,
+  env: Record<string, string> = {},
+): Promise<{ apis: ServiceProcess[]; urls: string[] }> {
+  const apis: ServiceProcess[] = [];
+  const urls: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const { api, url } = await startApiFor(issuer, databaseUrl, env);
+    apis.push(api);
+    urls.push(url);
+  }
+  return { apis, urls };
+}
