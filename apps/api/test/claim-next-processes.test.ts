@@ -3,7 +3,7 @@ import { sql } from '@taskflow/db';
 import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestIssuer } from './helpers/jwks';
-import { type ServiceProcess, startApisFor } from './helpers/process';
+import { type ServiceProcess, startApisFor, stopApis } from './helpers/process';
 import { restClient } from './helpers/rest';
 
 const AGENTS = 8;
@@ -63,8 +63,7 @@ describe('a fleet of agents on two API processes', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const api of apis) api.child.kill('SIGTERM');
-    const codes = await Promise.all(apis.map((api) => api.exited));
+    const codes = await stopApis(apis);
     await issuer.stop();
     await database.drop();
     // The sweeper stops with the process: both exit cleanly.

@@ -3,7 +3,7 @@ import { sql } from '@taskflow/db';
 import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestIssuer } from './helpers/jwks';
-import { type ServiceProcess, startApisFor } from './helpers/process';
+import { type ServiceProcess, startApisFor, stopApis } from './helpers/process';
 import { restClient } from './helpers/rest';
 
 const LISTEN_QUERY = 'listen taskflow_workers';
@@ -74,8 +74,7 @@ describe('callers’ worker rows cached in each API process', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const api of apis) api.child.kill('SIGTERM');
-    const codes = await Promise.all(apis.map((api) => api.exited));
+    const codes = await stopApis(apis);
     await issuer.stop();
     await database.drop();
     expect(codes).toEqual([0, 0]);

@@ -113,3 +113,9 @@ export async function startApisFor(
   }
   return { apis, urls };
 }
+
+/** SIGTERM to each process; resolves with their exit codes once all have stopped. */
+export async function stopApis(apis: ServiceProcess[]): Promise<(number | null)[]> {
+  for (const api of apis) api.child.kill('SIGTERM');
+  return Promise.all(apis.map((api) => api.exited));
+}
