@@ -81,7 +81,7 @@ export async function runChangeFeed(load: FeedLoad): Promise<ScenarioResult> {
       non2xx: failedWrites,
       socketErrors: writes.failed[0] ?? 0,
       requests: latencies.length,
-      note: `${load.streams} streams, ${load.writers} writers at ${load.rate}/s: ${expected.length} events written (${(expected.length / writes.seconds).toFixed(1)}/s), per stream ${Math.min(...perStream)}..${Math.max(...perStream)} delivered (${(latencies.length / deliverySeconds).toFixed(0)} deliveries/s, ${(latencies.length / load.streams / deliverySeconds).toFixed(1)} events/s per stream), missed ${missed}, duplicated ${duplicated}, streams ended early ${endedEarly}; latency = receipt - audit created_at (ms); req/s = deliveries/s`,
+      note: `${load.streams} streams, ${load.writers} writers aiming at ${load.rate}/s: ${expected.length} events written (${(expected.length / writes.seconds).toFixed(1)}/s), per stream ${Math.min(...perStream)}..${Math.max(...perStream)} delivered (${(latencies.length / deliverySeconds).toFixed(0)} deliveries/s, ${(latencies.length / load.streams / deliverySeconds).toFixed(1)} events/s per stream), missed ${missed}, duplicated ${duplicated}, streams ended early ${endedEarly}; latency = receipt - audit created_at (ms); req/s = deliveries/s`,
     };
     if (missed || duplicated || endedEarly) {
       result.failure = `change feed lost events: ${missed} misses, ${duplicated} duplicates over ${load.streams} streams, ${endedEarly} streams ended by the server`;

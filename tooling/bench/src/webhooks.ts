@@ -125,7 +125,7 @@ export async function runWebhooks(load: WebhookLoad): Promise<ScenarioResult> {
       non2xx: failedWrites,
       socketErrors: writes.failed[0] ?? 0,
       requests: counted.length,
-      note: `${load.writers} writers at ${load.rate}/s: ${expected.length} changes (${(expected.length / writes.seconds).toFixed(1)}/s), ${counted.length} deliveries (${(counted.length / seconds).toFixed(1)}/s, last ${((lastReceipt - writeStart) / 1000 - writes.seconds).toFixed(1)} s after the writes), missing ${missing.length}, duplicated ${duplicated.length}, unexpected ${unexpected}, bad signatures ${badSignatures}; latency = receipt - message timestamp (ms); req/s = deliveries/s`,
+      note: `${load.writers} writers aiming at ${load.rate}/s: ${expected.length} changes (${(expected.length / writes.seconds).toFixed(1)}/s), ${counted.length} deliveries (${(counted.length / seconds).toFixed(1)}/s, last ${((lastReceipt - writeStart) / 1000 - writes.seconds).toFixed(1)} s after the writes), missing ${missing.length}, duplicated ${duplicated.length}, unexpected ${unexpected}, bad signatures ${badSignatures}; latency = receipt - message timestamp (ms); req/s = deliveries/s`,
     };
     if (missing.length || duplicated.length || unexpected || badSignatures) {
       result.failure = `webhooks broken: ${JSON.stringify({

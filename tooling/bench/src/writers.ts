@@ -23,7 +23,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Changes at a steady pace: each writer renames a task of its own (made first, so writers
  * never wait on each other's row lock) on a fixed schedule, `rate / writers` times a second;
- * a writer that falls behind sends its next one at once.
+ * a writer that falls behind sends its next one at once, and none starts after `seconds`.
  */
 export async function writeSteadily(load: WriteLoad): Promise<WriteOutcome> {
   const send = httpClient(load.baseUrl, load.token, load.writers);
@@ -37,7 +37,8 @@ export async function writeSteadily(load: WriteLoad): Promise<WriteOutcome> {
     taskIds.map(async (taskId, i) => {
       for (let n = 0; ; n++) {
         const due = started + (i * interval) / load.writers + n * interval;
-        if (due >= deadline) return;
+        // Behind schedule at the deadline: stop, so written/s is what the API took.
+        if (due >= deadline || performance.now() >= deadline) return;
         const wait = due - performance.now();
         if (wait > 0) await sleep(wait);
         const answer = await send('PATCH', `/api/tasks/${taskId}`, {
