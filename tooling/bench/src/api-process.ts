@@ -50,6 +50,11 @@ export async function startApi(settings: ApiSettings): Promise<RunningApi> {
       AUTH_AUDIENCE: settings.audience,
       RATE_LIMIT_PER_MINUTE: '0',
       LOG_LEVEL: 'warn',
+      // change_feed opens its streams with one token (the owner's): the limit of 5 per
+      // caller would refuse the sixth. The API allows at most 1000.
+      EVENTS_MAX_STREAMS_PER_PRINCIPAL: '1000',
+      // webhooks delivers to a receiver on loopback.
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
       // Unset: one worker per core, as production runs; API_WORKERS=1 measures one process.
       ...(process.env.API_WORKERS && { API_WORKERS: process.env.API_WORKERS }),
     },

@@ -5,6 +5,7 @@ import { createDb, migrateToLatest } from '@taskflow/db';
 import pg from 'pg';
 import { createTasks } from './api-data';
 import { startApi } from './api-process';
+import { runChangeFeed } from './change-feed';
 import { type Claimer, runClaimNext, runContention } from './claims';
 import { httpClient } from './http';
 import { BENCH_AUDIENCE, BENCH_ISSUER, type BenchIssuer, startIssuer, subjectOf } from './issuer';
@@ -18,6 +19,7 @@ import {
   seedDatabase,
 } from './seed';
 import { SEARCH_WORD } from './seed-plan';
+import { runWebhooks } from './webhooks';
 import { runWrk, type ScenarioResult, type WrkScenario } from './wrk';
 
 // `pnpm bench`: seed, start what is needed, run the scenarios, print one line each.
@@ -164,6 +166,15 @@ async function runScenario(
     10_000,
     Math.floor((seeded.plan.tasks * seeded.plan.mainPercent) / 100 / 100) * 100 - 100,
   );
+  const feedLoad = {
+    baseUrl: stage.baseUrl,
+    client: stage.client,
+    token: owner.token,
+    projectSlug: main,
+    writers: options.writers,
+    rate: options.writeRate,
+    seconds: options.duration,
+  };
   switch (name) {
     case 'health':
       return wrk({ paths: ['/health'] });
@@ -215,6 +226,10 @@ async function runScenario(
       return runContention(stage.baseUrl, owner, stage.claimers, main, options.claimTasks);
     case 'claim_next':
       return runClaimNext(stage.baseUrl, owner, stage.agents, main, options.duration);
+    case 'change_feed':
+      return runChangeFeed({ ...feedLoad, streams: options.streams });
+    case 'webhooks':
+      return runWebhooks(feedLoad);
   }
 }
 

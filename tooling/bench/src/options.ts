@@ -14,6 +14,8 @@ export const SCENARIOS = [
   'patch_task',
   'claim_contention',
   'claim_next',
+  'change_feed',
+  'webhooks',
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -25,6 +27,9 @@ and drops the database (--keep keeps it).
 With --url: runs against that API; --database-url (its database) and --token (a JWT it
 accepts) are needed; the seed is added to that database (under a fresh prefix), the token's
 sub becomes a member of its main project, and every client uses that one token.
+change_feed then needs that API to allow --streams streams per caller
+(EVENTS_MAX_STREAMS_PER_PRINCIPAL), and webhooks needs it to deliver to loopback
+(WEBHOOK_ALLOW_PRIVATE_NETWORKS=true); the API the bench starts has both.
 
   --seed N              tasks to seed (default 10000)
   --seed-only           seed (into --database-url, or a new database that is kept) and stop
@@ -36,6 +41,9 @@ sub becomes a member of its main project, and every client uses that one token.
   --scenarios a,b,...   subset, in this order: ${SCENARIOS.join(', ')}
   --claim-tasks N       tasks raced for in claim_contention (200); --claim-clients N (8)
   --agents N            agents in claim_next (8)
+  --streams N           open event streams in change_feed (100)
+  --writers N --write-rate R   change_feed and webhooks: N writers (4) renaming tasks,
+                        R changes a second in all (50), for --duration
   --pg URL              server for the fresh database (TEST_DATABASE_URL, else local postgres)
   --api-port P          port for the API it starts (default: a free one)
   --keep                keep the database it created
@@ -62,6 +70,9 @@ export interface BenchOptions {
   claimTasks: number;
   claimClients: number;
   agents: number;
+  streams: number;
+  writers: number;
+  writeRate: number;
   pg: string;
   apiPort?: number;
   keep: boolean;
@@ -98,6 +109,9 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'claim-tasks': { type: 'string' },
       'claim-clients': { type: 'string' },
       agents: { type: 'string' },
+      streams: { type: 'string' },
+      writers: { type: 'string' },
+      'write-rate': { type: 'string' },
       pg: { type: 'string' },
       'api-port': { type: 'string' },
       keep: { type: 'boolean' },
@@ -131,6 +145,9 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     claimTasks: positive('claim-tasks', values['claim-tasks']) ?? 200,
     claimClients: positive('claim-clients', values['claim-clients']) ?? 8,
     agents: positive('agents', values.agents) ?? 8,
+    streams: positive('streams', values.streams) ?? 100,
+    writers: positive('writers', values.writers) ?? 4,
+    writeRate: positive('write-rate', values['write-rate']) ?? 50,
     pg: values.pg ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     keep: values.keep ?? false,
     reuse: values.reuse ?? false,
