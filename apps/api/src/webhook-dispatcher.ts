@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { DB, Kysely } from '@taskflow/db';
 import {
   type DispatchReport,
@@ -39,6 +40,8 @@ export function startWebhookDispatcher(
   let again = false;
   let prunedAt = Date.now();
   const stopping = new AbortController();
+  // Every message of a batch in flight listens for the stop: more than Node's default ten.
+  setMaxListeners(settings.batchSize + 10, stopping.signal);
 
   const round = async () => {
     try {
