@@ -233,3 +233,47 @@ describe('a cluster that cannot start', () => {
     }
   }, 60_000);
 });
+
+describe('a cluster whose worker dies while the primary gathers its /metrics', () => {
+  it('keeps the primary up and replaces the worker', async () => {
+    const issuer = await new TestIssuer().start();
+    const database = await createTestDatabase({ migrate: false });
+    let api: ServiceProcess | undefined;
+    let stopped: number | undefined;
+    try {
+      let url: string;
+      ({ api, url } = await startApiFor(issuer, database.url, { API_WORKERS: '2' }));
+      const pid = api.child.pid as number;
+      const [asker, stuck] = childrenOf(pid) as [number, number];
+      // A stopped worker never answers: the primary waits for it (prom-client's 5 s)
+      // while the asking worker is killed, then answers a worker that is gone.
+      process.kill(stuck, 'SIGSTOP');
+      stopped = stuck;
+      const scrapes = Array.from({ length: 4 }, () =>
+        onNewConnection(`${url}/metrics`).catch(() => undefined),
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      process.kill(asker, 'SIGKILL');
+      await until('the primary to give up on the stopped worker', () =>
+        api?.output().includes('API worker died; starting another') ? true : undefined,
+      );
+      await new Promise((r) => setTimeout(r, 6_000));
+      process.kill(stuck, 'SIGCONT');
+      stopped = undefined;
+      expect(api.child.exitCode, api.output().slice(-3000)).toBeNull();
+      await until('a replacement worker', () => {
+        const now = childrenOf(pid);
+        return now.length === 2 && !now.includes(asker) ? now : undefined;
+      });
+      for (let i = 0; i < 4; i++) expect((await onNewConnection(`${url}/health`)).status).toBe(200);
+      await Promise.all(scrapes);
+      api.child.kill('SIGTERM');
+      expect(await api.exited, api.output().slice(-3000)).toBe(0);
+    } finally {
+      if (stopped !== undefined) process.kill(stopped, 'SIGCONT');
+      if (api && api.child.exitCode === null) api.child.kill('SIGKILL');
+      await issuer.stop();
+      await database.drop();
+    }
+  }, 60_000);
+});

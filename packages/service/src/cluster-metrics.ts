@@ -27,9 +27,15 @@ export function serveClusterMetrics(): void {
   cluster.on('message', (worker, message: { type?: unknown; id?: unknown }) => {
     if (message?.type !== ASK || typeof message.id !== 'string') return;
     const id = message.id;
+    // The asker may have died while the others were asked (up to prom-client's 5 s when
+    // one is starting or stuck): a send on its closed channel would be an unhandled
+    // 'error' on the Worker, which ends the primary and with it the whole cluster.
+    const answer = (reply: Answer) => {
+      if (worker.isConnected()) worker.send(reply, undefined, () => undefined);
+    };
     aggregator.clusterMetrics().then(
-      (text) => worker.send({ type: ANSWER, id, text } satisfies Answer),
-      (error: unknown) => worker.send({ type: ANSWER, id, error: String(error) } satisfies Answer),
+      (text) => answer({ type: ANSWER, id, text }),
+      (error: unknown) => answer({ type: ANSWER, id, error: String(error) }),
     );
   });
 }
