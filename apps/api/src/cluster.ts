@@ -11,6 +11,9 @@ export interface ClusterOptions {
 /** More replacements than this within RESTART_WINDOW_MS: something is wrong beyond one request. */
 const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 60_000;
+/** Delays before retrying a replacement that failed to start: doubling, at most 30 s. */
+const FIRST_RETRY_MS = 500;
+const LONGEST_RETRY_MS = 30_000;
 
 /**
  * The primary of API_WORKERS processes sharing one port (node:cluster hands each
@@ -18,10 +21,12 @@ const RESTART_WINDOW_MS = 60_000;
  * PostgreSQL (claims, leases, idempotency keys, the rate limit's counts, the audit
  * log) and the processes hear each other through LISTEN/NOTIFY, as separate hosts do.
  *
- * A worker that dies once it served is replaced; one that fails before it ever
- * listened (a refused configuration, an unreachable database) stops the cluster with
- * its exit code, so a supervisor sees the same failure as with one process. SIGTERM
- * or SIGINT passes to every worker; the primary leaves when they all have stopped.
+ * A worker that dies once it served is replaced. At start, a worker that fails before it
+ * listens (a refused configuration, an unreachable database) stops the cluster with its
+ * exit code, so a supervisor sees the same failure as with one process. Once the cluster
+ * has served, a replacement that cannot start (the database down a while) is retried with
+ * a growing delay while the others go on serving. SIGTERM or SIGINT passes to every
+ * worker; the primary leaves when they all have stopped.
  */
 export function runPrimary({ workers, logger, shutdownTimeoutMs }: ClusterOptions): void {
   const live = new Set<Worker>();
@@ -29,11 +34,19 @@ export function runPrimary({ workers, logger, shutdownTimeoutMs }: ClusterOption
   const restarts: number[] = [];
   let stopping = false;
   let exitCode = 0;
+  let served = false;
+  let retryMs = FIRST_RETRY_MS;
+  let retry: NodeJS.Timeout | undefined;
 
   const fork = () => {
+    if (stopping) return;
     const worker = cluster.fork();
     live.add(worker);
-    worker.once('listening', () => ready.add(worker));
+    worker.once('listening', () => {
+      ready.add(worker);
+      served = true;
+      retryMs = FIRST_RETRY_MS;
+    });
   };
 
   const leaveIfDone = () => {
@@ -45,6 +58,7 @@ export function runPrimary({ workers, logger, shutdownTimeoutMs }: ClusterOption
   const stop = (signal: NodeJS.Signals | 'failure') => {
     if (stopping) return;
     stopping = true;
+    clearTimeout(retry);
     logger.info({ signal }, 'cluster shutting down');
     for (const worker of live) worker.process.kill('SIGTERM');
     setTimeout(() => {
@@ -67,8 +81,15 @@ export function runPrimary({ workers, logger, shutdownTimeoutMs }: ClusterOption
     }
     if (!ready.has(worker)) {
       logger.error({ pid: worker.process.pid, code, signal }, 'API worker failed to start');
-      exitCode = code || 1;
-      stop('failure');
+      if (!served) {
+        exitCode = code || 1;
+        stop('failure');
+        return;
+      }
+      const delay = retryMs;
+      retryMs = Math.min(retryMs * 2, LONGEST_RETRY_MS);
+      logger.warn({ retryInMs: delay }, 'starting another API worker later');
+      retry = setTimeout(fork, delay);
       return;
     }
     const now = Date.now();

@@ -3,6 +3,7 @@ import { get } from 'node:http';
 import type { Task } from '@taskflow/contracts';
 import { sql } from '@taskflow/db';
 import { createTestDatabase, type TestDatabase } from '@taskflow/db/testing';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestIssuer } from './helpers/jwks';
 import { type ServiceProcess, startApi, startApiFor } from './helpers/process';
@@ -276,4 +277,57 @@ describe('a cluster whose worker dies while the primary gathers its /metrics', (
       await database.drop();
     }
   }, 60_000);
+});
+
+describe('a cluster whose replacement worker cannot reach the database', () => {
+  it('goes on serving with the others and retries the replacement until it starts', async () => {
+    const issuer = await new TestIssuer().start();
+    const database = await createTestDatabase({ migrate: false });
+    const name = new URL(database.url).pathname.slice(1);
+    // ALTER DATABASE ... allow_connections is refused from inside that database.
+    const allowConnections = async (allow: boolean) => {
+      const admin = new pg.Client({
+        connectionString: database.url.replace(/\/[^/]*$/, '/postgres'),
+      });
+      await admin.connect();
+      try {
+        await admin.query(`alter database "${name}" allow_connections ${allow}`);
+      } finally {
+        await admin.end();
+      }
+    };
+    let api: ServiceProcess | undefined;
+    try {
+      let url: string;
+      ({ api, url } = await startApiFor(issuer, database.url, { API_WORKERS: '2' }));
+      const pid = api.child.pid as number;
+      const [victim, survivor] = childrenOf(pid) as [number, number];
+      // New connections are refused: a replacement cannot migrate or pool; the survivor's
+      // pooled connections still work.
+      await allowConnections(false);
+      process.kill(victim, 'SIGKILL');
+      await until('a replacement to fail', () =>
+        api?.output().includes('starting another API worker later') ? true : undefined,
+      );
+      expect(api.child.exitCode, api.output().slice(-3000)).toBeNull();
+      expect(childrenOf(pid)).toContain(survivor);
+      for (let i = 0; i < 4; i++) expect((await onNewConnection(`${url}/health`)).status).toBe(200);
+      await allowConnections(true);
+      await until(
+        'a replacement that starts',
+        () => {
+          const now = childrenOf(pid);
+          return now.length === 2 && !now.includes(victim) ? now : undefined;
+        },
+        300,
+      );
+      api.child.kill('SIGTERM');
+      expect(await api.exited, api.output().slice(-3000)).toBe(0);
+    } finally {
+      if (api && api.child.exitCode === null) api.child.kill('SIGKILL');
+      await allowConnections(true).catch(() => undefined);
+      await issuer.stop();
+      await database.drop();
+    }
+  }, 90_000);
 });

@@ -215,7 +215,9 @@ export async function upsertWorker(
   input: z.output<typeof WorkerUpsertInput>,
 ): Promise<Worker> {
   const previous = await getWorkerRow(trx, input.id);
-  if (previous) await announceWorkerChange(trx, input.id);
+  // Even a row that did not exist when read: the worker's own first call may register it
+  // (and be cached) before this insert turns into an update.
+  await announceWorkerChange(trx, input.id);
   const row = await trx
     .insertInto('workers')
     .values({ id: input.id, type: input.type, name: input.name })
