@@ -1,6 +1,5 @@
 import type pg from 'pg';
-import { auditIdsAfter, lastAuditId, settle, tally } from './feed-checks';
-import { percentile } from './http';
+import { auditIdsAfter, deliveryFigures, lastAuditId, settle, tally } from './feed-checks';
 import { type OpenStream, openStream } from './sse';
 import { writeSteadily } from './writers';
 import type { ScenarioResult } from './wrk';
@@ -70,17 +69,10 @@ export async function runChangeFeed(load: FeedLoad): Promise<ScenarioResult> {
     const duplicated = results.reduce((sum, r) => sum + r.duplicated.length, 0);
     const endedEarly = tallies.filter((t) => t.ended).length;
     const perStream = tallies.map((t) => t.received.size);
-    const sorted = latencies.slice().sort((a, b) => a - b);
     const deliverySeconds = Math.max(0.001, (lastReceipt - writeStart) / 1000);
-    const failedWrites = Object.values(writes.failed).reduce((sum, n) => sum + n, 0);
     const result: ScenarioResult = {
       name: 'change_feed',
-      rps: latencies.length / deliverySeconds,
-      p50: percentile(sorted, 50),
-      p99: percentile(sorted, 99),
-      non2xx: failedWrites,
-      socketErrors: writes.failed[0] ?? 0,
-      requests: latencies.length,
+      ...deliveryFigures(latencies, deliverySeconds, writes.failed),
       note: `${load.streams} streams, ${load.writers} writers aiming at ${load.rate}/s: ${expected.length} events written (${(expected.length / writes.seconds).toFixed(1)}/s), per stream ${Math.min(...perStream)}..${Math.max(...perStream)} delivered (${(latencies.length / deliverySeconds).toFixed(0)} deliveries/s, ${(latencies.length / load.streams / deliverySeconds).toFixed(1)} events/s per stream), missed ${missed}, duplicated ${duplicated}, streams ended early ${endedEarly}; latency = receipt - audit created_at (ms); req/s = deliveries/s`,
     };
     if (missed || duplicated || endedEarly) {

@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import { percentile } from './http';
+import type { ScenarioResult } from './wrk';
 
 /** The highest audit id so far: changes after it are the run's. */
 export async function lastAuditId(client: pg.Client): Promise<number> {
@@ -49,4 +51,24 @@ export async function settle(
       changedAt = Date.now();
     }
   }
+}
+
+/**
+ * The figures both delivery scenarios report: deliveries per second since the writes began,
+ * latency percentiles, and the writes that failed (status 0: no answer at all).
+ */
+export function deliveryFigures(
+  latencies: number[],
+  seconds: number,
+  failed: Record<number, number>,
+): Pick<ScenarioResult, 'rps' | 'p50' | 'p99' | 'non2xx' | 'socketErrors' | 'requests'> {
+  const sorted = latencies.slice().sort((a, b) => a - b);
+  return {
+    rps: sorted.length / seconds,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    non2xx: Object.values(failed).reduce((sum, n) => sum + n, 0),
+    socketErrors: failed[0] ?? 0,
+    requests: sorted.length,
+  };
 }

@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
-import { auditIdsAfter, lastAuditId, settle, tally } from './feed-checks';
-import { httpClient, percentile } from './http';
+import { auditIdsAfter, deliveryFigures, lastAuditId, settle, tally } from './feed-checks';
+import { httpClient } from './http';
 import { signatureVerifies } from './signature';
 import { writeSteadily } from './writers';
 import type { ScenarioResult } from './wrk';
@@ -109,22 +109,14 @@ export async function runWebhooks(load: WebhookLoad): Promise<ScenarioResult> {
     const badSignatures = counted.filter(
       (d) => !signatureVerifies(secret, d.id, d.timestamp, d.body, d.signature),
     ).length;
-    const latencies = counted
-      .map(
-        (d) => d.receivedAt - Date.parse((JSON.parse(d.body) as { timestamp: string }).timestamp),
-      )
-      .sort((a, b) => a - b);
+    const latencies = counted.map(
+      (d) => d.receivedAt - Date.parse((JSON.parse(d.body) as { timestamp: string }).timestamp),
+    );
     const lastReceipt = Math.max(writeStart, ...counted.map((d) => d.receivedAt));
     const seconds = Math.max(0.001, (lastReceipt - writeStart) / 1000);
-    const failedWrites = Object.values(writes.failed).reduce((sum, n) => sum + n, 0);
     const result: ScenarioResult = {
       name: 'webhooks',
-      rps: counted.length / seconds,
-      p50: percentile(latencies, 50),
-      p99: percentile(latencies, 99),
-      non2xx: failedWrites,
-      socketErrors: writes.failed[0] ?? 0,
-      requests: counted.length,
+      ...deliveryFigures(latencies, seconds, writes.failed),
       note: `${load.writers} writers aiming at ${load.rate}/s: ${expected.length} changes (${(expected.length / writes.seconds).toFixed(1)}/s), ${counted.length} deliveries (${(counted.length / seconds).toFixed(1)}/s, last ${((lastReceipt - writeStart) / 1000 - writes.seconds).toFixed(1)} s after the writes), missing ${missing.length}, duplicated ${duplicated.length}, unexpected ${unexpected}, bad signatures ${badSignatures}; latency = receipt - message timestamp (ms); req/s = deliveries/s`,
     };
     if (missing.length || duplicated.length || unexpected || badSignatures) {
