@@ -2,7 +2,7 @@ import { REST_ROUTES } from '@taskflow/api';
 import { CLI_EXCEPTIONS, COMMANDS } from '@taskflow/cli';
 import { MOVES, TASK_ACTIONS } from '@taskflow/contracts';
 import { CORE_TOOLS, MCP_EXCEPTIONS, TOOLS, toolsOf } from '@taskflow/mcp-tools';
-import { appRouter, type ProcedurePath } from '@taskflow/router';
+import { appRouter, type ProcedurePath, unwrapSync } from '@taskflow/router';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
@@ -65,7 +65,7 @@ describe('every surface is built from (or held to) the MOVES table', () => {
       { _def: { inputs: unknown[] } } | undefined
     >;
     const def = procedures[procedure];
-    expect(def?._def.inputs).toEqual([row.input]);
+    expect(def?._def.inputs.map(unwrapSync)).toEqual([row.input]);
 
     const route = REST_ROUTES.find((r) => r.procedure === procedure);
     expect(route).toMatchObject({

@@ -9,6 +9,7 @@ import { lockDataDir } from './data-dir-lock';
 import { nameStatements } from './named-statements';
 import { type Listen, pgliteListen, postgresListen } from './notifications';
 import type { DB } from './schema';
+import { parseTimestamptz, TIMESTAMPTZ_OID } from './timestamps';
 
 export type DbKind = 'postgres' | 'pglite';
 
@@ -51,11 +52,12 @@ export const DEFAULT_PGLITE_DIR = fileURLToPath(new URL('../../../.data/pglite',
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 
-/** audit_log ids are int8: read them as numbers (exact below 2^53). */
+/** audit_log ids are int8: read them as numbers (exact below 2^53). Timestamps: see PgTimestamp. */
 function pgTypes(): pg.CustomTypesConfig {
   return {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
       if (oid === INT8_OID || oid === NUMERIC_OID) return (v: string) => Number(v);
+      if (oid === TIMESTAMPTZ_OID && format !== 'binary') return parseTimestamptz;
       return pg.types.getTypeParser(oid, format);
     }) as pg.CustomTypesConfig['getTypeParser'],
   };
@@ -98,6 +100,9 @@ export function createDialect(options: DbOptions = {}): DialectHandle {
         // costed for every row): 10 ms of compiling for a query that runs in 1 ms. The
         // API's queries are short; none wins the compile time back.
         '-c jit=off',
+        // Timestamps arrive as '+00' text, which parseTimestamptz reads without pg's
+        // regex; no query depends on the session's zone.
+        '-c TimeZone=UTC',
         // The API announces its own commits to the change feed, coalesced (ChangeHub's
         // committed()); audit_log's trigger stays quiet for these connections (0012).
         ...(options.notifyFromTrigger ? [] : ['-c taskflow.announce_changes=off']),

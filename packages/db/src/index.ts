@@ -27,3 +27,4 @@ export { migrations } from './migrations';
 export { isStalePlan, MAX_NAMED_STATEMENTS } from './named-statements';
 export type { Listen, NotificationHandlers, NotificationListener } from './notifications';
 export * from './schema';
+export { PgTimestamp, parseTimestamptz } from './timestamps';

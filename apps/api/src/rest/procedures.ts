@@ -1,5 +1,5 @@
 import type { Context, ProcedurePath } from '@taskflow/router';
-import { appRouter, createCallerFactory } from '@taskflow/router';
+import { appRouter, createCallerFactory, unwrapSync } from '@taskflow/router';
 import { z } from 'zod';
 
 interface ProcedureDef {
@@ -18,12 +18,12 @@ export function procedureDef(path: ProcedurePath): ProcedureDef {
 
 /** The zod schema a procedure validates its input with, if it takes one. */
 export function inputSchema(path: ProcedurePath): z.ZodType | undefined {
-  const parser = procedureDef(path).inputs[0];
+  const parser = unwrapSync(procedureDef(path).inputs[0]);
   return parser instanceof z.ZodType ? parser : undefined;
 }
 
 export function outputSchema(path: ProcedurePath): z.ZodType | undefined {
-  const parser = procedureDef(path).output;
+  const parser = unwrapSync(procedureDef(path).output);
   return parser instanceof z.ZodType ? parser : undefined;
 }
 

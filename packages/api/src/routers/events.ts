@@ -11,6 +11,7 @@ import { changeStream } from '../events/change-stream';
 import { MembershipView } from '../events/visibility';
 import { requireVisibleProject } from '../services/access';
 import type { Actor } from '../services/actor';
+import { sync } from '../sync-parse';
 import { protectedProcedure, router } from '../trpc';
 
 function hubOf(ctx: Context): ChangeHub {
@@ -40,7 +41,7 @@ export const eventsRouter = router({
    * stream starts.
    */
   onChange: protectedProcedure
-    .input(ChangeStreamInput)
+    .input(sync(ChangeStreamInput))
     .subscription(async ({ ctx, input, signal }) => {
       const hub = hubOf(ctx);
       const filter = await checkedFilter(ctx, input);
@@ -74,8 +75,8 @@ export const eventsRouter = router({
    * reader that pages with next_cursor misses nothing that commits late.
    */
   list: protectedProcedure
-    .input(ChangeListInput)
-    .output(ChangePageSchema)
+    .input(sync(ChangeListInput))
+    .output(sync(ChangePageSchema))
     .query(async ({ ctx, input }) => {
       const hub = hubOf(ctx);
       const filter = await checkedFilter(ctx, input);

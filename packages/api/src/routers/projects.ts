@@ -18,31 +18,32 @@ import {
   removeMember,
   updateProject,
 } from '../services/projects';
+import { sync } from '../sync-parse';
 import { protectedMutation, protectedProcedure, router } from '../trpc';
 
 export const projectsRouter = router({
   create: protectedMutation
-    .input(ProjectCreateInput)
-    .output(ProjectSchema)
+    .input(sync(ProjectCreateInput))
+    .output(sync(ProjectSchema))
     .mutation(({ ctx, input }) => createProject(ctx.trx, ctx.actor, input)),
   list: protectedProcedure
-    .input(ProjectListInput)
-    .output(pageOf(ProjectSchema))
+    .input(sync(ProjectListInput))
+    .output(sync(pageOf(ProjectSchema)))
     .query(({ ctx, input }) => listProjects(ctx.db, ctx.actor, input)),
   get: protectedProcedure
-    .input(ProjectSlugInput)
-    .output(ProjectDetailSchema)
+    .input(sync(ProjectSlugInput))
+    .output(sync(ProjectDetailSchema))
     .query(({ ctx, input }) => getProject(ctx.db, ctx.actor, input.slug)),
   update: protectedMutation
-    .input(ProjectUpdateInput)
-    .output(ProjectSchema)
+    .input(sync(ProjectUpdateInput))
+    .output(sync(ProjectSchema))
     .mutation(({ ctx, input }) => updateProject(ctx.trx, ctx.actor, input)),
   addMember: protectedMutation
-    .input(ProjectAddMemberInput)
-    .output(ProjectDetailSchema)
+    .input(sync(ProjectAddMemberInput))
+    .output(sync(ProjectDetailSchema))
     .mutation(({ ctx, input }) => addMember(ctx.trx, ctx.actor, input)),
   removeMember: protectedMutation
-    .input(ProjectRemoveMemberInput)
-    .output(MemberRemovedResult)
+    .input(sync(ProjectRemoveMemberInput))
+    .output(sync(MemberRemovedResult))
     .mutation(({ ctx, input }) => removeMember(ctx.trx, ctx.actor, input)),
 });

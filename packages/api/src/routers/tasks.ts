@@ -30,12 +30,13 @@ import {
   updateTask,
 } from '../services/tasks';
 import { type MoveInput, moveTask } from '../services/workflow';
+import { sync } from '../sync-parse';
 import { protectedMutation, protectedProcedure, router } from '../trpc';
 
 function moveProcedure<S extends z.ZodType>(action: TaskAction, input: S) {
   return protectedMutation
-    .input(input)
-    .output(TaskSchema)
+    .input(sync(input))
+    .output(sync(TaskSchema))
     .mutation(({ ctx, input }) => moveTask(ctx.trx, ctx.actor, action, input as MoveInput));
 }
 type MoveProcedure<S extends z.ZodType> = ReturnType<typeof moveProcedure<S>>;
@@ -47,40 +48,40 @@ const moveProcedures = Object.fromEntries(
 
 export const tasksRouter = router({
   create: protectedMutation
-    .input(TaskCreateInput)
-    .output(TaskSchema)
+    .input(sync(TaskCreateInput))
+    .output(sync(TaskSchema))
     .mutation(({ ctx, input }) => createTask(ctx.trx, ctx.actor, input)),
   list: protectedProcedure
-    .input(TaskListInput)
-    .output(pageOf(TaskSchema))
+    .input(sync(TaskListInput))
+    .output(sync(pageOf(TaskSchema)))
     .query(({ ctx, input }) => listTasks(ctx.db, ctx.actor, input)),
   counts: protectedProcedure
-    .input(TaskCountsInput)
-    .output(TaskCountsSchema)
+    .input(sync(TaskCountsInput))
+    .output(sync(TaskCountsSchema))
     .query(({ ctx, input }) => countTasks(ctx.db, ctx.actor, input)),
   get: protectedProcedure
-    .input(TaskIdInput)
-    .output(TaskSchema)
+    .input(sync(TaskIdInput))
+    .output(sync(TaskSchema))
     .query(({ ctx, input }) => getTask(ctx.db, ctx.actor, input.id)),
   update: protectedMutation
-    .input(TaskUpdateInput)
-    .output(TaskSchema)
+    .input(sync(TaskUpdateInput))
+    .output(sync(TaskSchema))
     .mutation(({ ctx, input }) => updateTask(ctx.trx, ctx.actor, input)),
   assign: protectedMutation
-    .input(TaskAssignInput)
-    .output(TaskSchema)
+    .input(sync(TaskAssignInput))
+    .output(sync(TaskSchema))
     .mutation(({ ctx, input }) => assignTask(ctx.trx, ctx.actor, input)),
   delete: protectedMutation
-    .input(TaskDeleteInput)
-    .output(TaskDeleteResult)
+    .input(sync(TaskDeleteInput))
+    .output(sync(TaskDeleteResult))
     .mutation(({ ctx, input }) => deleteTask(ctx.trx, ctx.actor, input)),
   addDependency: protectedMutation
-    .input(TaskDependencyInput)
-    .output(TaskSchema)
+    .input(sync(TaskDependencyInput))
+    .output(sync(TaskSchema))
     .mutation(({ ctx, input }) => addDependency(ctx.trx, ctx.actor, input)),
   removeDependency: protectedMutation
-    .input(TaskDependencyInput)
-    .output(TaskSchema)
+    .input(sync(TaskDependencyInput))
+    .output(sync(TaskSchema))
     .mutation(({ ctx, input }) => removeDependency(ctx.trx, ctx.actor, input)),
 
   // The workflow: one procedure per row of the shared MOVES table.
@@ -88,11 +89,11 @@ export const tasksRouter = router({
 
   // The work queue: take the next ready task; keep a claim's lease alive.
   claimNext: protectedMutation
-    .input(TaskClaimNextInput)
-    .output(TaskSchema.nullable())
+    .input(sync(TaskClaimNextInput))
+    .output(sync(TaskSchema.nullable()))
     .mutation(({ ctx, input }) => claimNextTask(ctx.trx, ctx.actor, input)),
   heartbeat: protectedMutation
-    .input(TaskHeartbeatInput)
-    .output(TaskSchema)
+    .input(sync(TaskHeartbeatInput))
+    .output(sync(TaskSchema))
     .mutation(({ ctx, input }) => heartbeatTask(ctx.trx, ctx.actor, input)),
 });

@@ -21,40 +21,41 @@ import {
   testWebhook,
   updateWebhook,
 } from '../services/webhooks';
+import { sync } from '../sync-parse';
 import { protectedMutation, protectedProcedure, router } from '../trpc';
 
 /** A project's webhook endpoints: owners and admins only. */
 export const webhooksRouter = router({
   create: protectedMutation
-    .input(WebhookCreateInput)
-    .output(WebhookWithSecretSchema)
+    .input(sync(WebhookCreateInput))
+    .output(sync(WebhookWithSecretSchema))
     .mutation(({ ctx, input }) => createWebhook(ctx.trx, ctx.actor, ctx.webhooks, input)),
   list: protectedProcedure
-    .input(WebhookListInput)
-    .output(pageOf(WebhookSchema))
+    .input(sync(WebhookListInput))
+    .output(sync(pageOf(WebhookSchema)))
     .query(({ ctx, input }) => listWebhooks(ctx.db, ctx.actor, input)),
   get: protectedProcedure
-    .input(WebhookIdInput)
-    .output(WebhookSchema)
+    .input(sync(WebhookIdInput))
+    .output(sync(WebhookSchema))
     .query(({ ctx, input }) => getWebhook(ctx.db, ctx.actor, input)),
   update: protectedMutation
-    .input(WebhookUpdateInput)
-    .output(WebhookSchema)
+    .input(sync(WebhookUpdateInput))
+    .output(sync(WebhookSchema))
     .mutation(({ ctx, input }) => updateWebhook(ctx.trx, ctx.actor, ctx.webhooks, input)),
   delete: protectedMutation
-    .input(WebhookIdInput)
-    .output(WebhookDeletedResult)
+    .input(sync(WebhookIdInput))
+    .output(sync(WebhookDeletedResult))
     .mutation(({ ctx, input }) => deleteWebhook(ctx.trx, ctx.actor, input)),
   rotateSecret: protectedMutation
-    .input(WebhookIdInput)
-    .output(WebhookWithSecretSchema)
+    .input(sync(WebhookIdInput))
+    .output(sync(WebhookWithSecretSchema))
     .mutation(({ ctx, input }) => rotateWebhookSecret(ctx.trx, ctx.actor, ctx.webhooks, input)),
   test: protectedMutation
-    .input(WebhookIdInput)
-    .output(WebhookTestResult)
+    .input(sync(WebhookIdInput))
+    .output(sync(WebhookTestResult))
     .mutation(({ ctx, input }) => testWebhook(ctx.trx, ctx.actor, input)),
   deliveries: protectedProcedure
-    .input(WebhookDeliveriesInput)
-    .output(pageOf(WebhookDeliverySchema))
+    .input(sync(WebhookDeliveriesInput))
+    .output(sync(pageOf(WebhookDeliverySchema)))
     .query(({ ctx, input }) => listWebhookDeliveries(ctx.db, ctx.actor, input)),
 });

@@ -6,20 +6,21 @@ import {
   WorkerUpsertInput,
 } from '@taskflow/contracts';
 import { getWorkerRow, listWorkers, me, upsertWorker } from '../services/workers';
+import { sync } from '../sync-parse';
 import { adminMutation, protectedProcedure, router } from '../trpc';
 
 export const workersRouter = router({
-  me: protectedProcedure.output(MeSchema).query(async ({ ctx }) => {
+  me: protectedProcedure.output(sync(MeSchema)).query(async ({ ctx }) => {
     const row = await getWorkerRow(ctx.db, ctx.actor.id);
     if (!row) throw new Error('the caller has no worker record');
     return me(ctx.actor, row);
   }),
   list: protectedProcedure
-    .input(WorkerListInput)
-    .output(pageOf(WorkerSchema))
+    .input(sync(WorkerListInput))
+    .output(sync(pageOf(WorkerSchema)))
     .query(({ ctx, input }) => listWorkers(ctx.db, ctx.actor, input)),
   upsert: adminMutation
-    .input(WorkerUpsertInput)
-    .output(WorkerSchema)
+    .input(sync(WorkerUpsertInput))
+    .output(sync(WorkerSchema))
     .mutation(({ ctx, input }) => upsertWorker(ctx.trx, ctx.actor, input)),
 });
