@@ -1,5 +1,6 @@
 import { type AuditAction, type AuditActorType, WEBHOOK_EVENT_OF } from '@taskflow/contracts';
 import { sql, type Transaction } from 'kysely';
+import { preparedQuery } from './prepared-query';
 import type { AuditContext, AuditRow, DB } from './schema';
 
 export interface AuditEntry {
@@ -23,22 +24,45 @@ export interface AuditEntry {
  * one round trip, and with no subscription it costs an empty probe of a partial
  * index; the outbox rows commit (or vanish) with the change.
  */
-export async function writeAudit(trx: Transaction<DB>, entry: AuditEntry): Promise<AuditRow> {
-  const values = {
-    task_id: entry.task_id ?? null,
-    project_slug: entry.project_slug ?? null,
-    actor_id: entry.actor_id,
-    actor_type: entry.actor_type,
-    action: entry.action,
-    context: JSON.stringify(entry.context ?? {}),
-    client: entry.client ?? null,
-  };
-  const eventType = WEBHOOK_EVENT_OF[entry.action];
-  if (!eventType || !values.project_slug) {
-    return trx.insertInto('audit_log').values(values).returningAll().executeTakeFirstOrThrow();
-  }
-  const row = await trx
-    .with('audited', (db) => db.insertInto('audit_log').values(values).returningAll())
+type AuditValues = [
+  task_id: number | null,
+  project_slug: string | null,
+  actor_id: string,
+  actor_type: AuditActorType,
+  action: AuditAction,
+  context: string,
+  client: string | null,
+];
+
+const auditValues = (
+  ...[task_id, project_slug, actor_id, actor_type, action, context, client]: AuditValues
+) => ({
+  task_id,
+  project_slug,
+  actor_id,
+  actor_type,
+  action,
+  context,
+  client,
+});
+
+/** The record alone: for actions no webhook hears, and changes outside a project. */
+const insertAudit = preparedQuery((db, ...values: AuditValues) =>
+  db
+    .insertInto('audit_log')
+    .values(auditValues(...values))
+    .returningAll(),
+);
+
+/** The record and, in the same statement, its outbox rows. */
+const insertAuditAndQueue = preparedQuery((db, eventType: string, ...values: AuditValues) =>
+  db
+    .with('audited', (db) =>
+      db
+        .insertInto('audit_log')
+        .values(auditValues(...values))
+        .returningAll(),
+    )
     .with('queued', (db) =>
       db
         .insertInto('webhook_outbox')
@@ -56,7 +80,24 @@ export async function writeAudit(trx: Transaction<DB>, entry: AuditEntry): Promi
         .returning('webhook_outbox.id'),
     )
     .selectFrom('audited')
-    .selectAll()
-    .executeTakeFirstOrThrow();
+    .selectAll(),
+);
+
+export async function writeAudit(trx: Transaction<DB>, entry: AuditEntry): Promise<AuditRow> {
+  const values: AuditValues = [
+    entry.task_id ?? null,
+    entry.project_slug ?? null,
+    entry.actor_id,
+    entry.actor_type,
+    entry.action,
+    JSON.stringify(entry.context ?? {}),
+    entry.client ?? null,
+  ];
+  const eventType = WEBHOOK_EVENT_OF[entry.action];
+  const [row] =
+    eventType && values[1]
+      ? await insertAuditAndQueue(trx, eventType, ...values)
+      : await insertAudit(trx, ...values);
+  if (!row) throw new Error('audit_log insert returned no row');
   return row as AuditRow;
 }

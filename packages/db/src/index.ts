@@ -26,5 +26,6 @@ export { type MigrationReport, migrateToLatest, pendingMigrations } from './migr
 export { migrations } from './migrations';
 export { isStalePlan, MAX_NAMED_STATEMENTS } from './named-statements';
 export type { Listen, NotificationHandlers, NotificationListener } from './notifications';
+export { preparedQuery } from './prepared-query';
 export * from './schema';
 export { PgTimestamp, parseTimestamptz } from './timestamps';

@@ -1,22 +1,33 @@
 import type { MemberRole } from '@taskflow/contracts';
-import type { DB, ExpressionBuilder, Kysely, ProjectRow, Transaction } from '@taskflow/db';
+import {
+  type DB,
+  type ExpressionBuilder,
+  type Kysely,
+  type ProjectRow,
+  preparedQuery,
+  type Transaction,
+} from '@taskflow/db';
 import { notFound } from '../errors';
 import type { Actor } from './actor';
 import { dependencyIds } from './dependency-sql';
 import type { TaskWithSlug } from './rows';
 
+/** `tasks.project_id` is one of the worker's projects. */
+function inProjectOf(workerId: string) {
+  return (eb: ExpressionBuilder<DB, 'tasks'>) =>
+    eb.exists(
+      eb
+        .selectFrom('project_members')
+        .select('project_members.project_id')
+        .whereRef('project_members.project_id', '=', 'tasks.project_id')
+        .where('project_members.worker_id', '=', workerId),
+    );
+}
+
 /** `tasks.project_id` is one of the actor's projects (admins see all). */
 export function taskVisibleTo(actor: Actor) {
   return (eb: ExpressionBuilder<DB, 'tasks'>) =>
-    actor.is_admin
-      ? eb.lit(true)
-      : eb.exists(
-          eb
-            .selectFrom('project_members')
-            .select('project_members.project_id')
-            .whereRef('project_members.project_id', '=', 'tasks.project_id')
-            .where('project_members.worker_id', '=', actor.id),
-        );
+    actor.is_admin ? eb.lit(true) : inProjectOf(actor.id)(eb);
 }
 
 export function selectTasks(db: Kysely<DB>) {
@@ -28,8 +39,29 @@ export function selectTasks(db: Kysely<DB>) {
     .select(dependencyIds);
 }
 
-function visibleTask(db: Kysely<DB>, actor: Actor, id: number) {
-  return selectTasks(db).where('tasks.id', '=', id).where(taskVisibleTo(actor));
+/** The two shapes of a task read by id, each compiled once (see preparedQuery). */
+const byId = (db: Kysely<DB>, id: number) => selectTasks(db).where('tasks.id', '=', id);
+const memberReads = (db: Kysely<DB>, id: number, workerId: string) =>
+  byId(db, id).where(inProjectOf(workerId));
+const readTask = {
+  admin: preparedQuery((db, id: number) => byId(db, id)),
+  member: preparedQuery((db, id: number, workerId: string) => memberReads(db, id, workerId)),
+  adminLock: preparedQuery((db, id: number) => byId(db, id).forUpdate('tasks')),
+  memberLock: preparedQuery((db, id: number, workerId: string) =>
+    memberReads(db, id, workerId).forUpdate('tasks'),
+  ),
+};
+
+async function visibleTask(
+  db: Kysely<DB>,
+  actor: Actor,
+  id: number,
+  lock: boolean,
+): Promise<TaskWithSlug | undefined> {
+  const rows = actor.is_admin
+    ? await (lock ? readTask.adminLock : readTask.admin)(db, id)
+    : await (lock ? readTask.memberLock : readTask.member)(db, id, actor.id);
+  return rows[0];
 }
 
 /** The task, if it exists and the actor may see it; to anyone else it does not exist. */
@@ -38,7 +70,7 @@ export async function requireVisibleTask(
   actor: Actor,
   id: number,
 ): Promise<TaskWithSlug> {
-  const row = await visibleTask(db, actor, id).executeTakeFirst();
+  const row = await visibleTask(db, actor, id, false);
   if (!row) throw notFound(`Task ${id}`);
   return row;
 }
@@ -53,7 +85,7 @@ export async function lockVisibleTask(
   actor: Actor,
   id: number,
 ): Promise<TaskWithSlug> {
-  const row = await visibleTask(trx, actor, id).forUpdate('tasks').executeTakeFirst();
+  const row = await visibleTask(trx, actor, id, true);
   if (!row) throw notFound(`Task ${id}`);
   return row;
 }

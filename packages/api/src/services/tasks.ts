@@ -7,9 +7,14 @@ import type {
 } from '@taskflow/contracts';
 import {
   type DB,
+  type Expression,
+  type ExpressionBuilder,
   type Kysely,
+  preparedQuery,
+  type SqlBool,
   sql,
   type TaskPatch,
+  type TaskRow,
   type TaskUpdate,
   type Transaction,
 } from '@taskflow/db';
@@ -63,18 +68,25 @@ async function requireMemberAssignee(
 /** Which project a new task goes into, as a condition on `projects`. */
 type Destination = { default_of: string } | { slug: string; actor: Actor } | { id: number };
 
-/**
- * Inserts the task into the project the destination names, if there is one (and, by slug,
- * only one the actor may see): the look-up and the insert are one statement. Undefined
- * when no project matched.
- */
-async function insertTask(
-  trx: Transaction<DB>,
-  actor: Actor,
-  input: z.output<typeof TaskCreateInput>,
-  to: Destination,
+type CreateInput = z.output<typeof TaskCreateInput>;
+/** A new task's values, in the order of insertInto's columns. */
+type NewTask = [
+  title: string,
+  description: string,
+  priority: CreateInput['priority'],
+  tags: string[],
+  due_date: CreateInput['due_date'] | null,
+  assigned_to: string | null,
+  parent_id: number | null,
+  created_by: string,
+];
+
+function insertInto(
+  db: Kysely<DB>,
+  [title, description, priority, tags, due_date, assigned_to, parent_id, created_by]: NewTask,
+  where: (eb: ExpressionBuilder<DB, 'projects'>) => Expression<SqlBool>,
 ) {
-  return trx
+  return db
     .insertInto('tasks')
     .columns([
       'project_id',
@@ -92,42 +104,77 @@ async function insertTask(
         .selectFrom('projects')
         .select([
           'projects.id',
-          sql<string>`${input.title}::text`.as('title'),
-          sql<string>`${input.description ?? ''}::text`.as('description'),
-          sql<string>`${input.priority}::text`.as('priority'),
-          sql<string[]>`${input.tags ?? []}::text[]`.as('tags'),
-          sql<Date | null>`${input.due_date ?? null}::timestamptz`.as('due_date'),
-          sql<string | null>`${input.assigned_to ?? null}::text`.as('assigned_to'),
-          sql<number | null>`${input.parent_id ?? null}::int`.as('parent_id'),
-          sql<string>`${actor.id}::text`.as('created_by'),
+          sql<string>`${title}::text`.as('title'),
+          sql<string>`${description}::text`.as('description'),
+          sql<string>`${priority}::text`.as('priority'),
+          sql<string[]>`${tags}::text[]`.as('tags'),
+          sql<Date | null>`${due_date}::timestamptz`.as('due_date'),
+          sql<string | null>`${assigned_to}::text`.as('assigned_to'),
+          sql<number | null>`${parent_id}::int`.as('parent_id'),
+          sql<string>`${created_by}::text`.as('created_by'),
         ])
-        .where((w) => {
-          if ('id' in to) return w('projects.id', '=', to.id);
-          if ('default_of' in to) {
-            return w.and([
-              w('projects.owner_id', '=', to.default_of),
-              w('projects.is_default', '=', true),
-            ]);
-          }
-          const bySlug = w('projects.slug', '=', to.slug);
-          if (to.actor.is_admin) return bySlug;
-          return w.and([
-            bySlug,
-            w.exists(
-              w
-                .selectFrom('project_members')
-                .select('project_members.project_id')
-                .whereRef('project_members.project_id', '=', 'projects.id')
-                .where('project_members.worker_id', '=', to.actor.id),
-            ),
-          ]);
-        }),
+        .where(where),
     )
     .returningAll()
     .returning(
       sql<string>`(select p.slug from projects p where p.id = tasks.project_id)`.as('project_slug'),
-    )
-    .executeTakeFirst();
+    );
+}
+
+/** One compiled insert per kind of destination. */
+const insertTaskInto = {
+  project: preparedQuery((db, projectId: number, ...task: NewTask) =>
+    insertInto(db, task, (w) => w('projects.id', '=', projectId)),
+  ),
+  defaultOf: preparedQuery((db, ownerId: string, ...task: NewTask) =>
+    insertInto(db, task, (w) =>
+      w.and([w('projects.owner_id', '=', ownerId), w('projects.is_default', '=', true)]),
+    ),
+  ),
+  slug: preparedQuery((db, slug: string, ...task: NewTask) =>
+    insertInto(db, task, (w) => w('projects.slug', '=', slug)),
+  ),
+  memberSlug: preparedQuery((db, slug: string, workerId: string, ...task: NewTask) =>
+    insertInto(db, task, (w) =>
+      w.and([
+        w('projects.slug', '=', slug),
+        w.exists(
+          w
+            .selectFrom('project_members')
+            .select('project_members.project_id')
+            .whereRef('project_members.project_id', '=', 'projects.id')
+            .where('project_members.worker_id', '=', workerId),
+        ),
+      ]),
+    ),
+  ),
+};
+
+/**
+ * Inserts the task into the project the destination names, if there is one (and, by slug,
+ * only one the actor may see): the look-up and the insert are one statement. Undefined
+ * when no project matched.
+ */
+async function insertTask(trx: Transaction<DB>, actor: Actor, input: CreateInput, to: Destination) {
+  const task: NewTask = [
+    input.title,
+    input.description ?? '',
+    input.priority,
+    input.tags ?? [],
+    input.due_date ?? null,
+    input.assigned_to ?? null,
+    input.parent_id ?? null,
+    actor.id,
+  ];
+  const rows =
+    'id' in to
+      ? await insertTaskInto.project(trx, to.id, ...task)
+      : 'default_of' in to
+        ? await insertTaskInto.defaultOf(trx, to.default_of, ...task)
+        : to.actor.is_admin
+          ? await insertTaskInto.slug(trx, to.slug, ...task)
+          : await insertTaskInto.memberSlug(trx, to.slug, to.actor.id, ...task);
+  return rows[0];
 }
 
 export async function createTask(
@@ -214,20 +261,50 @@ export async function tryUpdateIfUnchanged(
     .where('version', '=', task.version)
     .returningAll()
     .executeTakeFirst();
-  // The task's row is locked or version-checked: its edges are the ones read with it.
-  return (
-    row && {
-      ...row,
-      project_slug: task.project_slug,
-      blocked_by: task.blocked_by,
-      blocks: task.blocks,
-      waiting_for: task.waiting_for,
-    }
-  );
+  return row && withEdgesOf(task, row);
 }
 
-export function changedMeanwhile(id: number): TRPCError {
-  return stale(`Task ${id} was changed by someone else meanwhile: reload it and retry`);
+/** The task's row is locked or version-checked: its edges are the ones read with it. */
+function withEdgesOf(task: TaskWithSlug, row: TaskRow): TaskWithSlug {
+  return {
+    ...row,
+    project_slug: task.project_slug,
+    blocked_by: task.blocked_by,
+    blocks: task.blocks,
+    waiting_for: task.waiting_for,
+  };
+}
+
+type PatchColumn = keyof TaskPatch & string;
+type PreparedUpdate = (db: Kysely<DB>, ...values: unknown[]) => Promise<TaskRow[]>;
+
+/**
+ * An edit's update, compiled once per set of columns it changes (at most one per
+ * subset of the seven an edit can name). Plain values only: the workflow's updates,
+ * whose values are SQL expressions, go through tryUpdateIfUnchanged.
+ */
+const patchUpdates = new Map<string, PreparedUpdate>();
+
+function patchUpdate(columns: PatchColumn[]): PreparedUpdate {
+  const key = columns.join(',');
+  let update = patchUpdates.get(key);
+  if (!update) {
+    update = preparedQuery(
+      (db, id: unknown, version: unknown, updatedAt: unknown, ...values: unknown[]) =>
+        db
+          .updateTable('tasks')
+          .set({
+            ...Object.fromEntries(columns.map((column, i) => [column, values[i]])),
+            version: sql<number>`${version}::int + 1`,
+            updated_at: sql<Date>`${updatedAt}::timestamptz`,
+          })
+          .where('id', '=', sql<number>`${id}::int`)
+          .where('version', '=', sql<number>`${version}::int`)
+          .returningAll(),
+    ) as PreparedUpdate;
+    patchUpdates.set(key, update);
+  }
+  return update;
 }
 
 async function updateIfUnchanged(
@@ -235,9 +312,21 @@ async function updateIfUnchanged(
   task: TaskWithSlug,
   patch: TaskPatch,
 ): Promise<TaskWithSlug> {
-  const row = await tryUpdateIfUnchanged(trx, task, patch);
+  // As Kysely's set() does, a column given as undefined is left alone.
+  const columns = (Object.keys(patch) as PatchColumn[]).filter((c) => patch[c] !== undefined);
+  const [row] = await patchUpdate(columns)(
+    trx,
+    task.id,
+    task.version,
+    new Date(),
+    ...columns.map((column) => patch[column]),
+  );
   if (!row) throw changedMeanwhile(task.id);
-  return row;
+  return withEdgesOf(task, row);
+}
+
+export function changedMeanwhile(id: number): TRPCError {
+  return stale(`Task ${id} was changed by someone else meanwhile: reload it and retry`);
 }
 
 type Change = { from: unknown; to: unknown };
