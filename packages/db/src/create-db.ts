@@ -72,6 +72,23 @@ function describeUrl(url: string): string {
   }
 }
 
+/**
+ * pg lets a connection string's `options` (say `?options=-c%20statement_timeout%3D5s`)
+ * replace the pool's own. Both are kept: the URL's last, so a setting it names wins.
+ */
+function withUrlOptions(url: string, own: string): { connectionString: string; options: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { connectionString: url, options: own };
+  }
+  const fromUrl = parsed.searchParams.get('options');
+  if (fromUrl === null) return { connectionString: url, options: own };
+  parsed.searchParams.delete('options');
+  return { connectionString: parsed.toString(), options: `${own} ${fromUrl}` };
+}
+
 export interface DialectHandle {
   dialect: Dialect;
   kind: DbKind;
@@ -88,25 +105,25 @@ export interface DialectHandle {
  */
 export function createDialect(options: DbOptions = {}): DialectHandle {
   if (options.databaseUrl) {
+    const own = [
+      // No JIT: it compiles any query whose estimate passes jit_above_cost, and a list
+      // page's estimate does on a database without statistics (its dependency subplans,
+      // costed for every row): 10 ms of compiling for a query that runs in 1 ms. The
+      // API's queries are short; none wins the compile time back.
+      '-c jit=off',
+      // Timestamps arrive as '+00' text, which parseTimestamptz reads without pg's
+      // regex; no query depends on the session's zone.
+      '-c TimeZone=UTC',
+      // The API announces its own commits to the change feed, coalesced (ChangeHub's
+      // committed()); audit_log's trigger stays quiet for these connections (0012).
+      ...(options.notifyFromTrigger ? [] : ['-c taskflow.announce_changes=off']),
+    ].join(' ');
     const pool = new pg.Pool({
-      connectionString: options.databaseUrl,
+      ...withUrlOptions(options.databaseUrl, own),
       max: options.maxConnections ?? 10,
       connectionTimeoutMillis: 5_000,
       idleTimeoutMillis: 30_000,
       types: pgTypes(),
-      options: [
-        // No JIT: it compiles any query whose estimate passes jit_above_cost, and a list
-        // page's estimate does on a database without statistics (its dependency subplans,
-        // costed for every row): 10 ms of compiling for a query that runs in 1 ms. The
-        // API's queries are short; none wins the compile time back.
-        '-c jit=off',
-        // Timestamps arrive as '+00' text, which parseTimestamptz reads without pg's
-        // regex; no query depends on the session's zone.
-        '-c TimeZone=UTC',
-        // The API announces its own commits to the change feed, coalesced (ChangeHub's
-        // committed()); audit_log's trigger stays quiet for these connections (0012).
-        ...(options.notifyFromTrigger ? [] : ['-c taskflow.announce_changes=off']),
-      ].join(' '),
     });
     // A connection that dies emits 'error' on its client. pg-pool listens only
     // while the client sits idle in the pool; a checked-out one (idle in a

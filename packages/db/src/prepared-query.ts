@@ -25,7 +25,8 @@ interface Template {
  * `build` is called once, with stand-ins for its arguments: it may use them only
  * as values (`where('id', '=', id)`, `set({ title })`, sql`${id}`), never branch on
  * them or pass them to `sql.lit`/`in` lists. Each must end up as a parameter; one
- * that does not is refused when the query is first run.
+ * that does not is refused when the query is first run. A database with Kysely
+ * plugins (which may rewrite each query) gets the query built for every call.
  */
 export function preparedQuery<Args extends unknown[], Row>(
   build: (db: Kysely<DB>, ...args: Args) => Compilable<Row>,
@@ -47,7 +48,9 @@ export function preparedQuery<Args extends unknown[], Row>(
     return { query, sources, arity };
   };
   return async (db, ...args) => {
-    const adapter = db.getExecutor().adapter;
+    const executor = db.getExecutor();
+    if (executor.plugins.length > 0) return (await db.executeQuery(build(db, ...args))).rows;
+    const adapter = executor.adapter;
     let template = templates.get(adapter);
     if (!template) {
       template = compile(db, args.length);

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { CamelCasePlugin, type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Database } from '../src/create-db';
 import { preparedQuery } from '../src/prepared-query';
@@ -80,6 +80,21 @@ describe('preparedQuery: compiled once, run with each call’s values', () => {
       }),
     ).rejects.toBe(rolledBack);
     expect(await byLabel(app.db, 'five', 0)).toEqual([]);
+  });
+
+  it('builds the query for each call on a database with plugins, which may rewrite it', async () => {
+    const before = builds;
+    const camel = app.db.withPlugin(new CamelCasePlugin());
+    const rows = await byLabel(camel, 'one', 0);
+    expect(rows.map((g) => g.id)).toEqual([1, 4]);
+    await byLabel(camel, 'two', 0);
+    expect(builds).toBe(before + 2);
+    // Its results go through the plugin too; the plain database's do not.
+    const label = preparedQuery((db, id: number) =>
+      gadgets(db).select('label as some_label').where('id', '=', id),
+    );
+    expect(await label(camel, 1)).toEqual([{ someLabel: 'one' }]);
+    expect(await label(app.db, 1)).toEqual([{ some_label: 'one' }]);
   });
 
   it('refuses a query that does not use every argument as a parameter', async () => {
