@@ -17,6 +17,7 @@ export type TaskWithSlug = TaskRow & {
   waiting_for: number[];
 };
 
+/** The API's fields of a task row; anything else on it (a list's sort_key) stays behind, uncopied. */
 export function toTask(row: TaskWithSlug): Task {
   return {
     id: row.id,

@@ -147,7 +147,7 @@ export async function listTasks(
       take,
       offset,
     );
-    return pageOf(rows, limit, ({ sort_key, ...row }) => toTask(row), cursorAt);
+    return pageOf(rows, limit, toTask, cursorAt);
   }
 
   let rows: ListRow[];
@@ -160,7 +160,7 @@ export async function listTasks(
     if (rows.length < take)
       rows = rows.concat(await readRun(ctx, 'undated', undefined, take - rows.length));
   }
-  return pageOf(rows, limit, ({ sort_key, ...row }) => toTask(row), cursorAt);
+  return pageOf(rows, limit, toTask, cursorAt);
 
   function cursorAt(row: { sort_key: string | null; id: number }): string {
     return encodeCursor('tasks', filters, { v: row.sort_key, i: row.id });
