@@ -9,7 +9,7 @@ export type {
   UpdateObject,
 } from 'kysely';
 export { expressionBuilder, sql } from 'kysely';
-export { type AuditEntry, writeAudit } from './audit';
+export { type AuditEntry, type ChangeAudit, withAudit, writeAudit } from './audit';
 export {
   createDb,
   createDialect,

@@ -1,4 +1,10 @@
-import { type Compilable, type CompiledQuery, createQueryId, type Kysely } from 'kysely';
+import {
+  type Compilable,
+  type CompiledQuery,
+  createQueryId,
+  type Kysely,
+  type RawBuilder,
+} from 'kysely';
 import type { DB } from './schema';
 
 /** Stands for one argument while a query is compiled. */
@@ -15,6 +21,13 @@ interface Template {
   arity: number;
 }
 
+type Buildable<Row> = Compilable<Row> | RawBuilder<Row>;
+
+/** A query builder compiles on the database it was built from; raw SQL on the one given. */
+function compileOn<Row>(db: Kysely<DB>, query: Buildable<Row>): CompiledQuery<Row> {
+  return 'isRawBuilder' in query ? query.compile(db) : query.compile();
+}
+
 /**
  * A query whose shape is the same on every call, built and compiled by Kysely
  * once per database and then run with each call's values. Kysely builds and
@@ -29,13 +42,13 @@ interface Template {
  * plugins (which may rewrite each query) gets the query built for every call.
  */
 export function preparedQuery<Args extends unknown[], Row>(
-  build: (db: Kysely<DB>, ...args: Args) => Compilable<Row>,
+  build: (db: Kysely<DB>, ...args: Args) => Buildable<Row>,
 ): (db: Kysely<DB>, ...args: Args) => Promise<Row[]> {
   // Per adapter: a transaction shares its database's, and the compiled text is the dialect's.
   const templates = new WeakMap<object, Template>();
   const compile = (db: Kysely<DB>, arity: number): Template => {
     const slots = Array.from({ length: arity }, (_, i) => new Slot(i));
-    const query = build(db, ...(slots as unknown as Args)).compile();
+    const query = compileOn(db, build(db, ...(slots as unknown as Args)));
     const sources = query.parameters.map(
       (value): Source => (value instanceof Slot ? { arg: value.index } : { value }),
     );
@@ -49,7 +62,8 @@ export function preparedQuery<Args extends unknown[], Row>(
   };
   return async (db, ...args) => {
     const executor = db.getExecutor();
-    if (executor.plugins.length > 0) return (await db.executeQuery(build(db, ...args))).rows;
+    if (executor.plugins.length > 0)
+      return (await db.executeQuery(compileOn(db, build(db, ...args)))).rows;
     const adapter = executor.adapter;
     let template = templates.get(adapter);
     if (!template) {

@@ -1,6 +1,7 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AuditEntry, writeAudit } from '../src/audit';
+import { type AuditEntry, type ChangeAudit, withAudit, writeAudit } from '../src/audit';
+import type { DB } from '../src/schema';
 import { createTestDatabase, type TestDatabase } from '../src/testing';
 
 const started: AuditEntry = {
@@ -95,5 +96,85 @@ describe('the webhook outbox, written with the audit row', () => {
       .transaction()
       .execute((trx) => writeAudit(trx, { ...started, task_id: null, action: 'webhook_created' }));
     expect(await queuedFor(settings.id)).toEqual([]);
+  });
+
+  describe('withAudit: a change and its record in one statement', () => {
+    const audit = (action: string, event_type: string | null): ChangeAudit => ({
+      project_slug: sql.ref('changed.project_slug'),
+      actor_id: 'alice',
+      actor_type: 'agent',
+      action,
+      context: JSON.stringify({ title: 'T' }),
+      client: 'mcp',
+      event_type,
+    });
+    const insertTask = (trx: Kysely<DB>, slug: string, a: ChangeAudit) =>
+      withAudit(
+        trx
+          .insertInto('tasks')
+          .columns(['project_id', 'title', 'created_by'])
+          .expression((eb) =>
+            eb
+              .selectFrom('projects')
+              .select([
+                'projects.id',
+                sql<string>`'T'`.as('title'),
+                sql<string>`'alice'`.as('created_by'),
+              ])
+              .where('projects.slug', '=', slug),
+          )
+          .returning(['tasks.id', sql<string>`${slug}::text`.as('project_slug')]),
+        a,
+      );
+    const recordsOf = (taskId: number) =>
+      database.db.selectFrom('audit_log').selectAll().where('task_id', '=', taskId).execute();
+
+    it('records the row the change returns, and queues it as writeAudit would', async () => {
+      const { rows } = await database.db
+        .transaction()
+        .execute((trx) => insertTask(trx, 'demo', audit('started', 'task.started')).execute(trx));
+      expect(rows).toHaveLength(1);
+      const taskId = (rows[0] as { id: number }).id;
+      const records = await recordsOf(taskId);
+      expect(records).toHaveLength(1);
+      expect(records[0]).toMatchObject({
+        task_id: taskId,
+        project_slug: 'demo',
+        actor_id: 'alice',
+        actor_type: 'agent',
+        action: 'started',
+        context: { title: 'T' },
+        client: 'mcp',
+      });
+      const queued = await queuedFor(records[0]?.id ?? 0);
+      expect(queued.map((q) => q.subscription_id)).toEqual([subs.all, subs.started]);
+    });
+
+    it('records nothing when the change returns no row', async () => {
+      const before = await database.db
+        .selectFrom('audit_log')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow();
+      const { rows } = await database.db
+        .transaction()
+        .execute((trx) =>
+          insertTask(trx, 'no-such-project', audit('started', 'task.started')).execute(trx),
+        );
+      expect(rows).toEqual([]);
+      const after = await database.db
+        .selectFrom('audit_log')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow();
+      expect(after.n).toBe(before.n);
+    });
+
+    it('queues nothing for an action no webhook hears, even for a subscription to everything', async () => {
+      const { rows } = await database.db
+        .transaction()
+        .execute((trx) => insertTask(trx, 'demo', audit('worker_renamed', null)).execute(trx));
+      const records = await recordsOf((rows[0] as { id: number }).id);
+      expect(records).toHaveLength(1);
+      expect(await queuedFor(records[0]?.id ?? 0)).toEqual([]);
+    });
   });
 });

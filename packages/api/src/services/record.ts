@@ -1,5 +1,11 @@
-import type { AuditAction } from '@taskflow/contracts';
-import { type AuditContext, type DB, type Transaction, writeAudit } from '@taskflow/db';
+import { type AuditAction, WEBHOOK_EVENT_OF } from '@taskflow/contracts';
+import {
+  type AuditContext,
+  type ChangeAudit,
+  type DB,
+  type Transaction,
+  writeAudit,
+} from '@taskflow/db';
 import type { Actor } from './actor';
 
 // Rows written per transaction, read once it commits: a rolled-back row is never counted.
@@ -10,6 +16,11 @@ export function auditRowsWritten(trx: Transaction<DB>): number {
   return written.get(trx) ?? 0;
 }
 
+/** Counts a record written as part of a change's own statement (withAudit). */
+export function countRecord(trx: Transaction<DB>): void {
+  written.set(trx, auditRowsWritten(trx) + 1);
+}
+
 /** Records a change the actor made, in the mutation's transaction. */
 export function record(
   trx: Transaction<DB>,
@@ -18,7 +29,7 @@ export function record(
   context: AuditContext,
   where: { task_id?: number; project_slug?: string } = {},
 ) {
-  written.set(trx, auditRowsWritten(trx) + 1);
+  countRecord(trx);
   return writeAudit(trx, {
     task_id: where.task_id ?? null,
     project_slug: where.project_slug ?? null,
@@ -39,4 +50,36 @@ export function recordTask(
   context: AuditContext,
 ) {
   return record(trx, actor, action, context, { task_id: task.id, project_slug: task.project_slug });
+}
+
+/** withAudit's values for a change the actor makes, as preparedQuery arguments. */
+export type ChangeAuditArgs = [
+  actor_id: string,
+  actor_type: string,
+  action: AuditAction,
+  context: string,
+  client: string | null,
+  event_type: string | null,
+];
+
+export function changeAuditArgs(
+  actor: Actor,
+  action: AuditAction,
+  context: AuditContext,
+): ChangeAuditArgs {
+  return [
+    actor.id,
+    actor.type,
+    action,
+    JSON.stringify(context),
+    actor.client ?? null,
+    WEBHOOK_EVENT_OF[action],
+  ];
+}
+
+export function changeAudit(
+  projectSlug: unknown,
+  ...[actor_id, actor_type, action, context, client, event_type]: ChangeAuditArgs
+): ChangeAudit {
+  return { project_slug: projectSlug, actor_id, actor_type, action, context, client, event_type };
 }

@@ -1,4 +1,5 @@
 import type {
+  AuditAction,
   Task,
   TaskAssignInput,
   TaskCreateInput,
@@ -6,6 +7,7 @@ import type {
   TaskUpdateInput,
 } from '@taskflow/contracts';
 import {
+  type AuditContext,
   type DB,
   type Expression,
   type ExpressionBuilder,
@@ -17,6 +19,7 @@ import {
   type TaskRow,
   type TaskUpdate,
   type Transaction,
+  withAudit,
 } from '@taskflow/db';
 import type { TRPCError } from '@trpc/server';
 import type { z } from 'zod';
@@ -29,7 +32,13 @@ import {
 } from './access';
 import type { Actor } from './actor';
 import { ensureDefaultProject, lockProject } from './projects';
-import { recordTask } from './record';
+import {
+  type ChangeAuditArgs,
+  changeAudit,
+  changeAuditArgs,
+  countRecord,
+  recordTask,
+} from './record';
 import { type TaskWithSlug, toTask } from './rows';
 
 export { countTasks, listTasks } from './task-list';
@@ -81,12 +90,14 @@ type NewTask = [
   created_by: string,
 ];
 
+/** The insert, and the task's 'created' record for the row it returns. */
 function insertInto(
   db: Kysely<DB>,
   [title, description, priority, tags, due_date, assigned_to, parent_id, created_by]: NewTask,
+  audit: ChangeAuditArgs,
   where: (eb: ExpressionBuilder<DB, 'projects'>) => Expression<SqlBool>,
 ) {
-  return db
+  const insert = db
     .insertInto('tasks')
     .columns([
       'project_id',
@@ -119,23 +130,28 @@ function insertInto(
     .returning(
       sql<string>`(select p.slug from projects p where p.id = tasks.project_id)`.as('project_slug'),
     );
+  return withAudit(insert, changeAudit(sql.ref('changed.project_slug'), ...audit));
 }
+
+type InsertArgs = [...NewTask, ...ChangeAuditArgs];
+const taskOf = (args: InsertArgs) => args.slice(0, 8) as NewTask;
+const auditOf = (args: InsertArgs) => args.slice(8) as ChangeAuditArgs;
 
 /** One compiled insert per kind of destination. */
 const insertTaskInto = {
-  project: preparedQuery((db, projectId: number, ...task: NewTask) =>
-    insertInto(db, task, (w) => w('projects.id', '=', projectId)),
+  project: preparedQuery((db, projectId: number, ...args: InsertArgs) =>
+    insertInto(db, taskOf(args), auditOf(args), (w) => w('projects.id', '=', projectId)),
   ),
-  defaultOf: preparedQuery((db, ownerId: string, ...task: NewTask) =>
-    insertInto(db, task, (w) =>
+  defaultOf: preparedQuery((db, ownerId: string, ...args: InsertArgs) =>
+    insertInto(db, taskOf(args), auditOf(args), (w) =>
       w.and([w('projects.owner_id', '=', ownerId), w('projects.is_default', '=', true)]),
     ),
   ),
-  slug: preparedQuery((db, slug: string, ...task: NewTask) =>
-    insertInto(db, task, (w) => w('projects.slug', '=', slug)),
+  slug: preparedQuery((db, slug: string, ...args: InsertArgs) =>
+    insertInto(db, taskOf(args), auditOf(args), (w) => w('projects.slug', '=', slug)),
   ),
-  memberSlug: preparedQuery((db, slug: string, workerId: string, ...task: NewTask) =>
-    insertInto(db, task, (w) =>
+  memberSlug: preparedQuery((db, slug: string, workerId: string, ...args: InsertArgs) =>
+    insertInto(db, taskOf(args), auditOf(args), (w) =>
       w.and([
         w('projects.slug', '=', slug),
         w.exists(
@@ -152,11 +168,11 @@ const insertTaskInto = {
 
 /**
  * Inserts the task into the project the destination names, if there is one (and, by slug,
- * only one the actor may see): the look-up and the insert are one statement. Undefined
- * when no project matched.
+ * only one the actor may see), and records it: the look-up, the insert and the record are
+ * one statement. Undefined (and nothing recorded) when no project matched.
  */
 async function insertTask(trx: Transaction<DB>, actor: Actor, input: CreateInput, to: Destination) {
-  const task: NewTask = [
+  const args: InsertArgs = [
     input.title,
     input.description ?? '',
     input.priority,
@@ -165,15 +181,22 @@ async function insertTask(trx: Transaction<DB>, actor: Actor, input: CreateInput
     input.assigned_to ?? null,
     input.parent_id ?? null,
     actor.id,
+    ...changeAuditArgs(actor, 'created', {
+      title: input.title,
+      priority: input.priority,
+      ...(input.assigned_to && { assigned_to: input.assigned_to }),
+      ...(input.parent_id && { parent_id: input.parent_id }),
+    }),
   ];
   const rows =
     'id' in to
-      ? await insertTaskInto.project(trx, to.id, ...task)
+      ? await insertTaskInto.project(trx, to.id, ...args)
       : 'default_of' in to
-        ? await insertTaskInto.defaultOf(trx, to.default_of, ...task)
+        ? await insertTaskInto.defaultOf(trx, to.default_of, ...args)
         : to.actor.is_admin
-          ? await insertTaskInto.slug(trx, to.slug, ...task)
-          : await insertTaskInto.memberSlug(trx, to.slug, to.actor.id, ...task);
+          ? await insertTaskInto.slug(trx, to.slug, ...args)
+          : await insertTaskInto.memberSlug(trx, to.slug, to.actor.id, ...args);
+  if (rows[0]) countRecord(trx);
   return rows[0];
 }
 
@@ -205,14 +228,7 @@ export async function createTask(
     row = await insertTask(trx, actor, input, { id: project.id });
     if (!row) throw new Error(`project ${project.id} vanished while a task was added to it`);
   }
-  const task = toTask({ ...row, blocked_by: [], blocks: [], waiting_for: [] });
-  await recordTask(trx, actor, task, 'created', {
-    title: task.title,
-    priority: task.priority,
-    ...(task.assigned_to && { assigned_to: task.assigned_to }),
-    ...(task.parent_id && { parent_id: task.parent_id }),
-  });
-  return task;
+  return toTask({ ...row, blocked_by: [], blocks: [], waiting_for: [] });
 }
 
 export function requireEditor(task: TaskWithSlug, actor: Actor, doing: string): void {
@@ -277,11 +293,12 @@ function withEdgesOf(task: TaskWithSlug, row: TaskRow): TaskWithSlug {
 
 type PatchColumn = keyof TaskPatch & string;
 type PreparedUpdate = (db: Kysely<DB>, ...values: unknown[]) => Promise<TaskRow[]>;
+const AUDIT_ARGS = 6; // ChangeAuditArgs' length
 
 /**
- * An edit's update, compiled once per set of columns it changes (at most one per
- * subset of the seven an edit can name). Plain values only: the workflow's updates,
- * whose values are SQL expressions, go through tryUpdateIfUnchanged.
+ * An edit's update and its record, one statement compiled once per set of columns it
+ * changes (at most one per subset of the seven an edit can name). Plain values only: the
+ * workflow's updates, whose values are SQL expressions, go through tryUpdateIfUnchanged.
  */
 const patchUpdates = new Map<string, PreparedUpdate>();
 
@@ -290,8 +307,17 @@ function patchUpdate(columns: PatchColumn[]): PreparedUpdate {
   let update = patchUpdates.get(key);
   if (!update) {
     update = preparedQuery(
-      (db, id: unknown, version: unknown, updatedAt: unknown, ...values: unknown[]) =>
-        db
+      (
+        db,
+        id: unknown,
+        version: unknown,
+        updatedAt: unknown,
+        slug: unknown,
+        ...rest: unknown[]
+      ) => {
+        const audit = rest.slice(0, AUDIT_ARGS) as ChangeAuditArgs;
+        const values = rest.slice(AUDIT_ARGS);
+        const change = db
           .updateTable('tasks')
           .set({
             ...Object.fromEntries(columns.map((column, i) => [column, values[i]])),
@@ -300,17 +326,23 @@ function patchUpdate(columns: PatchColumn[]): PreparedUpdate {
           })
           .where('id', '=', sql<number>`${id}::int`)
           .where('version', '=', sql<number>`${version}::int`)
-          .returningAll(),
+          .returningAll();
+        return withAudit(change, changeAudit(slug, ...audit));
+      },
     ) as PreparedUpdate;
     patchUpdates.set(key, update);
   }
   return update;
 }
 
+/** Applies the edit if the task is still at its version, and records it in the same statement. */
 async function updateIfUnchanged(
   trx: Transaction<DB>,
+  actor: Actor,
   task: TaskWithSlug,
   patch: TaskPatch,
+  action: AuditAction,
+  context: AuditContext,
 ): Promise<TaskWithSlug> {
   // As Kysely's set() does, a column given as undefined is left alone.
   const columns = (Object.keys(patch) as PatchColumn[]).filter((c) => patch[c] !== undefined);
@@ -319,9 +351,12 @@ async function updateIfUnchanged(
     task.id,
     task.version,
     new Date(),
+    task.project_slug,
+    ...changeAuditArgs(actor, action, context),
     ...columns.map((column) => patch[column]),
   );
   if (!row) throw changedMeanwhile(task.id);
+  countRecord(trx);
   return withEdgesOf(task, row);
 }
 
@@ -385,9 +420,7 @@ export async function updateTask(
   if (input.parent_id !== undefined) patch.parent_id = input.parent_id;
   if (input.assigned_to !== undefined) patch.assigned_to = input.assigned_to;
 
-  const updated = await updateIfUnchanged(trx, task, patch);
-  await recordTask(trx, actor, task, 'updated', { changes });
-  return toTask(updated);
+  return toTask(await updateIfUnchanged(trx, actor, task, patch, 'updated', { changes }));
 }
 
 export async function assignTask(
@@ -401,8 +434,14 @@ export async function assignTask(
   if (input.worker_id === task.assigned_to) return toTask(task);
   if (input.worker_id)
     await requireMemberAssignee(trx, input.worker_id, task.project_id, task.project_slug);
-  const updated = await updateIfUnchanged(trx, task, { assigned_to: input.worker_id });
-  await recordTask(trx, actor, task, 'assigned', { from: task.assigned_to, to: input.worker_id });
+  const updated = await updateIfUnchanged(
+    trx,
+    actor,
+    task,
+    { assigned_to: input.worker_id },
+    'assigned',
+    { from: task.assigned_to, to: input.worker_id },
+  );
   return toTask(updated);
 }
 
