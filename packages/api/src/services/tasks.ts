@@ -265,19 +265,30 @@ async function wouldCycle(
  * A conditional update: it lands only if nobody changed the task since it was
  * read (same version), and bumps the version. Undefined when it did not land.
  */
+/**
+ * The workflow's update, whose values may be SQL expressions, with its record in the same
+ * statement; undefined (nothing changed, nothing recorded) if the task moved meanwhile.
+ */
 export async function tryUpdateIfUnchanged(
   trx: Transaction<DB>,
+  actor: Actor,
   task: TaskWithSlug,
   patch: TaskUpdate,
+  action: AuditAction,
+  context: AuditContext,
 ): Promise<TaskWithSlug | undefined> {
-  const row = await trx
+  const change = trx
     .updateTable('tasks')
     .set({ ...patch, version: task.version + 1, updated_at: new Date() })
     .where('id', '=', task.id)
     .where('version', '=', task.version)
-    .returningAll()
-    .executeTakeFirst();
-  return row && withEdgesOf(task, row);
+    .returningAll();
+  const audit = changeAudit(task.project_slug, ...changeAuditArgs(actor, action, context));
+  const { rows } = await withAudit(change, audit).execute(trx);
+  const row = rows[0];
+  if (!row) return undefined;
+  countRecord(trx);
+  return withEdgesOf(task, row);
 }
 
 /** The task's row is locked or version-checked: its edges are the ones read with it. */

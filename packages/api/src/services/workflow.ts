@@ -13,7 +13,6 @@ import { lockVisibleTask, requireVisibleTask } from './access';
 import type { Actor } from './actor';
 import { bumpVersions, unfinishedDependencies, waitingFor } from './dependencies';
 import { claimLease, endLease, extendLease, requireClaimEpoch } from './leases';
-import { recordTask } from './record';
 import { toTask } from './rows';
 import { changedMeanwhile, requireVersion, tryUpdateIfUnchanged } from './tasks';
 
@@ -74,7 +73,24 @@ export async function moveTask(
         ? extendLease(undefined)
         : endLease;
   const patch: TaskUpdate = { ...effects, ...lease };
-  const row = await tryUpdateIfUnchanged(trx, task, patch);
+  const context = {
+    from: task.status,
+    to,
+    ...(input.percent !== undefined && { percent: input.percent }),
+    ...(input.note && { note: input.note }),
+    ...(input.reason && { reason: input.reason }),
+    ...(action === 'start' &&
+      task.assigned_to &&
+      task.assigned_to !== actor.id && { previous_assignee: task.assigned_to }),
+  };
+  const row = await tryUpdateIfUnchanged(
+    trx,
+    actor,
+    task,
+    patch,
+    TRANSITIONS[action].audit,
+    context,
+  );
   if (!row) {
     // Someone moved first. Report what the task is now, as the loser would see it.
     const fresh = await requireVisibleTask(trx, actor, task.id);
@@ -89,15 +105,5 @@ export async function moveTask(
     await bumpVersions(trx, task.blocks);
   }
 
-  await recordTask(trx, actor, task, TRANSITIONS[action].audit, {
-    from: task.status,
-    to,
-    ...(input.percent !== undefined && { percent: input.percent }),
-    ...(input.note && { note: input.note }),
-    ...(input.reason && { reason: input.reason }),
-    ...(action === 'start' &&
-      task.assigned_to &&
-      task.assigned_to !== actor.id && { previous_assignee: task.assigned_to }),
-  });
   return toTask(row);
 }
