@@ -37,16 +37,24 @@ async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
 
 /** A fresh, migrated PostgreSQL database of its own for one test file. */
 export async function createTestDatabase(
-  options: { maxConnections?: number; migrate?: boolean } = {},
+  options: {
+    maxConnections?: number;
+    migrate?: boolean;
+    /** Whether audit rows wake the change feed from their own transactions; default on. */
+    notifyFromTrigger?: boolean;
+  } = {},
 ): Promise<TestDatabase> {
-  const name = `taskflow_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  // TEST_DATABASE_PREFIX tells apart the databases of people sharing one server.
+  const prefix = process.env.TEST_DATABASE_PREFIX ?? 'taskflow_test';
+  const name = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
   await admin((c) => c.query(`create database "${name}"`));
   const url = withDatabase(TEST_SERVER_URL, name);
   // Tests write audit rows by hand too: those wake the feed as any outside writer's do.
+  // Off, the API's own commits wake it alone, as in production.
   const database = createDb({
     databaseUrl: url,
     maxConnections: options.maxConnections ?? 10,
-    notifyFromTrigger: true,
+    notifyFromTrigger: options.notifyFromTrigger ?? true,
   });
   if (options.migrate !== false) await migrateToLatest(database.db);
   return {
