@@ -51,7 +51,7 @@ describe('a commit wakes the change feed and the webhook dispatcher by itself', 
     await database?.drop();
   });
 
-  it('for a create, an edit and an assignment', async () => {
+  it('for a create, an edit, an assignment and a move', async () => {
     const stream = await openEventStream(`${baseUrl}/api/events?project_slug=woken`, {
       authorization: `Bearer ${token}`,
     });
@@ -71,19 +71,26 @@ describe('a commit wakes the change feed and the webhook dispatcher by itself', 
       (await rest('POST', `/api/tasks/${id}/assign`, { token, body: { worker_id: 'ben' } })).status,
     ).toBe(200);
     await stream.waitForEvents(3, 5_000);
+    const ben = await issuer.token('ben');
+    expect((await rest('POST', `/api/tasks/${id}/start`, { token: ben, body: {} })).status).toBe(
+      200,
+    );
+    await stream.waitForEvents(4, 5_000);
     stream.close();
     expect(stream.events.map((e) => JSON.parse(e.data).action)).toEqual([
       'created',
       'updated',
       'assigned',
+      'started',
     ]);
     const page = await makeClient(baseUrl, token).events.list.query({ task_id: id });
-    expect(page.items.map((e) => e.action)).toEqual(['created', 'updated', 'assigned']);
-    await receiver.waitFor(() => receiver.at('/hook').length >= 3, 5_000);
+    expect(page.items.map((e) => e.action)).toEqual(['created', 'updated', 'assigned', 'started']);
+    await receiver.waitFor(() => receiver.at('/hook').length >= 4, 5_000);
     expect(receiver.at('/hook').map((r) => r.message.type)).toEqual([
       'task.created',
       'task.updated',
       'task.assigned',
+      'task.started',
     ]);
   });
 });
