@@ -117,8 +117,12 @@ describe('the API as a cluster of workers (API_WORKERS=2)', () => {
   });
 
   it('answers /metrics for the whole cluster, whichever worker takes the scrape', async () => {
-    const listed = async () => {
+    // A scrape answers 503 when a worker does not answer the primary within 5 s (seen once
+    // in CI under load); what this test holds the cluster to is the sum, so such a scrape
+    // is taken again, and any other answer fails.
+    const listed = async (): Promise<number | null> => {
       const res = await onNewConnection(`${url}/metrics`);
+      if (res.status === 503) return null;
       expect(res.status).toBe(200);
       const text = res.body;
       let total = 0;
@@ -128,7 +132,9 @@ describe('the API as a cluster of workers (API_WORKERS=2)', () => {
       }
       return total;
     };
-    const before = await listed();
+    let before = await listed();
+    for (let i = 0; i < 3 && before === null; i++) before = await listed();
+    expect(before).not.toBeNull();
     for (let i = 0; i < 10; i++) {
       const res = await onNewConnection(`${url}/api/tasks?project_slug=cluster`, token);
       expect(res.status).toBe(200);
@@ -136,11 +142,11 @@ describe('the API as a cluster of workers (API_WORKERS=2)', () => {
     // Each scrape lands on a worker in turn: two in a row must both count all ten.
     let agreeing = 0;
     for (let i = 0; i < 40 && agreeing < 2; i++) {
-      agreeing = (await listed()) === before + 10 ? agreeing + 1 : 0;
+      agreeing = (await listed()) === (before ?? 0) + 10 ? agreeing + 1 : 0;
       if (agreeing < 2) await new Promise((r) => setTimeout(r, 50));
     }
     expect(agreeing).toBe(2);
-  });
+  }, 60_000);
 
   it('sweeps an expired lease once, though both workers sweep', async () => {
     const created = await rest('POST', '/api/tasks', { title: 'lapses', project_slug: 'cluster' });
