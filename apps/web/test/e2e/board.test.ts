@@ -138,7 +138,10 @@ describe('the board in a real browser, against the real API, auth service and Po
     contested = Number(new URL(alice.url()).searchParams.get('task'));
     expect(contested).toBeGreaterThan(0);
 
-    // Bob opens the same task while it is still pending...
+    // Bob opens the same task while it is still pending, with his live feed cut: otherwise
+    // the feed can show him Alice's claim before his click, and there is no Start to click.
+    const feed = '**/trpc/events.onChange*';
+    await bob.route(feed, (route) => route.abort());
     await bob.goto(`${webUrl}/?project=launch&task=${contested}`);
     await textOf(bob.getByTestId('detail-status')).toBe('Pending');
     // ...Alice claims it first...
@@ -150,6 +153,7 @@ describe('the board in a real browser, against the real API, auth service and Po
     await visible(bob.getByTestId('toast-error'));
     await textOf(bob.getByTestId('detail-status')).toBe('In progress');
     await textOf(bob.getByTestId('task-detail')).toContain('Alice Admin');
+    await bob.unroute(feed);
     await top(bob).getByRole('button', { name: 'Close' }).click();
     await top(alice).getByRole('button', { name: 'Close' }).click();
   });
