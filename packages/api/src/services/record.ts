@@ -62,6 +62,9 @@ export type ChangeAuditArgs = [
   event_type: string | null,
 ];
 
+/** ChangeAuditArgs' length, for splitting them off a longer argument list. */
+export const CHANGE_AUDIT_ARGS = 6;
+
 export function changeAuditArgs(
   actor: Actor,
   action: AuditAction,

@@ -33,6 +33,7 @@ import {
 import type { Actor } from './actor';
 import { ensureDefaultProject, lockProject } from './projects';
 import {
+  CHANGE_AUDIT_ARGS,
   type ChangeAuditArgs,
   changeAudit,
   changeAuditArgs,
@@ -134,8 +135,8 @@ function insertInto(
 }
 
 type InsertArgs = [...NewTask, ...ChangeAuditArgs];
-const taskOf = (args: InsertArgs) => args.slice(0, 8) as NewTask;
-const auditOf = (args: InsertArgs) => args.slice(8) as ChangeAuditArgs;
+const taskOf = (args: InsertArgs) => args.slice(0, -CHANGE_AUDIT_ARGS) as NewTask;
+const auditOf = (args: InsertArgs) => args.slice(-CHANGE_AUDIT_ARGS) as ChangeAuditArgs;
 
 /** One compiled insert per kind of destination. */
 const insertTaskInto = {
@@ -304,7 +305,6 @@ function withEdgesOf(task: TaskWithSlug, row: TaskRow): TaskWithSlug {
 
 type PatchColumn = keyof TaskPatch & string;
 type PreparedUpdate = (db: Kysely<DB>, ...values: unknown[]) => Promise<TaskRow[]>;
-const AUDIT_ARGS = 6; // ChangeAuditArgs' length
 
 /**
  * An edit's update and its record, one statement compiled once per set of columns it
@@ -326,8 +326,8 @@ function patchUpdate(columns: PatchColumn[]): PreparedUpdate {
         slug: unknown,
         ...rest: unknown[]
       ) => {
-        const audit = rest.slice(0, AUDIT_ARGS) as ChangeAuditArgs;
-        const values = rest.slice(AUDIT_ARGS);
+        const audit = rest.slice(0, CHANGE_AUDIT_ARGS) as ChangeAuditArgs;
+        const values = rest.slice(CHANGE_AUDIT_ARGS);
         const change = db
           .updateTable('tasks')
           .set({
