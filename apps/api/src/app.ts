@@ -6,6 +6,7 @@ import {
   createRateLimiter,
   createTokenVerifier,
   DEFAULT_RATE_LIMIT_PER_MINUTE,
+  MemberScopes,
   type RateLimitOptions,
   SSE_PING_MS,
   type VerifierOptions,
@@ -153,6 +154,7 @@ export function createApp(options: AppOptions): App {
     },
     changes,
     workers,
+    scopes: new MemberScopes(),
     verifyToken,
     rateLimiter: createRateLimiter(
       options.rateLimit ?? { perMinute: DEFAULT_RATE_LIMIT_PER_MINUTE },

@@ -10,6 +10,7 @@ import type { ChangeHub, StreamGuard } from './events/change-hub';
 import type { IdempotencyRequest } from './idempotency';
 import type { RouterMetrics } from './metrics';
 import { type PrincipalRateLimiter, RequestRateLimit } from './rate-limit';
+import type { MemberScopes } from './services/task-scope';
 import { WEBHOOK_DEFAULTS, type WebhookSettings } from './webhooks/settings';
 
 export interface InnerContextOptions {
@@ -40,6 +41,8 @@ export interface InnerContextOptions {
   changes?: ChangeHub | undefined;
   /** The process's copies of callers' worker rows; absent: each call reads its caller's. */
   workers?: WorkerCache | undefined;
+  /** The process's guesses of members' scopes, so a list is one query; absent: resolved each time. */
+  scopes?: MemberScopes | undefined;
   /** The connection a subscription streams over, so the feed can cut off a client too slow to keep up. */
   streamGuard?: StreamGuard | undefined;
 }
@@ -61,6 +64,7 @@ export function createInnerContext(opts: InnerContextOptions) {
     onAuditCommitted: opts.onAuditCommitted,
     changes: opts.changes,
     workers: opts.workers,
+    scopes: opts.scopes,
     streamGuard: opts.streamGuard,
     idempotency: {
       key: opts.idempotencyKey,
@@ -97,6 +101,7 @@ export interface HttpContextDeps {
   onAuditCommitted?: ((auditRows: number) => void) | undefined;
   changes?: ChangeHub | undefined;
   workers?: WorkerCache | undefined;
+  scopes?: MemberScopes | undefined;
 }
 
 /**

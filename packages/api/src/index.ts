@@ -72,6 +72,7 @@ export {
   type RouterOutputs,
 } from './router';
 export { type SweptTask, SYSTEM_ACTOR_ID, sweepExpiredLeases } from './services/sweep';
+export { MemberScopes } from './services/task-scope';
 export { sync, unwrapSync } from './sync-parse';
 export { createCallerFactory, inTransaction, SSE_PING_MS } from './trpc';
 export { type DispatchReport, dispatchDueWebhooks, pruneWebhookLog } from './webhooks/dispatch';

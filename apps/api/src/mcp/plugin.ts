@@ -192,6 +192,7 @@ export async function mcpPlugin(app: FastifyInstance, options: McpOptions): Prom
               onAuditCommitted: options.onAuditCommitted,
               changes: options.changes,
               workers: options.workers,
+              scopes: options.scopes,
               idempotencyKey: own ?? idempotencyKey,
               // The header's key names one call: a JSON-RPC batch of several may not share it.
               idempotencyRefusal:

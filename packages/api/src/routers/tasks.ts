@@ -54,11 +54,11 @@ export const tasksRouter = router({
   list: protectedProcedure
     .input(sync(TaskListInput))
     .output(sync(pageOf(TaskSchema)))
-    .query(({ ctx, input }) => listTasks(ctx.db, ctx.actor, input)),
+    .query(({ ctx, input }) => listTasks(ctx.db, ctx.actor, input, ctx.scopes)),
   counts: protectedProcedure
     .input(sync(TaskCountsInput))
     .output(sync(TaskCountsSchema))
-    .query(({ ctx, input }) => countTasks(ctx.db, ctx.actor, input)),
+    .query(({ ctx, input }) => countTasks(ctx.db, ctx.actor, input, ctx.scopes)),
   get: protectedProcedure
     .input(sync(TaskIdInput))
     .output(sync(TaskSchema))

@@ -1,4 +1,4 @@
-import type { DB, Kysely } from '@taskflow/db';
+import { type DB, type Expression, type Kysely, type SqlBool, sql } from '@taskflow/db';
 import type { Actor } from './actor';
 
 /**
@@ -10,8 +10,11 @@ import type { Actor } from './actor';
 export type TaskScope =
   /** An admin without a project filter: every task. */
   | { kind: 'all' }
-  /** These projects' tasks only; none when the list is empty. */
-  | { kind: 'projects'; ids: number[] };
+  /**
+   * These projects' tasks only; none when the list is empty. `assumedFor`: the ids are
+   * the worker's memberships as last seen, which the read confirms (scopeConfirmed).
+   */
+  | { kind: 'projects'; ids: number[]; assumedFor?: string };
 
 /**
  * A project the caller cannot see (or that does not exist) lists nothing, as it did when
@@ -50,4 +53,82 @@ export async function resolveTaskScope(
     .orderBy('project_id')
     .execute();
   return { kind: 'projects', ids: rows.map((r) => r.project_id) };
+}
+
+/**
+ * Per worker, the projects "all my projects" read last time (ascending ids), so the next
+ * such read can be one query: it names these ids and confirms them in the same statement.
+ * Never trusted on its own, so nothing has to tell it of a change: a guess gone wrong
+ * costs the read a second query. Bounded; the least recently used goes first.
+ */
+export class MemberScopes {
+  private readonly ids = new Map<string, number[]>();
+
+  constructor(private readonly maxEntries = 10_000) {}
+
+  get size(): number {
+    return this.ids.size;
+  }
+
+  get(workerId: string): number[] | undefined {
+    const ids = this.ids.get(workerId);
+    if (ids === undefined) return undefined;
+    // Re-inserted: a Map iterates in insertion order, so the first key is the least recent.
+    this.ids.delete(workerId);
+    this.ids.set(workerId, ids);
+    return ids;
+  }
+
+  set(workerId: string, ids: number[]): void {
+    this.ids.delete(workerId);
+    this.ids.set(workerId, ids);
+    while (this.ids.size > this.maxEntries) {
+      const oldest = this.ids.keys().next().value;
+      if (oldest === undefined) break;
+      this.ids.delete(oldest);
+    }
+  }
+}
+
+/**
+ * For an assumed scope, the condition that it is still the worker's memberships, exactly:
+ * put on a read's outer query, it is evaluated once (an InitPlan) in the read's own
+ * snapshot, and a wrong guess reads no rows at all. Null for a scope resolved just now.
+ */
+export function scopeConfirmed(scope: TaskScope): Expression<SqlBool> | null {
+  if (scope.kind !== 'projects' || scope.assumedFor === undefined) return null;
+  return sql<SqlBool>`(select coalesce(array_agg(pm.project_id order by pm.project_id), '{}') from project_members pm where pm.worker_id = ${scope.assumedFor}) = ${scope.ids}::int[]`;
+}
+
+/**
+ * Runs a read over the caller's scope. For a member's "all my projects" with a remembered
+ * scope, the read names it and confirms it (scopeConfirmed): one query. Only an empty
+ * result is ambiguous (nothing there, or a guess gone wrong): the scope is then resolved
+ * afresh and, if it differs, read again. Otherwise resolved first, as resolveTaskScope says.
+ */
+export async function readScoped<R>(
+  db: Kysely<DB>,
+  actor: Actor,
+  projectSlug: string | undefined,
+  scopes: MemberScopes | undefined,
+  read: (scope: TaskScope) => Promise<R>,
+  isEmpty: (result: R) => boolean,
+): Promise<R> {
+  const remembered = scopes && !projectSlug && !actor.is_admin;
+  // A remembered empty scope saves nothing: a read of no projects needs no query.
+  const assumed = remembered ? scopes.get(actor.id) : undefined;
+  let guessed: R | undefined;
+  if (assumed?.length) {
+    guessed = await read({ kind: 'projects', ids: assumed, assumedFor: actor.id });
+    if (!isEmpty(guessed)) return guessed;
+  }
+  const scope = await resolveTaskScope(db, actor, projectSlug);
+  if (remembered && scope.kind === 'projects') scopes.set(actor.id, scope.ids);
+  if (guessed !== undefined && assumed && scope.kind === 'projects' && sameIds(assumed, scope.ids))
+    return guessed;
+  return read(scope);
+}
+
+function sameIds(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
 }
