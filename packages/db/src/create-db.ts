@@ -51,6 +51,13 @@ export const DEFAULT_PGLITE_DIR = fileURLToPath(new URL('../../../.data/pglite',
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
+/** int4[] and text[]: a task's edges and tags, empty on most tasks. */
+const ARRAY_OIDS = new Set([1007, 1009]);
+
+/** An empty array without pg-types' general array parser (a fresh one: callers may push). */
+function emptyFirst(parse: (text: string) => unknown): (text: string) => unknown {
+  return (text) => (text === '{}' ? [] : parse(text));
+}
 
 /** audit_log ids are int8: read them as numbers (exact below 2^53). Timestamps: see PgTimestamp. */
 function pgTypes(): pg.CustomTypesConfig {
@@ -58,6 +65,8 @@ function pgTypes(): pg.CustomTypesConfig {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
       if (oid === INT8_OID || oid === NUMERIC_OID) return (v: string) => Number(v);
       if (oid === TIMESTAMPTZ_OID && format !== 'binary') return parseTimestamptz;
+      if (ARRAY_OIDS.has(oid) && format !== 'binary')
+        return emptyFirst(pg.types.getTypeParser(oid, 'text'));
       return pg.types.getTypeParser(oid, format);
     }) as pg.CustomTypesConfig['getTypeParser'],
   };

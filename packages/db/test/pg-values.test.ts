@@ -68,6 +68,28 @@ describe('values read through pg', () => {
     });
   });
 
+  describe('arrays', () => {
+    it('read as pg reads them, an empty one as a fresh array each time', async () => {
+      const { rows } = await sql<Record<string, unknown[]>>`
+        select '{}'::int[] as a, '{}'::int[] as b, '{3,1,2}'::int[] as ints,
+          '{}'::text[] as none, array['x', 'a,b', '"q"', null, ''] as texts,
+          '{{1,2},{3,4}}'::int[] as nested`.execute(app.db);
+      const [row] = rows;
+      expect(row).toEqual({
+        a: [],
+        b: [],
+        ints: [3, 1, 2],
+        none: [],
+        texts: ['x', 'a,b', '"q"', null, ''],
+        nested: [
+          [1, 2],
+          [3, 4],
+        ],
+      });
+      expect(row?.a).not.toBe(row?.b);
+    });
+  });
+
   /** Timestamps come back as PostgreSQL sends them, read exactly as pg's own parser reads them. */
   describe('timestamptz', () => {
     it('reads every form PostgreSQL sends as pg would, and keeps the ISO text of the common one', async () => {
