@@ -3,6 +3,7 @@ export type {
   ExpressionBuilder,
   ExpressionWrapper,
   Kysely,
+  RawBuilder,
   SelectQueryBuilder,
   SqlBool,
   Transaction,

@@ -6,6 +6,7 @@ import { notFound } from '../errors';
 import { requireVisibleProject } from './access';
 import type { Actor } from './actor';
 import { decodeCursor, encodeCursor, pageOf, refuseCursorWithOffset } from './cursor';
+import { pageRange } from './page-range';
 import { iso } from './rows';
 
 export function toAuditEntry(row: AuditRow): AuditEntry {
@@ -67,8 +68,7 @@ export async function listTaskAudit(
   if (after) query = query.where('id', '>', Number(after.i));
   const rows = await query
     .orderBy('id', 'asc')
-    .limit(input.limit + 1)
-    .offset(input.offset)
+    .$call(pageRange(input.limit + 1, input.offset))
     .execute();
   return pageOf(rows, input.limit, toAuditEntry, (row) =>
     encodeCursor('audit', filters, { v: null, i: row.id }),

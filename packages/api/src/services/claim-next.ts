@@ -51,7 +51,8 @@ export async function claimNextTask(
     .orderBy('tasks.priority_rank', 'desc')
     .orderBy('tasks.created_at', 'asc')
     .orderBy('tasks.id', 'asc')
-    .limit(1)
+    // A literal: with LIMIT as a parameter PostgreSQL planned every claim afresh (rowLimit).
+    .limit(sql.lit(1))
     // Only the task's row: locking the project's would make every claimer queue on it.
     .forUpdate('tasks')
     .skipLocked()

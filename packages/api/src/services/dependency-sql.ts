@@ -36,7 +36,9 @@ export function dependencyIds(_eb?: ExpressionBuilder<DB, 'tasks'>) {
  */
 export function readyCondition(eb: ExpressionBuilder<DB, 'tasks'>) {
   return eb.and([
-    eb('tasks.status', '=', 'pending'),
+    // Literal, not a parameter: only then can a generic plan use tasks_claim_queue (a
+    // partial index on pending tasks), and PostgreSQL stop planning each claim afresh.
+    eb('tasks.status', '=', sql.lit('pending')),
     eb.not(
       eb.exists(
         eb

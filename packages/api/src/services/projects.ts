@@ -18,6 +18,7 @@ import { conflict, forbidden, notFound } from '../errors';
 import { type ProjectAccess, requireVisibleProject } from './access';
 import type { Actor } from './actor';
 import { decodeCursor, encodeCursor, pageOf, refuseCursorWithOffset } from './cursor';
+import { pageRange } from './page-range';
 import { record } from './record';
 import { iso, toProject } from './rows';
 import { getWorkerRow } from './workers';
@@ -151,8 +152,7 @@ export async function listProjects(
   const rows = await query
     .orderBy('projects.name')
     .orderBy('projects.id')
-    .limit(input.limit + 1)
-    .offset(input.offset)
+    .$call(pageRange(input.limit + 1, input.offset))
     .execute();
   return pageOf(
     rows,

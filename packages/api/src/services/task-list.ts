@@ -21,6 +21,7 @@ import {
   refuseCursorWithOffset,
 } from './cursor';
 import { dependencyIds } from './dependency-sql';
+import { type LIMIT_SIZES, rowLimit } from './page-range';
 import { toTask } from './rows';
 import { type TaskFilters, taskFilter } from './task-filters';
 import { type MemberScopes, readScoped, scopeConfirmed, type TaskScope } from './task-scope';
@@ -75,22 +76,8 @@ interface Run {
  * small part of what the project and the cursor select: it guesses about 1,000 rows for
  * them without statistics, and sorts instead when the window nears that.
  */
-const WINDOW_ROWS = 200;
+const WINDOW_ROWS = 200 satisfies (typeof LIMIT_SIZES)[number];
 const WINDOWS = 5;
-
-/**
- * A read's LIMIT as a literal, rounded up to one of these sizes (the caller keeps the rows
- * it asked for). PostgreSQL plans a prepared statement whose LIMIT is a parameter afresh on
- * every run: its generic plan, costed for an unknown limit, never wins, and planning a page
- * took 0.3 ms against 0.1 ms to read it. With a literal, it keeps the generic plan after its
- * fifth run; a few sizes keep the statements few.
- */
-const LIMIT_SIZES = [11, 26, 51, 101, WINDOW_ROWS];
-
-function limitOf(n: number) {
-  const size = LIMIT_SIZES.find((s) => s >= n);
-  return size === undefined ? sql<number>`${n}` : sql.lit<number>(size);
-}
 
 interface ListContext {
   db: Kysely<DB>;
@@ -277,7 +264,7 @@ function scopedRows(
           ? sql<SqlBool>`tasks.project_id + 0 = any(${scope.ids}::int[])`
           : inProjects(scope.ids),
     );
-  const ordered = query.orderBy(orderOf(ctx, run)).limit(limitOf(n));
+  const ordered = query.orderBy(orderOf(ctx, run)).limit(rowLimit(n));
   return merge
     ? sql`${mergeSource(scope)} as scope cross join lateral ${ordered} as tasks`
     : sql`${ordered} as tasks`;
@@ -339,7 +326,7 @@ async function readRows(
   const { rows } = await sql<ListRow>`
     select ${pageColumns(ctx)}
     from ${from}${whereConfirmed(ctx)}
-    order by ${orderOf(ctx, run)} ${skip ? sql`limit ${n} offset ${skip}` : sql`limit ${limitOf(n)}`}`.execute(
+    order by ${orderOf(ctx, run)} ${skip ? sql`limit ${n} offset ${skip}` : sql`limit ${rowLimit(n)}`}`.execute(
     ctx.db,
   );
   return rows.length > n ? rows.slice(0, n) : rows;
@@ -360,7 +347,7 @@ async function readWindow(
   const from = scopedRows(ctx, run, WINDOW_ROWS, (q) => q.selectAll('tasks'));
   const { rows } = await sql<{ id: number; sort_key: string | null; hit: boolean }>`
     select tasks.id, ${hit} as hit, ${sql.ref(SORT_COLUMNS[ctx.sortBy])}::text as sort_key
-    from ${from}${whereConfirmed(ctx)} order by ${orderOf(ctx, run)} limit ${limitOf(WINDOW_ROWS)}`.execute(
+    from ${from}${whereConfirmed(ctx)} order by ${orderOf(ctx, run)} limit ${rowLimit(WINDOW_ROWS)}`.execute(
     ctx.db,
   );
   return rows;

@@ -25,6 +25,7 @@ import { messageIdOf, newWebhookSecret } from '../webhooks/signing';
 import { type ProjectAccess, requireVisibleProject } from './access';
 import type { Actor } from './actor';
 import { decodeCursor, encodeCursor, pageOf } from './cursor';
+import { pageRange } from './page-range';
 import { record } from './record';
 import { iso, isoOrNull } from './rows';
 
@@ -149,7 +150,7 @@ export async function listWebhooks(
   if (after) query = query.where('id', '>', Number(after.i));
   const rows = await query
     .orderBy('id')
-    .limit(input.limit + 1)
+    .$call(pageRange(input.limit + 1))
     .execute();
   return pageOf(rows, input.limit, toWebhook, (row) =>
     encodeCursor('webhooks', filters, { v: null, i: row.id }),
@@ -322,7 +323,7 @@ export async function listWebhookDeliveries(
   if (after) query = query.where('id', '<', Number(after.i));
   const rows = await query
     .orderBy('id', 'desc')
-    .limit(input.limit + 1)
+    .$call(pageRange(input.limit + 1))
     .execute();
   return pageOf(rows, input.limit, toDelivery, (row) =>
     encodeCursor('webhook_deliveries', filters, { v: null, i: row.id }),

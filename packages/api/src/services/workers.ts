@@ -16,6 +16,7 @@ import { requireVisibleProject } from './access';
 import type { Actor } from './actor';
 import { decodeCursor, encodeCursor, pageOf, refuseCursorWithOffset } from './cursor';
 import { likePattern } from './like-pattern';
+import { pageRange } from './page-range';
 import { auditRowsWritten, record } from './record';
 import { iso } from './rows';
 
@@ -201,8 +202,7 @@ export async function listWorkers(
   const rows = await query
     .orderBy('workers.name')
     .orderBy('workers.id')
-    .limit(input.limit + 1)
-    .offset(input.offset)
+    .$call(pageRange(input.limit + 1, input.offset))
     .execute();
   return pageOf(rows, input.limit, toWorker, (row) =>
     encodeCursor('workers', filters, { v: row.name, i: row.id }),
