@@ -170,7 +170,19 @@ export async function listTasks(
     }
     return pageOf(rows, limit, toTask, cursorAt);
   };
-  return readScoped(db, actor, project_slug, scopes, readPage, (page) => page.items.length === 0);
+  const readOrGiveUp = (scope: TaskScope) =>
+    readPage(scope).catch((error: unknown) => {
+      if (error instanceof Unconfirmed) return { items: [], next_cursor: null };
+      throw error;
+    });
+  return readScoped(
+    db,
+    actor,
+    project_slug,
+    scopes,
+    readOrGiveUp,
+    (page) => page.items.length === 0,
+  );
 }
 
 /** A run's conditions past a position: (column, id) for the valued run, id for the undated. */
@@ -329,7 +341,20 @@ async function readRows(
     order by ${orderOf(ctx, run)} ${skip ? sql`limit ${n} offset ${skip}` : sql`limit ${rowLimit(n)}`}`.execute(
     ctx.db,
   );
+  settle(ctx, rows.length);
   return rows.length > n ? rows.slice(0, n) : rows;
+}
+
+class Unconfirmed extends Error {}
+
+/** Rows read under an assumed scope confirm it: the list's later statements read the ids as resolved. */
+function settle(ctx: ListContext, rows: number) {
+  if (!ctx.confirmed || ctx.scope.kind !== 'projects') return;
+  // Nothing read: the guess may be wrong, and a later statement must not confirm a guess
+  // that failed here. The read is given up as empty; readScoped resolves and reads again.
+  if (!rows) throw new Unconfirmed();
+  ctx.scope = { kind: 'projects', ids: ctx.scope.ids };
+  ctx.confirmed = null;
 }
 
 /**
@@ -350,6 +375,7 @@ async function readWindow(
     from ${from}${whereConfirmed(ctx)} order by ${orderOf(ctx, run)} limit ${rowLimit(WINDOW_ROWS)}`.execute(
     ctx.db,
   );
+  settle(ctx, rows.length);
   return rows;
 }
 

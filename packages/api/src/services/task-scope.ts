@@ -104,7 +104,7 @@ export function scopeConfirmed(scope: TaskScope): Expression<SqlBool> | null {
  * Runs a read over the caller's scope. For a member's "all my projects" with a remembered
  * scope, the read names it and confirms it (scopeConfirmed): one query. Only an empty
  * result is ambiguous (nothing there, or a guess gone wrong): the scope is then resolved
- * afresh and, if it differs, read again. Otherwise resolved first, as resolveTaskScope says.
+ * afresh and read again. Otherwise resolved first, as resolveTaskScope says.
  */
 export async function readScoped<R>(
   db: Kysely<DB>,
@@ -117,18 +117,13 @@ export async function readScoped<R>(
   const remembered = scopes && !projectSlug && !actor.is_admin;
   // A remembered empty scope saves nothing: a read of no projects needs no query.
   const assumed = remembered ? scopes.get(actor.id) : undefined;
-  let guessed: R | undefined;
   if (assumed?.length) {
-    guessed = await read({ kind: 'projects', ids: assumed, assumedFor: actor.id });
+    const guessed = await read({ kind: 'projects', ids: assumed, assumedFor: actor.id });
     if (!isEmpty(guessed)) return guessed;
   }
   const scope = await resolveTaskScope(db, actor, projectSlug);
   if (remembered && scope.kind === 'projects') scopes.set(actor.id, scope.ids);
-  if (guessed !== undefined && assumed && scope.kind === 'projects' && sameIds(assumed, scope.ids))
-    return guessed;
+  // Even when the ids read now equal the guess, an empty guess is re-read: the membership
+  // may have changed and changed back between the two, the guess failing its confirmation.
   return read(scope);
-}
-
-function sameIds(a: number[], b: number[]): boolean {
-  return a.length === b.length && a.every((id, i) => id === b[i]);
 }
