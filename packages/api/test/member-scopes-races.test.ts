@@ -7,12 +7,12 @@ import { MemberScopes } from '../src/services/task-scope';
 import { countTasks, listTasks } from '../src/services/tasks';
 
 /**
- * A remembered scope is confirmed by each statement of a list, and a statement whose
- * confirmation fails reads nothing. When a membership changes between two statements of
- * one list (the due_date list's dated run and its undated run; a filtered list's windows),
- * the later statement silently reads nothing: the page is cut short and says it is the
- * last (next_cursor null), though the member belonged to those projects throughout.
- * Here the change lands, deterministically, right after the list's first statement.
+ * A list may run several statements (the due_date list's dated run, then its undated run; a
+ * filtered list's windows). A remembered scope is confirmed by the first; had each one been
+ * confirmed on its own, a membership changed between two of them would have made the later
+ * ones read nothing, cutting the page short with next_cursor null though the member belonged
+ * to those projects throughout. Here the change lands, deterministically, right after the
+ * list's first statement: the page must still be whole.
  */
 type Plugin = Parameters<Kysely<DB>['withPlugin']>[0];
 
