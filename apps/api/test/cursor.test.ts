@@ -195,6 +195,38 @@ describe('cursor pagination', () => {
     expect(next.items.map((t) => t.id)).not.toContain(page.items[0]?.id);
   });
 
+  it('refuses a cursor whose sort value PostgreSQL never printed, with the cursor message', async () => {
+    // The fingerprint is no secret: a client can rebuild a cursor around any value.
+    const forge = (sortBy: 'created_at' | 'priority' | 'title' | 'due_date', v: unknown) => {
+      const filters = { project_slug: 'keyset', sort_by: sortBy, sort_order: 'desc' as const };
+      return ann.tasks.list
+        .query({ ...filters, limit: 1 })
+        .then((page) => JSON.parse(Buffer.from(page.next_cursor as string, 'base64url').toString()))
+        .then((payload) =>
+          ann.tasks.list.query({
+            ...filters,
+            cursor: Buffer.from(JSON.stringify({ ...payload, v })).toString('base64url'),
+          }),
+        );
+    };
+    for (const [sortBy, v] of [
+      ['created_at', 'yesterday'],
+      ['created_at', 'now'],
+      ['created_at', '2027-13-45'],
+      ['due_date', 'tomorrow'],
+      ['priority', '99999999'],
+      ['priority', 'high'],
+      ['title', 'a\u0000b'],
+    ] as const) {
+      const f = await failure(forge(sortBy, v));
+      expect(f.httpStatus, `${sortBy}=${v}`).toBe(400);
+      expect(f.message, `${sortBy}=${v}`).toMatch(/cursor is malformed/);
+    }
+    // What PostgreSQL prints is still taken, an infinity included.
+    const page = await forge('created_at', 'infinity');
+    expect(page.items.length).toBeGreaterThan(0);
+  });
+
   it('offset still works as a fallback', async () => {
     const all = (await ann.tasks.list.query({ project_slug: 'keyset', limit: 10 })).items;
     const skipped = await ann.tasks.list.query({ project_slug: 'keyset', limit: 5, offset: 5 });

@@ -15,11 +15,28 @@ export interface Position {
   i: number | string;
 }
 
+/** PostgreSQL stores no NUL character: a text value holding one was never printed by it. */
+const NO_NUL = /^[^\0]*$/;
+
 const Payload = z.strictObject({
   f: z.string().length(16),
-  v: z.union([z.string().max(400), z.number().int(), z.null()]),
-  i: z.union([z.number().int().positive().max(2_147_483_647), z.string().min(1).max(255)]),
+  v: z.union([z.string().max(400).regex(NO_NUL), z.number().int(), z.null()]),
+  i: z.union([
+    z.number().int().positive().max(2_147_483_647),
+    z.string().min(1).max(255).regex(NO_NUL),
+  ]),
 });
+
+/**
+ * A timestamptz as PostgreSQL prints it (5+ digit years, BC and an offset of any zone
+ * included), or an infinity. The fingerprint is no secret: a value hand-written into a
+ * cursor ('yesterday', 'now') would otherwise be read by PostgreSQL as a position.
+ */
+export const PRINTED_TIMESTAMP =
+  /^(?:\d{4,}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})?[+-]\d\d(?::\d\d){0,2}(?: BC)?|-?infinity)$/;
+
+/** A smallint as PostgreSQL prints it. */
+export const PRINTED_SMALLINT = /^-?\d{1,5}$/;
 
 /** A short digest of the list's identity: kind plus every filter and sort option. */
 function fingerprint(kind: string, filters: Record<string, unknown>): string {
@@ -46,12 +63,15 @@ export function encodeCursor(
 export interface PositionShape {
   id: 'int' | 'text';
   value: 'text' | 'nullable' | 'none';
+  /** What a sort value must look like, as PostgreSQL prints the column; any text if absent. */
+  printed?: RegExp | undefined;
 }
 
 function fits(position: Position, shape: PositionShape): boolean {
   if (typeof position.i !== (shape.id === 'int' ? 'number' : 'string')) return false;
   if (shape.value === 'none') return position.v === null;
-  return typeof position.v === 'string' || (shape.value === 'nullable' && position.v === null);
+  if (typeof position.v === 'string') return shape.printed?.test(position.v) ?? true;
+  return shape.value === 'nullable' && position.v === null;
 }
 
 /** The position a cursor names; 400 when it is malformed or was made for another list. */

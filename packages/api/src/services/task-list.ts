@@ -17,6 +17,8 @@ import {
   decodeCursor,
   encodeCursor,
   type Position,
+  PRINTED_SMALLINT,
+  PRINTED_TIMESTAMP,
   pageOf,
   refuseCursorWithOffset,
 } from './cursor';
@@ -36,6 +38,15 @@ const SORT_COLUMNS = {
   due_date: 'tasks.due_date',
   priority: 'tasks.priority_rank',
   title: 'tasks.title',
+} as const;
+
+/** What each sort column's printed value looks like: a cursor holding anything else is refused. */
+const SORT_PRINTED = {
+  created_at: PRINTED_TIMESTAMP,
+  updated_at: PRINTED_TIMESTAMP,
+  due_date: PRINTED_TIMESTAMP,
+  priority: PRINTED_SMALLINT,
+  title: undefined,
 } as const;
 
 /** How each sort column's printed value is read back, so a cursor compares exactly. */
@@ -117,6 +128,7 @@ export async function listTasks(
       : decodeCursor('tasks', filters, cursor, {
           id: 'int',
           value: input.sort_by === 'due_date' ? 'nullable' : 'text',
+          printed: SORT_PRINTED[input.sort_by],
         });
   const { status, sort_by, sort_order, project_slug, ...filterInput } = filters;
   const filtered = status !== undefined || Object.values(filterInput).some((v) => v !== undefined);
