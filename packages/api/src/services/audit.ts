@@ -37,7 +37,7 @@ export async function listTaskAudit(
   const after =
     input.cursor == null
       ? undefined
-      : decodeCursor('audit', filters, input.cursor, { id: 'int', value: 'none' });
+      : decodeCursor('audit', filters, input.cursor, { id: 'bigint', value: 'none' });
   const task = await db
     .selectFrom('tasks')
     .innerJoin('projects', 'projects.id', 'tasks.project_id')

@@ -11,7 +11,7 @@ import { badRequest } from '../errors';
 export interface Position {
   /** The sort column's value as PostgreSQL prints it (exact: no millisecond rounding). */
   v: string | number | null;
-  /** The row's id (a worker's id is text). */
+  /** The row's id (a worker's id is text; audit and delivery ids are int8, read as numbers). */
   i: number | string;
 }
 
@@ -22,7 +22,7 @@ const Payload = z.strictObject({
   f: z.string().length(16),
   v: z.union([z.string().max(400).regex(NO_NUL), z.number().int(), z.null()]),
   i: z.union([
-    z.number().int().positive().max(2_147_483_647),
+    z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
     z.string().min(1).max(255).regex(NO_NUL),
   ]),
 });
@@ -61,14 +61,18 @@ export function encodeCursor(
 
 /** What a list's positions hold: the id's type, and whether the sort value may be null or absent. */
 export interface PositionShape {
-  id: 'int' | 'text';
+  /** int: an int4 id; bigint: an int8 id (exact as a number below 2^53); text: a worker's. */
+  id: 'int' | 'bigint' | 'text';
   value: 'text' | 'nullable' | 'none';
   /** What a sort value must look like, as PostgreSQL prints the column; any text if absent. */
   printed?: RegExp | undefined;
 }
 
+const INT4_MAX = 2_147_483_647;
+
 function fits(position: Position, shape: PositionShape): boolean {
-  if (typeof position.i !== (shape.id === 'int' ? 'number' : 'string')) return false;
+  if (typeof position.i !== (shape.id === 'text' ? 'string' : 'number')) return false;
+  if (shape.id === 'int' && (position.i as number) > INT4_MAX) return false;
   if (shape.value === 'none') return position.v === null;
   if (typeof position.v === 'string') return shape.printed?.test(position.v) ?? true;
   return shape.value === 'nullable' && position.v === null;

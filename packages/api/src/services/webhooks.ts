@@ -318,7 +318,7 @@ export async function listWebhookDeliveries(
   const after =
     input.cursor == null
       ? undefined
-      : decodeCursor('webhook_deliveries', filters, input.cursor, { id: 'int', value: 'none' });
+      : decodeCursor('webhook_deliveries', filters, input.cursor, { id: 'bigint', value: 'none' });
   let query = db.selectFrom('webhook_deliveries').selectAll().where('subscription_id', '=', sub.id);
   if (after) query = query.where('id', '<', Number(after.i));
   const rows = await query
