@@ -68,7 +68,8 @@ export interface PositionShape {
   printed?: RegExp | undefined;
 }
 
-const INT4_MAX = 2_147_483_647;
+/** The largest int4: the most an id of tasks, projects or webhooks can be. */
+export const INT4_MAX = 2_147_483_647;
 
 function fits(position: Position, shape: PositionShape): boolean {
   if (typeof position.i !== (shape.id === 'text' ? 'string' : 'number')) return false;

@@ -16,6 +16,7 @@ import type { Actor } from './actor';
 import {
   decodeCursor,
   encodeCursor,
+  INT4_MAX,
   type Position,
   PRINTED_SMALLINT,
   PRINTED_TIMESTAMP,
@@ -64,8 +65,6 @@ const SORT_CASTS = {
  * range, however large the other projects are. Past it, one query over project_id = any(...).
  */
 const MERGE_LIMIT = 50;
-
-const INT4_MAX = 2_147_483_647;
 
 /** One run of a list: its extra conditions and its order (the sort column, then id). */
 interface Run {
