@@ -148,16 +148,30 @@ describe('Idempotency-Key over REST and tRPC', () => {
     const released = new Promise<void>((r) => {
       release = r;
     });
+    let holding!: () => void;
+    const held = new Promise<void>((r) => {
+      holding = r;
+    });
     const locked = h.database.db.transaction().execute(async (trx) => {
       await sql`lock table tasks in exclusive mode`.execute(trx);
+      holding();
       await released;
     });
-    const first = send('/api/tasks', { title }, { key });
-    await waitFor(async () => (await waitingOnLocks()) >= 1);
-    const duplicate = send('/api/tasks', { title }, { key });
-    await waitFor(async () => (await waitingOnLocks()) >= 2);
-    release();
-    await locked;
+    let first: ReturnType<typeof send> | undefined;
+    let duplicate: ReturnType<typeof send> | undefined;
+    try {
+      await held;
+      first = send('/api/tasks', { title }, { key });
+      // The first waits on the table holding its key, the duplicate on the first's key.
+      // Generous: CI runs many suites at once on two cores.
+      await waitFor(async () => (await waitingOn('tasks')) >= 1, 30_000);
+      duplicate = send('/api/tasks', { title }, { key });
+      await waitFor(async () => (await waitingOn('idempotency_keys')) >= 1, 30_000);
+    } finally {
+      // Whatever happened, the table is let go: a held lock would stall every later test.
+      release();
+      await locked;
+    }
     const [a, b] = await Promise.all([first, duplicate]);
     expect(a.status).toBe(201);
     expect(b.status).toBe(201);
@@ -307,11 +321,14 @@ describe('Idempotency-Key over REST and tRPC', () => {
     return Number(row.n);
   }
 
-  async function waitingOnLocks(): Promise<number> {
+  /** Statements waiting on a lock whose text names `table`. */
+  async function waitingOn(table: string): Promise<number> {
     const row = await sql<{ n: string }>`
       select count(*) as n from pg_stat_activity
       where datname = current_database() and wait_event_type = 'Lock'
-        and backend_type = 'client backend'`.execute(h.database.db);
+        and backend_type = 'client backend' and query like ${`%"${table}"%`}`.execute(
+      h.database.db,
+    );
     return Number(row.rows[0]?.n ?? 0);
   }
 });
