@@ -51,13 +51,18 @@ export const DEFAULT_PGLITE_DIR = fileURLToPath(new URL('../../../.data/pglite',
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
-/** int4[] and text[]: a task's edges and tags, empty on most tasks. */
-const ARRAY_OIDS = new Set([1007, 1009]);
-
 /** An empty array without pg-types' general array parser (a fresh one: callers may push). */
 function emptyFirst(parse: (text: string) => unknown): (text: string) => unknown {
   return (text) => (text === '{}' ? [] : parse(text));
 }
+
+/**
+ * int4[] and text[] (a task's edges and tags, empty on most tasks), made once: pg asks for
+ * a parser per column of every result.
+ */
+const ARRAY_PARSERS = new Map(
+  [1007, 1009].map((oid) => [oid, emptyFirst(pg.types.getTypeParser(oid, 'text'))]),
+);
 
 /** audit_log ids are int8: read them as numbers (exact below 2^53). Timestamps: see PgTimestamp. */
 function pgTypes(): pg.CustomTypesConfig {
@@ -65,8 +70,8 @@ function pgTypes(): pg.CustomTypesConfig {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
       if (oid === INT8_OID || oid === NUMERIC_OID) return (v: string) => Number(v);
       if (oid === TIMESTAMPTZ_OID && format !== 'binary') return parseTimestamptz;
-      if (ARRAY_OIDS.has(oid) && format !== 'binary')
-        return emptyFirst(pg.types.getTypeParser(oid, 'text'));
+      const array = format === 'binary' ? undefined : ARRAY_PARSERS.get(oid);
+      if (array) return array;
       return pg.types.getTypeParser(oid, format);
     }) as pg.CustomTypesConfig['getTypeParser'],
   };

@@ -345,11 +345,11 @@ async function readRows(
     },
     byFilterIndex,
   );
-  // An offset (the fallback) stays a parameter: a literal would name a statement per offset.
+  // As pageRange: a literal LIMIT, an OFFSET (a parameter) only when there is one.
   const { rows } = await sql<ListRow>`
     select ${pageColumns(ctx)}
     from ${from}${whereConfirmed(ctx)}
-    order by ${orderOf(ctx, run)} ${skip ? sql`limit ${n} offset ${skip}` : sql`limit ${rowLimit(n)}`}`.execute(
+    order by ${orderOf(ctx, run)} limit ${rowLimit(n)}${skip ? sql` offset ${skip}` : sql``}`.execute(
     ctx.db,
   );
   settle(ctx, rows.length);
